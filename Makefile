@@ -1,0 +1,118 @@
+# certauthz: build, test and demo.
+#
+#   make demo      installs what is missing, builds, runs a demo on 127.0.0.1
+#   make test      installs what is missing, builds, runs the t/ suite
+#   make           builds build/ngx_http_certauthz_module.so
+#
+# NGINX_SRC is the nginx source tree to build against: by default the one
+# Debian's nginx-dev ships for the system nginx; any full nginx source tree
+# works too (make NGINX_SRC=/path/to/nginx-1.x.y), and then that tree's own
+# nginx binary is built and used by the tests.
+
+SHELL       := /bin/bash
+NGINX_SRC   ?= /usr/share/nginx/src
+CC          ?= cc
+
+BUILD       := $(CURDIR)/build
+TREE        := $(BUILD)/nginx
+MODULE      := $(BUILD)/ngx_http_certauthz_module.so
+STAMP       := $(TREE)/.certauthz-configured
+
+# Debian's tree holds headers and conf_flags only: build just the module
+# with the flags the system nginx was built with.  A full tree builds its
+# own nginx too.
+DEBIAN_TREE := $(wildcard $(NGINX_SRC)/conf_flags)
+
+ifneq ($(DEBIAN_TREE),)
+NGINX_BIN   ?= /usr/sbin/nginx
+BUILD_GOAL  := modules
+else
+NGINX_BIN   ?= $(TREE)/objs/nginx
+BUILD_GOAL  := build
+endif
+
+# what our own sources are held to; nginx's own flags come first
+WARN        := -Wall -Wextra -Werror -Wno-unused-parameter
+
+CC_OPT      := -g -O2 -fstack-protector-strong -Wformat \
+               -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2
+LD_OPT      := -Wl,-z,relro -Wl,-z,now -fPIC
+FULL_FLAGS  := --with-compat --with-debug --with-threads --with-pcre-jit \
+               --with-http_ssl_module --with-http_v2_module
+
+SOURCES     := config ngx_http_certauthz_module.c $(wildcard src/*.[ch])
+
+# Debian packages the build, the tests and the demo need
+PACKAGES    := nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev gcc make \
+               libc6-dev openssl curl perl libtest-base-perl \
+               libtest-longstring-perl liblist-moreutils-perl \
+               libtext-diff-perl libwww-perl libipc-run-perl \
+               libhttp-message-perl
+
+PROVE       ?= prove
+PROVE_FLAGS ?= -r
+
+export TEST_NGINX_BINARY       ?= $(NGINX_BIN)
+export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
+
+.PHONY: all deps build test demo demo-stop clean
+
+all: build
+
+deps:
+	@missing=; \
+	for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null \
+	        | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "certauthz: installing Debian packages:$$missing"; \
+	    if [ "$$(id -u)" != 0 ]; then \
+	        echo "certauthz: run as root, or install them yourself" >&2; \
+	        exit 1; \
+	    fi; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && \
+	    apt-get install -y -qq --no-install-recommends $$missing \
+	        >/dev/null || exit 1; \
+	fi
+
+$(STAMP): config Makefile
+	@test -d "$(NGINX_SRC)/src/http" || { \
+	    echo "certauthz: no nginx source tree at $(NGINX_SRC)" >&2; \
+	    exit 1; }
+	rm -rf $(TREE)
+	mkdir -p $(BUILD)
+	cp -a $(NGINX_SRC) $(TREE)
+	rm -rf $(TREE)/objs $(TREE)/Makefile
+	cd $(TREE) && \
+	if [ -f conf_flags ]; then \
+	    . ./conf_flags && \
+	    CC="$(CC)" ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="$(CC_OPT)" --with-ld-opt="$(LD_OPT)" \
+	        --add-dynamic-module=$(CURDIR) >$(BUILD)/configure.log; \
+	else \
+	    conf=./configure; [ -x $$conf ] || conf=./auto/configure; \
+	    CC="$(CC)" $$conf $(FULL_FLAGS) --with-cc-opt="-fPIC" \
+	        --add-dynamic-module=$(CURDIR) >$(BUILD)/configure.log; \
+	fi || { tail -20 $(BUILD)/configure.log; exit 1; }
+	touch $@
+
+$(MODULE): $(STAMP) $(SOURCES)
+	cd $(TREE) && $(MAKE) -s -f objs/Makefile $(BUILD_GOAL) \
+	    CFLAGS="$$(sed -n 's/^CFLAGS = //p' objs/Makefile) $(WARN)"
+	cp $(TREE)/objs/ngx_http_certauthz_module.so $@
+
+build: deps $(MODULE)
+
+test: build
+	$(PROVE) $(PROVE_FLAGS) t
+
+demo: build
+	bash demo/run.sh "$(NGINX_BIN)" "$(MODULE)"
+
+demo-stop:
+	bash demo/run.sh --stop "$(NGINX_BIN)"
+
+clean:
+	rm -rf $(BUILD) t/servroot t/pki

@@ -1,0 +1,725 @@
+
+/*
+ * certauthz: X509 -> UTF-8 fields, once per TLS connection.
+ *
+ * The parsed fields live in the pool of the TCP connection and are found
+ * again through an SSL ex_data slot, so every request on a keep-alive
+ * connection and every HTTP/2 stream reuses them.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <arpa/inet.h>
+
+#include "ngx_certauthz_cert.h"
+
+
+static ngx_int_t ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert,
+    SSL *ssl, X509 *x509, ngx_pool_t *pool, ngx_log_t *log);
+static ngx_int_t ngx_certauthz_cert_dn(X509_NAME *name, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals);
+static ngx_int_t ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
+    ngx_uint_t last_only, ngx_pool_t *pool, ngx_certauthz_values_t *vals);
+static ngx_int_t ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_cert_t *cert);
+static void ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
+    ngx_certauthz_value_t *v);
+static void ngx_certauthz_cert_ip(ASN1_OCTET_STRING *s, ngx_pool_t *pool,
+    ngx_certauthz_value_t *v);
+static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals);
+static ngx_int_t ngx_certauthz_cert_fingerprint(X509 *x509,
+    ngx_pool_t *pool, ngx_certauthz_values_t *vals);
+static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
+    ngx_pool_t *pool, ngx_certauthz_values_t *vals, ngx_uint_t n);
+
+
+static int  ngx_certauthz_cert_index = -1;
+
+
+/* what a connection without a certificate (or without TLS) has */
+static ngx_certauthz_cert_t  ngx_certauthz_cert_none = {
+    0, 0, ngx_string("NONE"), { { NULL, 0, ngx_null_string, 0 } }
+};
+
+
+static ngx_str_t  ngx_certauthz_field_names[] = {
+    ngx_string("cn"),
+    ngx_string("subject"),
+    ngx_string("issuer"),
+    ngx_string("o"),
+    ngx_string("ou"),
+    ngx_string("email"),
+    ngx_string("dns"),
+    ngx_string("uri"),
+    ngx_string("ip"),
+    ngx_string("serial"),
+    ngx_string("fingerprint")
+};
+
+
+ngx_int_t
+ngx_certauthz_cert_init(ngx_log_t *log)
+{
+    if (ngx_certauthz_cert_index != -1) {
+        return NGX_OK;
+    }
+
+    ngx_certauthz_cert_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+                                                    NULL);
+    if (ngx_certauthz_cert_index == -1) {
+        ngx_ssl_error(NGX_LOG_EMERG, log, 0,
+                      "certauthz: SSL_get_ex_new_index() failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Returns the fields of the connection's client certificate, parsing it
+ * on first use; NULL on an internal failure (logged).
+ * c may be an HTTP/2 stream's fake connection: the data is kept in the
+ * pool of the TCP connection that owns the SSL object.
+ */
+
+ngx_certauthz_cert_t *
+ngx_certauthz_cert_get(ngx_connection_t *c)
+{
+    SSL                   *ssl;
+    X509                  *x509;
+    ngx_connection_t      *tc;
+    ngx_certauthz_cert_t  *cert;
+
+    if (c->ssl == NULL || c->ssl->connection == NULL) {
+        return &ngx_certauthz_cert_none;
+    }
+
+    ssl = c->ssl->connection;
+
+    cert = SSL_get_ex_data(ssl, ngx_certauthz_cert_index);
+    if (cert != NULL) {
+        return cert;
+    }
+
+    x509 = SSL_get_peer_certificate(ssl);
+    if (x509 == NULL) {
+        return &ngx_certauthz_cert_none;
+    }
+
+    tc = ngx_ssl_get_connection(ssl);
+    if (tc == NULL) {
+        tc = c;
+    }
+
+    cert = ngx_pcalloc(tc->pool, sizeof(ngx_certauthz_cert_t));
+    if (cert == NULL) {
+        X509_free(x509);
+        return NULL;
+    }
+
+    if (ngx_certauthz_cert_parse(cert, ssl, x509, tc->pool, c->log)
+        != NGX_OK)
+    {
+        X509_free(x509);
+        return NULL;
+    }
+
+    X509_free(x509);
+
+    if (SSL_set_ex_data(ssl, ngx_certauthz_cert_index, cert) == 0) {
+        ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
+                      "certauthz: SSL_set_ex_data() failed");
+        return NULL;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, c->log, 0,
+                   "certauthz: parsed client certificate \"%V\", "
+                   "verify: %V",
+                   &cert->fields[NGX_CERTAUTHZ_FIELD_SUBJECT].elts[0].str,
+                   &cert->verify);
+
+    return cert;
+}
+
+
+static ngx_int_t
+ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
+    ngx_pool_t *pool, ngx_log_t *log)
+{
+    long         rc;
+    u_char      *p;
+    size_t       len;
+    X509_NAME   *subject;
+    const char  *err;
+
+    cert->present = 1;
+
+    rc = SSL_get_verify_result(ssl);
+
+    if (rc == X509_V_OK) {
+        cert->verified = 1;
+        ngx_str_set(&cert->verify, "SUCCESS");
+
+    } else {
+        err = X509_verify_cert_error_string(rc);
+        len = sizeof("FAILED:") - 1 + ngx_strlen(err);
+
+        p = ngx_pnalloc(pool, len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        cert->verify.data = p;
+        cert->verify.len = ngx_sprintf(p, "FAILED:%s", err) - p;
+    }
+
+    subject = X509_get_subject_name(x509);
+
+    if (ngx_certauthz_cert_dn(subject, pool,
+                              &cert->fields[NGX_CERTAUTHZ_FIELD_SUBJECT])
+        != NGX_OK
+        || ngx_certauthz_cert_dn(X509_get_issuer_name(x509), pool,
+                                 &cert->fields[NGX_CERTAUTHZ_FIELD_ISSUER])
+           != NGX_OK)
+    {
+        ngx_ssl_error(NGX_LOG_ALERT, log, 0,
+                      "certauthz: cannot print certificate names");
+        return NGX_ERROR;
+    }
+
+    if (ngx_certauthz_cert_name_entries(subject, NID_commonName, 1, pool,
+                                 &cert->fields[NGX_CERTAUTHZ_FIELD_CN])
+        != NGX_OK
+        || ngx_certauthz_cert_name_entries(subject, NID_organizationName, 0,
+                                 pool, &cert->fields[NGX_CERTAUTHZ_FIELD_O])
+           != NGX_OK
+        || ngx_certauthz_cert_name_entries(subject,
+                                 NID_organizationalUnitName, 0, pool,
+                                 &cert->fields[NGX_CERTAUTHZ_FIELD_OU])
+           != NGX_OK
+        || ngx_certauthz_cert_serial(x509, pool,
+                                 &cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL])
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_certauthz_cert_fingerprint(x509, pool,
+                              &cert->fields[NGX_CERTAUTHZ_FIELD_FINGERPRINT])
+        != NGX_OK)
+    {
+        ngx_ssl_error(NGX_LOG_ALERT, log, 0,
+                      "certauthz: X509_digest() failed");
+        return NGX_ERROR;
+    }
+
+    if (ngx_certauthz_cert_san(x509, pool, cert) != NGX_OK) {
+        ngx_ssl_error(NGX_LOG_ERR, log, 0,
+                      "certauthz: cannot decode the subjectAltName "
+                      "extension of the client certificate");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* RFC 2253, the way nginx prints $ssl_client_s_dn and $ssl_client_i_dn */
+
+static ngx_int_t
+ngx_certauthz_cert_dn(X509_NAME *name, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals)
+{
+    BIO                    *bio;
+    size_t                  len;
+    ngx_certauthz_value_t  *v;
+
+    v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (name == NULL) {
+        return NGX_OK;
+    }
+
+    bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0) {
+        BIO_free(bio);
+        return NGX_ERROR;
+    }
+
+    len = BIO_pending(bio);
+
+    v->str.data = ngx_pnalloc(pool, len + 1);
+    if (v->str.data == NULL) {
+        BIO_free(bio);
+        return NGX_ERROR;
+    }
+
+    if (len && BIO_read(bio, v->str.data, len) != (int) len) {
+        BIO_free(bio);
+        return NGX_ERROR;
+    }
+
+    BIO_free(bio);
+
+    v->str.len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * All entries of one attribute in encoding order, or, with last_only,
+ * the last one (the CN that the RFC 2253 string shows first).
+ */
+
+static ngx_int_t
+ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
+    ngx_uint_t last_only, ngx_pool_t *pool, ngx_certauthz_values_t *vals)
+{
+    int                     i, last;
+    ngx_uint_t              n;
+    ngx_certauthz_value_t  *v;
+
+    n = 0;
+    last = -1;
+
+    for (i = X509_NAME_get_index_by_NID(name, nid, -1);
+         i >= 0;
+         i = X509_NAME_get_index_by_NID(name, nid, i))
+    {
+        last = i;
+        n++;
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    if (last_only) {
+        v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
+        if (v == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_certauthz_cert_utf8(
+            X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last)),
+            pool, v);
+
+        return v->str.data ? NGX_OK : NGX_ERROR;
+    }
+
+    v = ngx_certauthz_cert_alloc_values(pool, vals, n);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = X509_NAME_get_index_by_NID(name, nid, -1);
+         i >= 0;
+         i = X509_NAME_get_index_by_NID(name, nid, i))
+    {
+        ngx_certauthz_cert_utf8(
+            X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)), pool, v);
+
+        if (v->str.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        v++;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_cert_t *cert)
+{
+    int                      crit, i, n;
+    ngx_uint_t               counts[NGX_CERTAUTHZ_NFIELDS], field;
+    GENERAL_NAME            *gen;
+    GENERAL_NAMES           *names;
+    ngx_certauthz_value_t   *next[NGX_CERTAUTHZ_NFIELDS];
+
+    names = X509_get_ext_d2i(x509, NID_subject_alt_name, &crit, NULL);
+
+    if (names == NULL) {
+        /* -1: no such extension; -2: more than one; else undecodable */
+        return crit == -1 ? NGX_OK : NGX_ERROR;
+    }
+
+    ngx_memzero(counts, sizeof(counts));
+
+    n = sk_GENERAL_NAME_num(names);
+
+    for (i = 0; i < n; i++) {
+        gen = sk_GENERAL_NAME_value(names, i);
+
+        switch (gen->type) {
+        case GEN_EMAIL:
+            counts[NGX_CERTAUTHZ_FIELD_EMAIL]++;
+            break;
+        case GEN_DNS:
+            counts[NGX_CERTAUTHZ_FIELD_DNS]++;
+            break;
+        case GEN_URI:
+            counts[NGX_CERTAUTHZ_FIELD_URI]++;
+            break;
+        case GEN_IPADD:
+            counts[NGX_CERTAUTHZ_FIELD_IP]++;
+            break;
+        }
+    }
+
+    for (field = NGX_CERTAUTHZ_FIELD_EMAIL;
+         field <= NGX_CERTAUTHZ_FIELD_IP;
+         field++)
+    {
+        next[field] = NULL;
+
+        if (counts[field] == 0) {
+            continue;
+        }
+
+        next[field] = ngx_certauthz_cert_alloc_values(pool,
+                                                      &cert->fields[field],
+                                                      counts[field]);
+        if (next[field] == NULL) {
+            GENERAL_NAMES_free(names);
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        gen = sk_GENERAL_NAME_value(names, i);
+
+        switch (gen->type) {
+
+        case GEN_EMAIL:
+        case GEN_DNS:
+        case GEN_URI:
+            field = (gen->type == GEN_EMAIL) ? NGX_CERTAUTHZ_FIELD_EMAIL
+                    : (gen->type == GEN_DNS) ? NGX_CERTAUTHZ_FIELD_DNS
+                    : NGX_CERTAUTHZ_FIELD_URI;
+
+            ngx_certauthz_cert_utf8(gen->d.ia5, pool, next[field]);
+            break;
+
+        case GEN_IPADD:
+            field = NGX_CERTAUTHZ_FIELD_IP;
+            ngx_certauthz_cert_ip(gen->d.iPAddress, pool, next[field]);
+            break;
+
+        default:
+            continue;
+        }
+
+        if (next[field]->str.data == NULL) {
+            GENERAL_NAMES_free(names);
+            return NGX_ERROR;
+        }
+
+        next[field]++;
+    }
+
+    GENERAL_NAMES_free(names);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Any ASN.1 string type to UTF-8.  A string that cannot be converted, or
+ * that holds a NUL byte, is kept "poisoned": it never matches a rule.
+ * On allocation failure v->str.data stays NULL.
+ */
+
+static void
+ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
+    ngx_certauthz_value_t *v)
+{
+    int             len;
+    unsigned char  *utf8;
+
+    utf8 = NULL;
+    len = (s != NULL) ? ASN1_STRING_to_UTF8(&utf8, s) : -1;
+
+    if (len < 0) {
+        v->poisoned = 1;
+        v->str.len = 0;
+        v->str.data = (u_char *) "";
+        return;
+    }
+
+    v->str.data = ngx_pnalloc(pool, len + 1);
+    if (v->str.data == NULL) {
+        OPENSSL_free(utf8);
+        return;
+    }
+
+    ngx_memcpy(v->str.data, utf8, len);
+    v->str.data[len] = '\0';
+    v->str.len = len;
+
+    OPENSSL_free(utf8);
+
+    if (ngx_strlchr(v->str.data, v->str.data + len, '\0') != NULL) {
+        v->poisoned = 1;
+    }
+}
+
+
+/* dotted IPv4, or IPv6 in RFC 5952 form as inet_ntop() writes it */
+
+static void
+ngx_certauthz_cert_ip(ASN1_OCTET_STRING *s, ngx_pool_t *pool,
+    ngx_certauthz_value_t *v)
+{
+    int          af, len;
+    char         text[INET6_ADDRSTRLEN];
+    const void  *addr;
+
+    len = ASN1_STRING_length(s);
+    addr = ASN1_STRING_get0_data(s);
+
+    af = (len == 4) ? AF_INET : (len == 16) ? AF_INET6 : 0;
+
+    if (af == 0 || inet_ntop(af, addr, text, sizeof(text)) == NULL) {
+        v->poisoned = 1;
+        v->str.len = 0;
+        v->str.data = (u_char *) "";
+        return;
+    }
+
+    v->str.len = ngx_strlen(text);
+    v->str.data = ngx_pstrdup(pool, &(ngx_str_t) { v->str.len,
+                                                   (u_char *) text });
+}
+
+
+/* uppercase hex, no colons, no leading zeros; "-" for a negative one */
+
+static ngx_int_t
+ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals)
+{
+    int                     len;
+    u_char                 *p;
+    const u_char           *data;
+    ASN1_INTEGER const     *serial;
+    ngx_certauthz_value_t  *v;
+    static u_char           hex[] = "0123456789ABCDEF";
+
+    serial = X509_get0_serialNumber(x509);
+    data = ASN1_STRING_get0_data(serial);
+    len = ASN1_STRING_length(serial);
+
+    while (len > 0 && *data == 0) {
+        data++;
+        len--;
+    }
+
+    v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(pool, 2 * len + 2);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->str.data = p;
+
+    if (len == 0) {
+        *p++ = '0';
+
+    } else {
+        if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER) {
+            *p++ = '-';
+        }
+
+        if (*data >> 4) {
+            *p++ = hex[*data >> 4];
+        }
+
+        *p++ = hex[*data++ & 0xf];
+
+        while (--len) {
+            *p++ = hex[*data >> 4];
+            *p++ = hex[*data++ & 0xf];
+        }
+    }
+
+    v->str.len = p - v->str.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_certauthz_cert_fingerprint(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals)
+{
+    unsigned int            len;
+    u_char                  md[EVP_MAX_MD_SIZE];
+    ngx_certauthz_value_t  *v;
+
+    if (X509_digest(x509, EVP_sha256(), md, &len) == 0) {
+        return NGX_ERROR;
+    }
+
+    v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->str.data = ngx_pnalloc(pool, 2 * len);
+    if (v->str.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->str.len = ngx_hex_dump(v->str.data, md, len) - v->str.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_certauthz_value_t *
+ngx_certauthz_cert_alloc_values(ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals, ngx_uint_t n)
+{
+    vals->elts = ngx_pcalloc(pool, n * sizeof(ngx_certauthz_value_t));
+    if (vals->elts == NULL) {
+        return NULL;
+    }
+
+    vals->nelts = n;
+
+    return vals->elts;
+}
+
+
+/*
+ * The text of a field for variables: values joined by ",", a "," inside
+ * a value of a multi-valued field written "%2C", a NUL byte "%00".
+ * Built once per connection, in the connection's pool.
+ */
+
+ngx_int_t
+ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
+    ngx_uint_t field, ngx_str_t *out)
+{
+    u_char                  *p, *q;
+    size_t                   len;
+    ngx_uint_t               i, multi;
+    ngx_connection_t        *tc;
+    ngx_certauthz_value_t   *v;
+    ngx_certauthz_values_t  *vals;
+
+    vals = &cert->fields[field];
+
+    if (vals->joined_done || vals->nelts == 0) {
+        *out = vals->joined;
+        return NGX_OK;
+    }
+
+    multi = ngx_certauthz_field_multi(field);
+    v = vals->elts;
+    len = vals->nelts - 1;
+
+    for (i = 0; i < vals->nelts; i++) {
+        for (p = v[i].str.data; p < v[i].str.data + v[i].str.len; p++) {
+            len += (*p == '\0' || (multi && *p == ',')) ? 3 : 1;
+        }
+    }
+
+    tc = ngx_ssl_get_connection(c->ssl->connection);
+
+    p = ngx_pnalloc(tc ? tc->pool : c->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    vals->joined.data = p;
+
+    for (i = 0; i < vals->nelts; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        for (q = v[i].str.data; q < v[i].str.data + v[i].str.len; q++) {
+            if (*q == '\0') {
+                p = ngx_cpymem(p, "%00", 3);
+
+            } else if (multi && *q == ',') {
+                p = ngx_cpymem(p, "%2C", 3);
+
+            } else {
+                *p++ = *q;
+            }
+        }
+    }
+
+    vals->joined.len = p - vals->joined.data;
+    vals->joined_done = 1;
+
+    *out = vals->joined;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_certauthz_field_by_name(ngx_str_t *name)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_CERTAUTHZ_NFIELDS; i++) {
+        if (name->len == ngx_certauthz_field_names[i].len
+            && ngx_strncmp(name->data, ngx_certauthz_field_names[i].data,
+                           name->len)
+               == 0)
+        {
+            return i;
+        }
+    }
+
+    return NGX_ERROR;
+}
+
+
+ngx_str_t *
+ngx_certauthz_field_name(ngx_uint_t field)
+{
+    return &ngx_certauthz_field_names[field];
+}
+
+
+ngx_uint_t
+ngx_certauthz_field_multi(ngx_uint_t field)
+{
+    switch (field) {
+    case NGX_CERTAUTHZ_FIELD_O:
+    case NGX_CERTAUTHZ_FIELD_OU:
+    case NGX_CERTAUTHZ_FIELD_EMAIL:
+    case NGX_CERTAUTHZ_FIELD_DNS:
+    case NGX_CERTAUTHZ_FIELD_URI:
+    case NGX_CERTAUTHZ_FIELD_IP:
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -1,0 +1,422 @@
+
+/*
+ * certauthz: parse "FIELD OP VALUE" conditions at configuration time and
+ * decide on a certificate with the first rule whose conditions all hold.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <arpa/inet.h>
+
+#include "ngx_certauthz_rule.h"
+
+
+typedef struct {
+    ngx_str_t                 text;
+    ngx_uint_t                match;
+    ngx_uint_t                negate;
+    ngx_uint_t                caseless;
+} ngx_certauthz_op_t;
+
+
+static ngx_int_t ngx_certauthz_cond_normalise(ngx_conf_t *cf,
+    ngx_certauthz_cond_t *cond);
+static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
+    ngx_uint_t upper);
+static ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
+    ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
+    void *data);
+
+
+/* longest first, so that "!~*" is not taken for "!~" */
+static ngx_certauthz_op_t  ngx_certauthz_ops[] = {
+    { ngx_string("!~*"), NGX_CERTAUTHZ_MATCH_REGEX, 1, 1 },
+    { ngx_string("!~"), NGX_CERTAUTHZ_MATCH_REGEX, 1, 0 },
+    { ngx_string("!="), NGX_CERTAUTHZ_MATCH_EQ, 1, 0 },
+    { ngx_string("~*"), NGX_CERTAUTHZ_MATCH_REGEX, 0, 1 },
+    { ngx_string("~"), NGX_CERTAUTHZ_MATCH_REGEX, 0, 0 },
+    { ngx_string("="), NGX_CERTAUTHZ_MATCH_EQ, 0, 0 },
+    { ngx_null_string, 0, 0, 0 }
+};
+
+
+static ngx_str_t  ngx_certauthz_reasons[] = {
+    ngx_null_string,
+    ngx_string("allow"),
+    ngx_string("deny"),
+    ngx_string("no-match"),
+    ngx_string("no-cert"),
+    ngx_string("unverified"),
+    ngx_string("revoked"),
+    ngx_string("crl-missing"),
+    ngx_string("crl-stale")
+};
+
+
+ngx_int_t
+ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
+    ngx_certauthz_cond_t *cond)
+{
+    u_char              *p, *end;
+    ngx_int_t            field;
+    ngx_str_t            name, rest;
+    ngx_certauthz_op_t  *op;
+
+    ngx_memzero(cond, sizeof(ngx_certauthz_cond_t));
+
+    cond->token = *token;
+
+    p = token->data;
+    end = p + token->len;
+
+    while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+    {
+        p++;
+    }
+
+    name.data = token->data;
+    name.len = p - token->data;
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid condition \"%V\", expected "
+                           "FIELD, an operator and a value, "
+                           "e.g. \"cn=alice\"", token);
+        return NGX_ERROR;
+    }
+
+    field = ngx_certauthz_field_by_name(&name);
+
+    if (field == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown field \"%V\" in \"%V\", expected "
+                           "cn, subject, issuer, o, ou, email, dns, uri, "
+                           "ip, serial or fingerprint", &name, token);
+        return NGX_ERROR;
+    }
+
+    cond->field = field;
+
+    rest.data = p;
+    rest.len = end - p;
+
+    for (op = ngx_certauthz_ops; op->text.len; op++) {
+        if (rest.len >= op->text.len
+            && ngx_strncmp(rest.data, op->text.data, op->text.len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (op->text.len == 0) {
+        goto bad_op;
+    }
+
+    cond->match = op->match;
+    cond->negate = op->negate;
+    cond->caseless = op->caseless;
+
+    cond->value.data = rest.data + op->text.len;
+    cond->value.len = rest.len - op->text.len;
+
+    if (cond->match == NGX_CERTAUTHZ_MATCH_EQ
+        && cond->value.len && cond->value.data[0] == '@')
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "list files (\"=@\", \"!=@\") are not "
+                           "supported yet in \"%V\"", token);
+        return NGX_ERROR;
+    }
+
+    return ngx_certauthz_cond_normalise(cf, cond);
+
+bad_op:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "unknown operator in \"%V\" after \"%V\", expected "
+                       "=, !=, ~, ~*, !~, !~*, =@ or !=@", token, &name);
+    return NGX_ERROR;
+}
+
+
+/*
+ * Literal values are brought into the form the certificate field has:
+ * serials as uppercase hex without colons or leading zeros, fingerprints
+ * as 64 lowercase hex digits, IP addresses as inet_ntop() writes them.
+ */
+
+static ngx_int_t
+ngx_certauthz_cond_normalise(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
+{
+    int         af;
+    u_char      addr[16], *p;
+    char        text[INET6_ADDRSTRLEN];
+    ngx_str_t  *v;
+
+    v = &cond->value;
+
+    if (cond->match == NGX_CERTAUTHZ_MATCH_REGEX) {
+        if (v->len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "empty regex in \"%V\"", &cond->token);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    switch (cond->field) {
+
+    case NGX_CERTAUTHZ_FIELD_SERIAL:
+
+        v->data = ngx_pstrdup(cf->pool, v);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_certauthz_hex_normalise(v, 1) != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid serial in \"%V\", expected "
+                               "hex digits, optionally with colons",
+                               &cond->token);
+            return NGX_ERROR;
+        }
+
+        /* no leading zeros, but "0" stays */
+        for (p = v->data; v->len > 1 && *p == '0'; p++) {
+            v->len--;
+        }
+
+        v->data = p;
+
+        break;
+
+    case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
+
+        v->data = ngx_pstrdup(cf->pool, v);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_certauthz_hex_normalise(v, 0) != NGX_OK || v->len != 64) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid fingerprint in \"%V\", expected "
+                               "the SHA-256 digest as 64 hex digits, "
+                               "optionally with colons", &cond->token);
+            return NGX_ERROR;
+        }
+
+        break;
+
+    case NGX_CERTAUTHZ_FIELD_IP:
+
+        if (v->len >= INET6_ADDRSTRLEN) {
+            goto bad_ip;
+        }
+
+        ngx_memcpy(text, v->data, v->len);
+        text[v->len] = '\0';
+
+        af = ngx_strlchr(v->data, v->data + v->len, ':') ? AF_INET6
+                                                         : AF_INET;
+
+        if (inet_pton(af, text, addr) != 1
+            || inet_ntop(af, addr, text, sizeof(text)) == NULL)
+        {
+            goto bad_ip;
+        }
+
+        v->len = ngx_strlen(text);
+        v->data = ngx_pnalloc(cf->pool, v->len);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(v->data, text, v->len);
+
+        break;
+    }
+
+    return NGX_OK;
+
+bad_ip:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid IP address in \"%V\"", &cond->token);
+    return NGX_ERROR;
+}
+
+
+/* drops colons and folds case in place; NGX_ERROR on a non-hex digit */
+
+static ngx_int_t
+ngx_certauthz_hex_normalise(ngx_str_t *value, ngx_uint_t upper)
+{
+    u_char  *s, *d, c;
+
+    d = value->data;
+
+    for (s = value->data; s < value->data + value->len; s++) {
+        c = *s;
+
+        if (c == ':') {
+            continue;
+        }
+
+        if (c >= '0' && c <= '9') {
+            *d++ = c;
+            continue;
+        }
+
+        c |= 0x20;
+
+        if (c < 'a' || c > 'f') {
+            return NGX_ERROR;
+        }
+
+        *d++ = upper ? ngx_toupper(c) : c;
+    }
+
+    value->len = d - value->data;
+
+    return value->len ? NGX_OK : NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(cf->pool, cf->conf_file->file.name.len
+                              + 1 + NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    where->data = p;
+    where->len = ngx_sprintf(p, "%V:%ui", &cf->conf_file->file.name,
+                             cf->conf_file->line)
+                 - p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Only a certificate that nginx verified counts; then the first rule whose
+ * conditions all hold decides, and no match denies.
+ */
+
+ngx_int_t
+ngx_certauthz_decide(ngx_array_t *rules, ngx_certauthz_cert_t *cert,
+    ngx_certauthz_regex_exec_pt exec, void *data,
+    ngx_certauthz_decision_t *d)
+{
+    ngx_int_t              rc;
+    ngx_uint_t             i, j;
+    ngx_certauthz_rule_t  *rule;
+
+    d->allow = 0;
+    d->rule = NULL;
+
+    if (!cert->present) {
+        d->reason = NGX_CERTAUTHZ_REASON_NO_CERT;
+        return NGX_OK;
+    }
+
+    if (!cert->verified) {
+        d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
+        return NGX_OK;
+    }
+
+    if (rules == NULL || rules->nelts == 0) {
+        d->allow = 1;
+        d->reason = NGX_CERTAUTHZ_REASON_ALLOW;
+        return NGX_OK;
+    }
+
+    rule = rules->elts;
+
+    for (i = 0; i < rules->nelts; i++) {
+
+        for (j = 0; j < rule[i].nconds; j++) {
+            rc = ngx_certauthz_cond_holds(&rule[i].conds[j], cert, exec,
+                                          data);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            if (rc == NGX_DECLINED) {
+                break;
+            }
+        }
+
+        if (j == rule[i].nconds) {
+            d->allow = !rule[i].deny;
+            d->reason = rule[i].deny ? NGX_CERTAUTHZ_REASON_DENY
+                                     : NGX_CERTAUTHZ_REASON_ALLOW;
+            d->rule = &rule[i];
+            return NGX_OK;
+        }
+    }
+
+    d->reason = NGX_CERTAUTHZ_REASON_NO_MATCH;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A positive condition holds if any value of the field matches, a negative
+ * one if none does; a poisoned value (NUL byte inside) never matches.
+ */
+
+static ngx_int_t
+ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
+    ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
+    void *data)
+{
+    ngx_int_t                rc;
+    ngx_uint_t               i, any;
+    ngx_certauthz_value_t   *v;
+    ngx_certauthz_values_t  *vals;
+
+    vals = &cert->fields[cond->field];
+    v = vals->elts;
+    any = 0;
+
+    for (i = 0; i < vals->nelts && !any; i++) {
+
+        if (v[i].poisoned) {
+            continue;
+        }
+
+        if (cond->match == NGX_CERTAUTHZ_MATCH_EQ) {
+            any = (v[i].str.len == cond->value.len
+                   && ngx_memcmp(v[i].str.data, cond->value.data,
+                                 cond->value.len)
+                      == 0);
+            continue;
+        }
+
+        rc = exec(data, cond->regex, &v[i].str);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        any = (rc == NGX_OK);
+    }
+
+    return (any ^ cond->negate) ? NGX_OK : NGX_DECLINED;
+}
+
+
+ngx_str_t *
+ngx_certauthz_reason_name(ngx_uint_t reason)
+{
+    return &ngx_certauthz_reasons[reason];
+}

@@ -1,0 +1,77 @@
+
+/*
+ * certauthz: rule conditions parsed at configuration time, and the
+ * decision that matches a certificate's fields against an ordered rule
+ * list.  No HTTP here: regexes are compiled and run by the face through
+ * a callback, so that named captures become the face's variables.
+ */
+
+
+#ifndef _NGX_CERTAUTHZ_RULE_H_INCLUDED_
+#define _NGX_CERTAUTHZ_RULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_certauthz_cert.h"
+
+
+#define NGX_CERTAUTHZ_MATCH_EQ      0
+#define NGX_CERTAUTHZ_MATCH_REGEX   1
+
+
+typedef enum {
+    NGX_CERTAUTHZ_REASON_NONE = 0,
+    NGX_CERTAUTHZ_REASON_ALLOW,
+    NGX_CERTAUTHZ_REASON_DENY,
+    NGX_CERTAUTHZ_REASON_NO_MATCH,
+    NGX_CERTAUTHZ_REASON_NO_CERT,
+    NGX_CERTAUTHZ_REASON_UNVERIFIED,
+    NGX_CERTAUTHZ_REASON_REVOKED,
+    NGX_CERTAUTHZ_REASON_CRL_MISSING,
+    NGX_CERTAUTHZ_REASON_CRL_STALE
+} ngx_certauthz_reason_e;
+
+
+typedef struct {
+    ngx_uint_t                field;      /* NGX_CERTAUTHZ_FIELD_* */
+    ngx_uint_t                match;      /* NGX_CERTAUTHZ_MATCH_* */
+    unsigned                  negate:1;   /* != !~ !~* */
+    unsigned                  caseless:1; /* ~* !~* */
+    ngx_str_t                 value;      /* normalised, or the pattern */
+    void                     *regex;      /* compiled by the face */
+    ngx_str_t                 token;      /* as written, for messages */
+} ngx_certauthz_cond_t;
+
+
+typedef struct {
+    ngx_certauthz_cond_t     *conds;
+    ngx_uint_t                nconds;     /* 0: "all" */
+    ngx_uint_t                deny;
+    ngx_str_t                 where;      /* "FILE:LINE" */
+} ngx_certauthz_rule_t;
+
+
+typedef struct {
+    ngx_uint_t                allow;
+    ngx_uint_t                reason;     /* NGX_CERTAUTHZ_REASON_* */
+    ngx_certauthz_rule_t     *rule;       /* the rule that decided */
+} ngx_certauthz_decision_t;
+
+
+/* NGX_OK: matches, NGX_DECLINED: does not, NGX_ERROR: failed */
+typedef ngx_int_t (*ngx_certauthz_regex_exec_pt)(void *data, void *regex,
+    ngx_str_t *s);
+
+
+ngx_int_t ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
+    ngx_certauthz_cond_t *cond);
+ngx_int_t ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where);
+ngx_int_t ngx_certauthz_decide(ngx_array_t *rules,
+    ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
+    void *data, ngx_certauthz_decision_t *d);
+ngx_str_t *ngx_certauthz_reason_name(ngx_uint_t reason);
+
+
+#endif /* _NGX_CERTAUTHZ_RULE_H_INCLUDED_ */

@@ -1,0 +1,205 @@
+
+/*
+ * certauthz: $certauthz_* variables.  Certificate fields come from the
+ * per-connection parse; decision variables from the access phase of the
+ * main request.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_certauthz_module.h"
+#include "ngx_http_certauthz_variables.h"
+
+
+#define NGX_HTTP_CERTAUTHZ_VAR_RESULT  0
+#define NGX_HTTP_CERTAUTHZ_VAR_REASON  1
+#define NGX_HTTP_CERTAUTHZ_VAR_RULE    2
+
+
+static ngx_int_t ngx_http_certauthz_field_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_certauthz_verify_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_certauthz_decision_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_variable_t  ngx_http_certauthz_vars[] = {
+
+    { ngx_string("certauthz_cn"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_CN, 0, 0 },
+
+    { ngx_string("certauthz_subject"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_SUBJECT, 0, 0 },
+
+    { ngx_string("certauthz_issuer"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_ISSUER, 0, 0 },
+
+    { ngx_string("certauthz_serial"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_SERIAL, 0, 0 },
+
+    { ngx_string("certauthz_fingerprint"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_FINGERPRINT, 0, 0 },
+
+    { ngx_string("certauthz_email"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_EMAIL, 0, 0 },
+
+    { ngx_string("certauthz_dns"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_DNS, 0, 0 },
+
+    { ngx_string("certauthz_uri"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_URI, 0, 0 },
+
+    { ngx_string("certauthz_ip"), NULL,
+      ngx_http_certauthz_field_variable,
+      NGX_CERTAUTHZ_FIELD_IP, 0, 0 },
+
+    { ngx_string("certauthz_verify"), NULL,
+      ngx_http_certauthz_verify_variable, 0, 0, 0 },
+
+    { ngx_string("certauthz_result"), NULL,
+      ngx_http_certauthz_decision_variable,
+      NGX_HTTP_CERTAUTHZ_VAR_RESULT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("certauthz_reason"), NULL,
+      ngx_http_certauthz_decision_variable,
+      NGX_HTTP_CERTAUTHZ_VAR_REASON, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("certauthz_rule"), NULL,
+      ngx_http_certauthz_decision_variable,
+      NGX_HTTP_CERTAUTHZ_VAR_RULE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+ngx_int_t
+ngx_http_certauthz_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_certauthz_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_certauthz_field_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t              s;
+    ngx_certauthz_cert_t  *cert;
+
+    cert = ngx_certauthz_cert_get(r->connection);
+    if (cert == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (!cert->present) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_certauthz_cert_text(r->connection, cert, data, &s) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    v->len = s.len;
+    v->data = s.data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_certauthz_verify_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_certauthz_cert_t  *cert;
+
+    cert = ngx_certauthz_cert_get(r->connection);
+    if (cert == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = cert->verify.len;
+    v->data = cert->verify.data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_certauthz_decision_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                  s;
+    ngx_http_certauthz_ctx_t  *ctx;
+
+    /* subrequests run no access phase: they report the main decision */
+    ctx = ngx_http_certauthz_get_ctx(r->main);
+
+    if (ctx == NULL || !ctx->evaluated) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case NGX_HTTP_CERTAUTHZ_VAR_RESULT:
+        if (ctx->decision.allow) {
+            ngx_str_set(&s, "allow");
+
+        } else {
+            ngx_str_set(&s, "deny");
+        }
+        break;
+
+    case NGX_HTTP_CERTAUTHZ_VAR_REASON:
+        s = *ngx_certauthz_reason_name(ctx->decision.reason);
+        break;
+
+    default: /* NGX_HTTP_CERTAUTHZ_VAR_RULE */
+        if (ctx->decision.rule == NULL) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        s = ctx->decision.rule->where;
+        break;
+    }
+
+    v->len = s.len;
+    v->data = s.data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}

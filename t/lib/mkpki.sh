@@ -1,0 +1,382 @@
+#!/bin/bash
+# mkpki.sh OUTDIR -- build the certauthz test PKI into OUTDIR.
+#
+# Uses only the openssl CLI (OpenSSL 3.x).  Keys are regenerated on every run
+# (EC P-256, unencrypted); subjects, SANs, serials and issuers are fixed so the
+# tests can rely on them.  OUTDIR/expected.txt records, as computed by openssl,
+# the subject/issuer (RFC 2253), serial and SHA-256 fingerprint of each client.
+#
+# The PKI is built in OUTDIR.tmp.<pid> and renamed into place, so a caller
+# never sees a partially built OUTDIR; OUTDIR/.stamp is written last.
+# Silent unless something fails.
+
+set -eu
+set -o pipefail
+
+prog=mkpki.sh
+
+die() {
+    echo "$prog: $*" >&2
+    exit 1
+}
+
+[ $# -eq 1 ] && [ -n "$1" ] || die "usage: $prog OUTDIR"
+
+command -v openssl >/dev/null 2>&1 || die "openssl not found in PATH"
+
+# --- resolve OUTDIR to an absolute path (tls.conf contains absolute paths) ---
+out=$1
+while [ "${out%/}" != "$out" ] && [ "$out" != / ]; do
+    out=${out%/}
+done
+[ "$out" != / ] || die "refusing to use / as OUTDIR"
+parent=$(dirname -- "$out")
+base=$(basename -- "$out")
+mkdir -p -- "$parent"
+parent=$(cd -- "$parent" && pwd -P)
+out=$parent/$base
+
+case $out in
+*[[:space:]\;\"\'\$\{\}]*)
+    die "OUTDIR must not contain whitespace, quotes, ';', '\$' or braces: $out" ;;
+esac
+
+tmp=$out.tmp.$$
+aside=
+cleanup() {
+    rm -rf -- "$tmp"
+    if [ -n "$aside" ]; then
+        rm -rf -- "$aside"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+rm -rf -- "$tmp"
+mkdir -p -- "$tmp/ext" "$tmp/csr" "$tmp/www"
+umask 077
+
+log=$tmp/csr/.log
+
+# run CMD...: run quietly; on failure show the command and its output.
+run() {
+    if ! "$@" >"$log" 2>&1; then
+        {
+            echo "$prog: command failed: $*"
+            cat "$log"
+        } >&2
+        exit 1
+    fi
+}
+
+# --- openssl req configurations: one per string_mask --------------------------
+# utf8:  every DirectoryString is a UTF8String
+# bmp:   only BMPString allowed (B_ASN1_BMPSTRING = 0x0800)
+# (UniversalString cannot be had this way for CN: MASK:0x100 leaves no type
+# permitted for commonName and OpenSSL then falls back to its default mask,
+# giving a T61String.  See univ below.)
+write_reqconf() {
+    cat >"$tmp/csr/req-$1.cnf" <<CNF
+[ req ]
+distinguished_name = req_dn
+string_mask        = $2
+utf8               = yes
+prompt             = no
+
+[ req_dn ]
+CN = unused
+CNF
+}
+write_reqconf utf8 utf8only
+write_reqconf bmp MASK:0x800
+
+# newkey NAME SUBJECT [MASK]: fresh P-256 key NAME.key and CSR csr/NAME.csr.
+newkey() {
+    run openssl req -new -config "$tmp/csr/req-${3:-utf8}.cnf" -utf8 \
+        -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$tmp/$1.key" -subj "$2" -out "$tmp/csr/$1.csr"
+}
+
+# sign NAME ISSUER SERIAL: issue NAME.crt from csr/NAME.csr using the
+# extensions in ext/NAME.cnf (section [ext]).  ISSUER "self" self-signs.
+sign() {
+    if [ "$2" = self ]; then
+        set -- "$1" "$3" -key "$tmp/$1.key"
+    else
+        set -- "$1" "$3" -CA "$tmp/$2.crt" -CAkey "$tmp/$2.key"
+    fi
+    local name=$1 serial=$2
+    shift 2
+    run openssl x509 -req -in "$tmp/csr/$name.csr" "$@" \
+        -set_serial "$serial" -days 3650 -sha256 \
+        -extfile "$tmp/ext/$name.cnf" -extensions ext \
+        -out "$tmp/$name.crt"
+}
+
+# ext NAME: write ext/NAME.cnf from stdin, prefixed by the [ext] header.
+ext() {
+    {
+        echo "[ ext ]"
+        cat
+    } >"$tmp/ext/$1.cnf"
+}
+
+# client_ext NAME [EXTRA-LINE...]: extensions for a client certificate.
+client_ext() {
+    local name=$1
+    shift
+    {
+        cat <<CNF
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+CNF
+        for line in "$@"; do
+            echo "$line"
+        done
+    } | ext "$name"
+}
+
+AKID='authorityKeyIdentifier = keyid:always'
+
+# client NAME ISSUER SERIAL SUBJECT MASK [EXTRA-EXT-LINE...]
+client() {
+    local name=$1 issuer=$2 serial=$3 subj=$4 mask=$5
+    shift 5
+    newkey "$name" "$subj" "$mask"
+    if [ "$issuer" = self ]; then
+        client_ext "$name" "$@"
+    else
+        client_ext "$name" "$AKID" "$@"
+    fi
+    sign "$name" "$issuer" "$serial"
+    case $issuer in
+    int) cat "$tmp/$name.crt" "$tmp/int.crt" >"$tmp/$name.pem" ;;
+    *)   cat "$tmp/$name.crt" >"$tmp/$name.pem" ;;
+    esac
+}
+
+# hexcolon STRING: the bytes of STRING as colon-separated upper-case hex.
+hexcolon() {
+    printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n' \
+        | tr 'a-f' 'A-F' | sed 's/../&:/g; s/:$//'
+}
+
+# tlv TAG HEXCOLON-CONTENT: a DER TLV (short-form length only).
+tlv() {
+    local len
+    if [ -z "$2" ]; then
+        len=0
+    else
+        len=$(( (${#2} + 1) / 3 ))
+    fi
+    [ "$len" -lt 128 ] || die "tlv: content too long for short-form length"
+    if [ "$len" -eq 0 ]; then
+        printf '%s:%02X' "$1" 0
+    else
+        printf '%s:%02X:%s' "$1" "$len" "$2"
+    fi
+}
+
+# --- certificate authorities -------------------------------------------------
+CA_EXT='basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash'
+
+newkey root '/O=certauthz tests/CN=certauthz Test Root CA'
+printf '%s\n' "$CA_EXT" | ext root
+sign root self 0x01
+
+newkey int '/O=certauthz tests/CN=certauthz Test Intermediate CA'
+printf '%s\n' "$CA_EXT" "$AKID" \
+    | sed 's/CA:TRUE$/CA:TRUE, pathlen:0/' | ext int
+sign int root 0x02
+
+cat "$tmp/int.crt" "$tmp/root.crt" >"$tmp/ca.crt"
+
+newkey other-root '/O=other/CN=Other Test CA'
+printf '%s\n' "$CA_EXT" | ext other-root
+sign other-root self 0x03
+
+# --- server ------------------------------------------------------------------
+newkey server '/CN=localhost'
+ext server <<CNF
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+$AKID
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+CNF
+sign server root 0x04
+
+# --- clients -----------------------------------------------------------------
+# Order here is the order of expected.txt.
+CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
+big-serial highbit eve mallory rootclient'
+
+client alice int 0x0A1B2C \
+    '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
+    'subjectAltName = email:alice@example.com, email:alice.smith@example.org, DNS:alice.example.com, DNS:*.alice.example.com, URI:spiffe://example.com/ns/prod/sa/alice, IP:10.1.2.3, IP:2001:db8::1'
+
+client bob int 0x00FF01 \
+    '/O=Example Corp/OU=Sales/CN=bob' utf8 \
+    'subjectAltName = email:bob@example.com, DNS:bob.example.com'
+
+client svc-billing int 0x5001 \
+    '/O=Example Corp/OU=Services/CN=svc-billing' utf8 \
+    'subjectAltName = URI:spiffe://example.com/ns/prod/sa/billing, DNS:billing.svc.example.com'
+
+# Two CN attributes; "second" is encoded last.
+client multicn int 0x5002 '/O=Example Corp/CN=first/CN=second' utf8
+
+client nosan int 0x5003 '/CN=nosan' utf8
+
+client utf8 int 0x5004 '/O=Example Corp/CN=Jürgen Müller' utf8
+
+client bmp int 0x5005 '/CN=Jürgen' bmp
+
+# CN "Jürgen" as a UniversalString.  openssl req cannot produce one for CN,
+# so: issue a throw-away self-signed certificate whose CN is a UTF8String
+# placeholder of exactly the same encoded length, rewrite that TLV (tag 0x0C ->
+# 0x1C, content -> UCS-4BE) in the DER, let openssl re-sign it with the same
+# key (so it is a valid self-signed input again), then have the intermediate
+# certify it like any other client.
+univ_cn=$(printf '%s' 'Jürgen' | iconv -f UTF-8 -t UCS-4BE | od -An -v -tx1 \
+    | tr -d ' \n' | tr 'a-f' 'A-F')
+univ_len=$(( ${#univ_cn} / 2 ))
+[ "$univ_len" -gt 0 ] && [ "$univ_len" -lt 128 ] || die "univ: bad CN length"
+univ_ph=$(printf '%*s' "$univ_len" '' | tr ' ' 'U')
+newkey univ "/CN=$univ_ph"
+client_ext univ "$AKID"
+run openssl x509 -req -in "$tmp/csr/univ.csr" -key "$tmp/univ.key" \
+    -set_serial 0x5006 -days 3650 -sha256 -out "$tmp/csr/univ-ph.crt"
+univ_hex=$(openssl x509 -in "$tmp/csr/univ-ph.crt" -outform DER \
+    | od -An -v -tx1 | tr -d ' \n' | tr 'a-f' 'A-F')
+univ_from=$(printf '0C%02X' "$univ_len")$(hexcolon "$univ_ph" | tr -d :)
+univ_to=$(printf '1C%02X' "$univ_len")$univ_cn
+case $univ_hex in
+*"$univ_from"*) ;;
+*) die "univ: placeholder CN not found in DER" ;;
+esac
+univ_hex=${univ_hex//"$univ_from"/"$univ_to"}
+printf "$(printf '%s' "$univ_hex" | sed 's/../\\x&/g')" >"$tmp/csr/univ-patched.der"
+run openssl x509 -inform DER -in "$tmp/csr/univ-patched.der" \
+    -key "$tmp/univ.key" -days 3650 -sha256 -out "$tmp/csr/univ-self.crt"
+run openssl x509 -in "$tmp/csr/univ-self.crt" \
+    -CA "$tmp/int.crt" -CAkey "$tmp/int.key" \
+    -set_serial 0x5006 -days 3650 -sha256 \
+    -extfile "$tmp/ext/univ.cnf" -extensions ext -out "$tmp/univ.crt"
+cat "$tmp/univ.crt" "$tmp/int.crt" >"$tmp/univ.pem"
+
+# subjectAltName as raw DER: SEQUENCE {
+#   [1] rfc822Name "admin@example.com" 00 ".evil.net",
+#   [2] dNSName    "nul.example.com" }
+nul_email=$(hexcolon 'admin@example.com'):00:$(hexcolon '.evil.net')
+nul_san=$(tlv 30 "$(tlv 81 "$nul_email"):$(tlv 82 "$(hexcolon nul.example.com)")")
+client nulemail int 0x5007 '/CN=nulemail' utf8 "subjectAltName = DER:$nul_san"
+
+# O "Smith, Jones & Co", OU "R+D", CN 'a"b;c=d<e>f'.  In -subj syntax only
+# '/' and '+' are special; '\' escapes the next character.
+client special int 0x5008 \
+    '/O=Smith, Jones & Co/OU=R\+D/CN=a"b;c=d<e>f' utf8
+
+client big-serial int 0x7F0102030405060708090A0B0C0D0E0F10111213 \
+    '/CN=big-serial' utf8
+
+client highbit int 0x8A '/CN=highbit' utf8
+
+# Untrusted issuer, same serial as alice.
+client eve other-root 0x0A1B2C '/O=Other/CN=eve' utf8
+
+# Self-signed client certificate.
+client mallory self 0x6666 '/CN=mallory' utf8
+
+# Issued directly by the root CA.
+client rootclient root 0x5009 '/CN=rootclient' utf8 \
+    'subjectAltName = email:root@example.com'
+
+# --- sanity checks on the encodings the tests depend on ----------------------
+asn1_has() {
+    openssl asn1parse -in "$tmp/$1.crt" >"$log" 2>&1 \
+        || die "asn1parse $1.crt failed: $(cat "$log")"
+    grep -q "$2" "$log" || die "$1.crt: expected $2 in its ASN.1 dump"
+}
+asn1_has bmp 'prim: BMPSTRING'
+asn1_has univ 'prim: UNIVERSALSTRING'
+asn1_has utf8 'prim: UTF8STRING'
+
+der_hex=$(openssl x509 -in "$tmp/nulemail.crt" -outform DER \
+    | od -An -v -tx1 | tr -d ' \n' | tr 'a-f' 'A-F')
+case $der_hex in
+*"$(echo "$nul_san" | tr -d :)"*) ;;
+*) die "nulemail.crt: raw subjectAltName (with NUL byte) not found" ;;
+esac
+
+for name in $CLIENTS; do
+    case $name in
+    eve|mallory) continue ;;
+    rootclient) set -- -CAfile "$tmp/root.crt" ;;
+    *) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/int.crt" ;;
+    esac
+    run openssl verify -purpose sslclient "$@" "$tmp/$name.crt"
+done
+
+# --- expected.txt --------------------------------------------------------------
+for name in $CLIENTS; do
+    openssl x509 -in "$tmp/$name.crt" -noout -nameopt RFC2253 \
+        -subject -issuer -serial -fingerprint -sha256 >"$log" 2>&1 \
+        || die "reading $name.crt failed: $(cat "$log")"
+    subject= issuer= serial= fp=
+    while IFS= read -r line; do
+        case $line in
+        subject=*) subject=${line#subject=} ;;
+        issuer=*) issuer=${line#issuer=} ;;
+        serial=*) serial=${line#serial=} ;;
+        *[Ff]ingerprint=*)
+            fp=$(printf '%s' "${line#*=}" | tr -d : | tr 'A-F' 'a-f') ;;
+        esac
+    done <"$log"
+    [ -n "$subject" ] && [ -n "$issuer" ] && [ -n "$serial" ] && [ -n "$fp" ] \
+        || die "could not parse openssl output for $name.crt: $(cat "$log")"
+    printf '%s.subject=%s\n' "$name" "${subject# }"
+    printf '%s.issuer=%s\n' "$name" "${issuer# }"
+    printf '%s.serial=%s\n' "$name" "$serial"
+    printf '%s.fingerprint=%s\n' "$name" "$fp"
+done >"$tmp/expected.txt"
+
+# --- nginx snippet and static files -----------------------------------------
+cat >"$tmp/tls.conf" <<CNF
+ssl_certificate $out/server.crt;
+ssl_certificate_key $out/server.key;
+ssl_client_certificate $out/ca.crt;
+ssl_verify_depth 3;
+root $out/www;
+CNF
+
+echo ok >"$tmp/www/ok.txt"
+echo ok >"$tmp/www/index.html"
+
+rm -rf -- "$tmp/csr"
+chmod -R u=rwX,go=rX -- "$tmp"
+chmod go= -- "$tmp"/*.key
+date -u '+%Y-%m-%dT%H:%M:%SZ' >"$tmp/.stamp"
+chmod 644 -- "$tmp/.stamp"
+
+# --- move into place ---------------------------------------------------------
+# rename(2) of a directory onto an existing non-empty directory fails, so an
+# existing OUTDIR is first renamed aside.  If several builders race, each loop
+# iteration either installs our tree or moves a complete one aside; OUTDIR is
+# only ever absent or complete, never half-built.
+tries=0
+until mv -T -- "$tmp" "$out" 2>/dev/null; do
+    tries=$((tries + 1))
+    [ "$tries" -le 50 ] || die "could not move $tmp to $out"
+    if [ -e "$out" ] || [ -L "$out" ]; then
+        [ -d "$out" ] && [ ! -L "$out" ] || die "$out exists and is not a directory"
+        [ -z "$aside" ] || rm -rf -- "$aside"
+        aside=$out.old.$$.$tries
+        mv -T -- "$out" "$aside" 2>/dev/null || aside=
+    fi
+done
