@@ -560,8 +560,8 @@ sub log_tail {
 sub check_error_log {
     my ($block, $rep, $pos, $extra) = @_;
     my $name  = $block->name;
-    my $lines = error_log_chunk($pos);
-    unshift @$lines, @$extra if $extra;
+    my $file_lines = error_log_chunk($pos);
+    my $lines = [@{ $extra || [] }, @$file_lines];
 
     my $grep = $block->grep_error_log;
     my $grep_out = $block->grep_error_log_out;
@@ -614,7 +614,7 @@ sub check_error_log {
                 grep { defined } $block->error_log, $block->no_error_log;
     for my $level (qw(alert crit emerg)) {
         next if index($asked, "[$level") >= 0;
-        warn "WARNING: $name - ", one_line($_), "\n" for grep { /\[$level\]/ } @$lines;
+        warn "WARNING: $name - ", one_line($_), "\n" for grep { /\[$level\]/ } @$file_lines;
     }
 }
 

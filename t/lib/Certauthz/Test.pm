@@ -1,0 +1,143 @@
+package Certauthz::Test;
+
+# Shared set-up of certauthz's t/*.t files.  Load it before
+# Test::Nginx::Socket:
+#
+#     use lib 't/lib';
+#     use Certauthz::Test;
+#     use Test::Nginx::Socket 'no_plan';
+#
+# It
+#   - defaults TEST_NGINX_LOAD_MODULES to build/ngx_http_certauthz_module.so
+#     (the Makefile sets it and TEST_NGINX_BINARY explicitly);
+#   - builds the test PKI with t/lib/mkpki.sh into t/pki once (under a
+#     lock) and exports its path as TEST_NGINX_PKI;
+#   - uses openresty's Test::Nginx::Socket when it is installed, else the
+#     project's own runner for the same format in t/runner;
+#   - puts a "front" into the test server (config_preamble): the test
+#     server on $TEST_NGINX_SERVER_PORT speaks plain HTTP, as Test::Nginx
+#     requires, and each of its locations /NAME/... forwards the request to
+#     the TLS server a test defines on unix:$TEST_NGINX_SERVER_ROOT/tls.sock,
+#     presenting the client certificate NAME from t/pki (/none/... presents
+#     none).  /h2/NAME/... does the same over HTTP/2 (grpc_pass), for a TLS
+#     server that has HTTP/2 enabled ($TEST_NGINX_H2_LISTEN on its listen
+#     line, $TEST_NGINX_H2 inside its server block).
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Fcntl qw(:flock);
+use File::Basename qw(dirname);
+use File::Spec;
+
+our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
+                  nulemail special big-serial highbit eve mallory
+                  rootclient);
+
+my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
+my $pki = "$root/t/pki";
+
+$ENV{TEST_NGINX_LOAD_MODULES} //= "$root/build/ngx_http_certauthz_module.so";
+$ENV{TEST_NGINX_PKI} = $pki;
+
+make_pki();
+load_runner();
+http2_syntax();
+
+Test::Nginx::Socket::config_preamble(front());
+
+# the front is the test server's whole config unless a block adds some
+Test::Nginx::Socket::add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value(config => "") unless defined $block->config;
+});
+
+
+sub make_pki {
+    my $script = "$root/t/lib/mkpki.sh";
+
+    open my $lock, '>', "$root/t/.pki.lock" or die "t/.pki.lock: $!\n";
+    flock $lock, LOCK_EX or die "flock: $!\n";
+
+    my $stamp = "$pki/.stamp";
+
+    if (!-e $stamp || -M $stamp > -M $script) {
+        system('bash', $script, $pki) == 0
+            or die "certauthz tests: $script $pki failed\n";
+    }
+
+    close $lock;
+}
+
+
+sub load_runner {
+    return if eval { require Test::Nginx::Socket; 1 };
+
+    # only a missing Test::Nginx means "use ours"; anything else is a bug
+    die $@ unless $@ =~ m{^Can't locate Test/Nginx/Socket\.pm};
+
+    unshift @INC, "$root/t/runner";
+    require Test::Nginx::Socket;
+}
+
+
+# nginx 1.25.1 moved HTTP/2 from "listen ... http2" to "http2 on"
+
+sub http2_syntax {
+    my $bin = $ENV{TEST_NGINX_BINARY} || 'nginx';
+    my $v = `$bin -v 2>&1` // '';
+    my ($maj, $min, $pat) = $v =~ m{nginx/(\d+)\.(\d+)\.(\d+)};
+
+    if (defined $maj
+        && ($maj * 1_000_000 + $min * 1000 + $pat) >= 1_025_001)
+    {
+        $ENV{TEST_NGINX_H2_LISTEN} = '';
+        $ENV{TEST_NGINX_H2} = 'http2 on;';
+
+    } else {
+        $ENV{TEST_NGINX_H2_LISTEN} = 'http2';
+        $ENV{TEST_NGINX_H2} = '';
+    }
+}
+
+
+sub front {
+    my $servroot = $ENV{TEST_NGINX_SERVER_ROOT}
+                   || $ENV{TEST_NGINX_SERVROOT}
+                   || File::Spec->rel2abs('t/servroot');
+    my $sock = "unix:$servroot/tls.sock";
+
+    my $conf = <<"_EOC_";
+        location /none/ {
+            proxy_pass https://$sock:/;
+        }
+
+        location /h2/none/ {
+            rewrite ^/h2/none(/.*)\$ \$1 break;
+            grpc_pass grpcs://$sock;
+        }
+_EOC_
+
+    for my $name (@CLIENTS) {
+        $conf .= <<"_EOC_";
+
+        location /$name/ {
+            proxy_pass https://$sock:/;
+            proxy_ssl_certificate $pki/$name.pem;
+            proxy_ssl_certificate_key $pki/$name.key;
+        }
+
+        location /h2/$name/ {
+            rewrite ^/h2/$name(/.*)\$ \$1 break;
+            grpc_pass grpcs://$sock;
+            grpc_ssl_certificate $pki/$name.pem;
+            grpc_ssl_certificate_key $pki/$name.key;
+        }
+_EOC_
+    }
+
+    return $conf;
+}
+
+1;
