@@ -54,6 +54,28 @@ Test::Nginx::Socket::add_block_preprocessor(sub {
 });
 
 
+# what openssl says of a test certificate: expected('alice', 'subject'),
+# keys subject, issuer, serial and fingerprint (t/pki/expected.txt)
+
+my %expected;
+
+sub expected {
+    my ($name, $key) = @_;
+
+    if (!%expected) {
+        open my $in, '<', "$pki/expected.txt" or die "expected.txt: $!\n";
+        while (<$in>) {
+            chomp;
+            $expected{$1} = $2 if /^([^=]+)=(.*)$/;
+        }
+    }
+
+    my $v = $expected{"$name.$key"};
+    die "no expected value $name.$key\n" unless defined $v;
+    return $v;
+}
+
+
 sub make_pki {
     my $script = "$root/t/lib/mkpki.sh";
 
@@ -108,7 +130,17 @@ sub front {
                    || File::Spec->rel2abs('t/servroot');
     my $sock = "unix:$servroot/tls.sock";
 
+    # All these locations reach the same implicit upstream, and nginx keeps
+    # one TLS session per upstream: resuming it would present the
+    # certificate of whichever location connected first.  So no session
+    # reuse here; tests of resumption define their own front location.
+    # "certauthz off": the front is not under test, even when a block
+    # turns certauthz on at http level.
     my $conf = <<"_EOC_";
+        certauthz off;
+        proxy_ssl_session_reuse off;
+        grpc_ssl_session_reuse off;
+
         location /none/ {
             proxy_pass https://$sock:/;
         }

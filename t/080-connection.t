@@ -1,0 +1,200 @@
+# The certificate is parsed once per TLS connection and reused by every
+# request on it: HTTP/1.1 keep-alive, HTTP/2 streams, and a resumed TLS
+# session (which carries the certificate but no chain).
+#
+# One test request to the front makes several sequential SSI subrequests
+# that reach the TLS server over one upstream connection; each answer shows
+# the TLS server's connection number, session reuse and the CN, and the
+# debug log must show one parse per TLS connection.
+
+use lib 't/lib';
+use Certauthz::Test;
+use Test::Nginx::Socket 'no_plan';
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: HTTP/1.1 keep-alive: three requests, one connection, one parse
+--- user_files
+>>> page.html
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+>>> conn.html
+<!--# echo var="connection_requests" -->:<!--# echo var="certauthz_cn" -->:<!--# echo var="certauthz_result" -->
+--- http_config
+    upstream tls_keepalive {
+        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
+        keepalive 2;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            root $TEST_NGINX_SERVER_ROOT/html;
+            ssi on;
+            certauthz on;
+            certauthz_allow cn=alice;
+        }
+    }
+--- config
+    location = /page.html {
+        root $TEST_NGINX_SERVER_ROOT/html;
+        ssi on;
+    }
+
+    location /ka/ {
+        proxy_pass https://tls_keepalive/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_ssl_certificate $TEST_NGINX_PKI/alice.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body eval
+"1:alice:allow\n\n2:alice:allow\n\n3:alice:allow\n\n"
+--- grep_error_log: certauthz: parsed client certificate
+--- grep_error_log_out
+certauthz: parsed client certificate
+
+
+
+=== TEST 2: HTTP/2: three streams on one connection, one parse
+--- user_files
+>>> page.html
+<!--# include virtual="/h2ka/conn.html" wait="yes" -->
+<!--# include virtual="/h2ka/conn.html" wait="yes" -->
+<!--# include virtual="/h2ka/conn.html" wait="yes" -->
+>>> conn.html
+<!--# echo var="server_protocol" -->:<!--# echo var="connection" -->:<!--# echo var="certauthz_cn" -->:<!--# echo var="certauthz_result" -->
+--- http_config
+    upstream tls_h2 {
+        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
+        keepalive 2;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl $TEST_NGINX_H2_LISTEN;
+        $TEST_NGINX_H2
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            root $TEST_NGINX_SERVER_ROOT/html;
+            ssi on;
+            certauthz on;
+            certauthz_allow cn=alice;
+        }
+    }
+--- config
+    location = /page.html {
+        root $TEST_NGINX_SERVER_ROOT/html;
+        ssi on;
+    }
+
+    location /h2ka/ {
+        rewrite ^/h2ka(/.*)$ $1 break;
+        grpc_pass grpcs://tls_h2;
+        grpc_ssl_certificate $TEST_NGINX_PKI/alice.pem;
+        grpc_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like chomp
+^HTTP/2\.0:(\d+):alice:allow\n\n(HTTP/2\.0:\1:alice:allow\n\n){2}$
+--- grep_error_log: certauthz: parsed client certificate
+--- grep_error_log_out
+certauthz: parsed client certificate
+
+
+
+=== TEST 3: a resumed TLS session: the certificate still counts
+--- user_files
+>>> page.html
+<!--# include virtual="/resume/conn.html" wait="yes" -->
+<!--# include virtual="/resume/conn.html" wait="yes" -->
+>>> conn.html
+<!--# echo var="ssl_session_reused" -->:<!--# echo var="certauthz_cn" -->:<!--# echo var="certauthz_serial" -->:<!--# echo var="certauthz_result" -->
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        ssl_session_cache shared:tls:1m;
+
+        location / {
+            root $TEST_NGINX_SERVER_ROOT/html;
+            ssi on;
+            certauthz on;
+            certauthz_allow cn=alice;
+        }
+    }
+--- config
+    location = /page.html {
+        root $TEST_NGINX_SERVER_ROOT/html;
+        ssi on;
+    }
+
+    location /resume/ {
+        proxy_pass https://unix:$TEST_NGINX_SERVER_ROOT/tls.sock:/;
+        proxy_ssl_session_reuse on;
+        proxy_ssl_certificate $TEST_NGINX_PKI/alice.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body eval
+".:alice:A1B2C:allow\n\nr:alice:A1B2C:allow\n\n"
+--- grep_error_log: certauthz: parsed client certificate
+--- grep_error_log_out
+certauthz: parsed client certificate
+certauthz: parsed client certificate
+
+
+
+=== TEST 4: a resumed TLS session of a certificate the rules refuse
+--- user_files
+>>> page.html
+<!--# include virtual="/resume/ok.txt" wait="yes" -->
+<!--# include virtual="/resume/ok.txt" wait="yes" -->
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        ssl_session_cache shared:tls:1m;
+
+        location / {
+            certauthz on;
+            certauthz_allow cn=alice;
+        }
+    }
+--- config
+    location = /page.html {
+        root $TEST_NGINX_SERVER_ROOT/html;
+        ssi on;
+    }
+
+    location /resume/ {
+        proxy_pass https://unix:$TEST_NGINX_SERVER_ROOT/tls.sock:/;
+        proxy_ssl_session_reuse on;
+        proxy_ssl_certificate $TEST_NGINX_PKI/bob.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/bob.key;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- grep_error_log eval
+qr/certauthz: access forbidden, reason: no-match, subject: "CN=bob[^"]*"/
+--- grep_error_log_out
+certauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp"
+certauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp"
