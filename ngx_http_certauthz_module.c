@@ -45,6 +45,8 @@ static ngx_http_certauthz_ctx_t *ngx_http_certauthz_create_ctx(
     ngx_http_request_t *r);
 static void ngx_http_certauthz_cleanup(void *data);
 
+static char *ngx_http_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_certauthz_compile(ngx_conf_t *cf,
@@ -76,10 +78,10 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
     { ngx_string("certauthz"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
                         |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_certauthz_mode,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_certauthz_loc_conf_t, mode),
-      &ngx_http_certauthz_modes },
+      0,
+      NULL },
 
     { ngx_string("certauthz_allow"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
@@ -320,6 +322,37 @@ static void
 ngx_http_certauthz_cleanup(void *data)
 {
     /* nothing to free: the handler only marks our ctx in the list */
+}
+
+
+static char *
+ngx_http_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_certauthz_loc_conf_t *lcf = conf;
+
+    ngx_str_t        *value;
+    ngx_conf_enum_t  *e;
+
+    if (lcf->mode != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (e = ngx_http_certauthz_modes; e->name.len; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strcmp(e->name.data, value[1].data) == 0)
+        {
+            lcf->mode = e->value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive, "
+                       "it must be \"off\", \"on\" or \"audit\"",
+                       &value[1], &cmd->name);
+    return NGX_CONF_ERROR;
 }
 
 

@@ -570,7 +570,8 @@ qr/\[info\] [^\n]*\Qcertauthz: access forbidden, reason: no-match, subject: "CN=
 
 
 
-=== TEST 18: satisfy any, both deny: 403, certauthz's denial at info, nothing at error
+=== TEST 18: satisfy any, both deny: 403, certauthz's denial at info, not at error
+(nginx itself logs "access forbidden by rule" at error after the access phase)
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
@@ -593,9 +594,12 @@ GET /bob/ok.txt
 X-Result: deny
 X-Reason: no-match
 --- error_log eval
-qr/\[info\] [^\n]*\Qcertauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp", serial: FF01, client: \E/
---- no_error_log
-[error]
+[
+qr/\[error\] [^\n]*access forbidden by rule/,
+qr/\[info\] [^\n]*\Qcertauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp", serial: FF01, client: \E/,
+]
+--- no_error_log eval
+qr/\[error\] [^\n]*certauthz/
 
 
 

@@ -42,16 +42,21 @@ $ENV{TEST_NGINX_LOAD_MODULES} //= "$root/build/ngx_http_certauthz_module.so";
 $ENV{TEST_NGINX_PKI} = $pki;
 
 make_pki();
-load_runner();
-http2_syntax();
 
-Test::Nginx::Socket::config_preamble(front());
 
-# the front is the test server's whole config unless a block adds some
-Test::Nginx::Socket::add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value(config => "") unless defined $block->config;
-});
+# "use Certauthz::Test ();" stops here: PKI and environment only
+sub import {
+    load_runner();
+    http2_syntax();
+
+    Test::Nginx::Socket::config_preamble(front());
+
+    # the front is the test server's whole config unless a block adds some
+    Test::Nginx::Socket::add_block_preprocessor(sub {
+        my $block = shift;
+        $block->set_value(config => "") unless defined $block->config;
+    });
+}
 
 
 # what openssl says of a test certificate: expected('alice', 'subject'),

@@ -1,0 +1,193 @@
+# Every configuration mistake fails "nginx -t" with a message that names
+# the file, the line and the offending token.
+#
+# Each block's "conf" goes on line 10 of a location of an otherwise valid
+# nginx.conf; "error" is a regex the output of nginx -t must match, and the
+# message must end with "in <conf>:10".  A block with "warn" instead must
+# pass nginx -t and print that warning.  (Test::Nginx's must_die looks only
+# in the error log file, where nginx does not write start-up errors when it
+# was built with --error-log-path=stderr, as Debian's is; so this file runs
+# nginx -t itself, with Test::Base's block format.)
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use Certauthz::Test ();
+use Test::Base;
+use File::Temp qw(tempdir);
+
+my $nginx = $ENV{TEST_NGINX_BINARY} || 'nginx';
+my @modules = grep { $_ } split /\s+/, $ENV{TEST_NGINX_LOAD_MODULES};
+
+plan tests => 2 * blocks();
+
+my $dir = tempdir(CLEANUP => 1);
+mkdir "$dir/logs";
+
+sub nginx_t {
+    my ($conf) = @_;
+
+    my $loads = join '', map { "load_module $_;\n" } @modules;
+    my @head = split /\n/, <<"_EOC_";
+${loads}error_log $dir/logs/error.log;
+pid $dir/logs/nginx.pid;
+events { }
+http {
+    server {
+        listen 127.0.0.1:1;
+        include $ENV{TEST_NGINX_PKI}/tls.conf;
+        location / {
+_EOC_
+
+    # pad so that the block's first line is line 10
+    push @head, '' while @head < 9;
+
+    open my $out, '>', "$dir/nginx.conf" or die "$dir/nginx.conf: $!";
+    print $out join("\n", @head), "\n", $conf, "\n        }\n    }\n}\n";
+    close $out;
+
+    my $output = `$nginx -t -p $dir/ -c $dir/nginx.conf 2>&1`;
+    return ($? >> 8, $output);
+}
+
+run {
+    my $block = shift;
+    my ($status, $output) = nginx_t($block->conf);
+    my $name = $block->name;
+
+    if (defined $block->warn) {
+        is $status, 0, "$name: nginx -t passes";
+        my $re = $block->warn;
+        like $output, qr/\[warn\] .*$re/, "$name: warning";
+        return;
+    }
+
+    isnt $status, 0, "$name: nginx -t fails";
+
+    my $re = $block->error;
+    like $output, qr/\[emerg\] .*$re.* in \Q$dir\E\/nginx\.conf:10$/m,
+         "$name: message names token, file and line";
+};
+
+__DATA__
+
+=== unknown field
+--- conf
+certauthz_allow foo=bar;
+--- error chomp
+unknown field "foo" in "foo=bar"
+
+=== field names are lowercase
+--- conf
+certauthz_deny CN=alice;
+--- error chomp
+unknown field "CN" in "CN=alice"
+
+=== unknown operator
+--- conf
+certauthz_allow cn>alice;
+--- error chomp
+unknown operator in "cn>alice"
+
+=== a field alone is no condition
+--- conf
+certauthz_allow cn;
+--- error chomp
+unknown operator in "cn"
+
+=== no field
+--- conf
+certauthz_allow =alice;
+--- error chomp
+invalid condition "=alice"
+
+=== a regex that does not compile
+--- conf
+certauthz_allow "cn~^(alice";
+--- error chomp
+invalid regex in condition "cn~\^\(alice"
+
+=== a case-insensitive regex that does not compile
+--- conf
+certauthz_deny "email!~*[a-";
+--- error chomp
+invalid regex in condition "email!~\*\[a-"
+
+=== an empty regex
+--- conf
+certauthz_allow cn~;
+--- error chomp
+empty regex in "cn~"
+
+=== a serial that is not hex
+--- conf
+certauthz_allow serial=12:xz;
+--- error chomp
+invalid serial in "serial=12:xz"
+
+=== an empty serial
+--- conf
+certauthz_allow serial=;
+--- error chomp
+invalid serial in "serial="
+
+=== a fingerprint that is too short
+--- conf
+certauthz_allow fingerprint=ab:cd;
+--- error chomp
+invalid fingerprint in "fingerprint=ab:cd"
+
+=== an IP address that is none
+--- conf
+certauthz_allow ip=10.0.0.300;
+--- error chomp
+invalid IP address in "ip=10.0.0.300"
+
+=== "all" with conditions
+--- conf
+certauthz_allow all cn=alice;
+--- error chomp
+"all" cannot be combined with conditions in "certauthz_allow"
+
+=== a rule with no condition
+--- conf
+certauthz_deny;
+--- error chomp
+invalid number of arguments in "certauthz_deny" directive
+
+=== an unknown mode
+--- conf
+certauthz yes;
+--- error chomp
+invalid value "yes" in "certauthz" directive, it must be "off", "on" or "audit"
+
+=== a deny status that is no error status
+--- conf
+certauthz_deny_status 200;
+--- error chomp
+invalid status code "200"
+
+=== a deny status that is no number
+--- conf
+certauthz_deny_status forbidden;
+--- error chomp
+invalid status code "forbidden"
+
+=== a duplicate deny status
+--- conf
+certauthz_deny_status 404; certauthz_deny_status 403;
+--- error chomp
+"certauthz_deny_status" directive is duplicate
+
+=== a deny status other than 401/403 under satisfy any is warned about
+--- conf
+certauthz on; satisfy any; certauthz_deny_status 404;
+--- warn chomp
+"certauthz_deny_status 404" in \S+nginx\.conf:10 is used with "satisfy any"
+
+=== a duplicate mode
+--- conf
+certauthz on; certauthz audit;
+--- error chomp
+"certauthz" directive is duplicate
