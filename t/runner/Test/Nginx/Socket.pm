@@ -20,8 +20,10 @@ C<like>, ...) work as usual, as does C<use Test::Nginx::Socket 'no_plan'>.
 
 Functions: run_tests, repeat_each, no_shuffle (blocks are never shuffled
 here), log_level, master_on, master_off, workers, worker_connections,
-no_root_location, add_block_preprocessor, env_to_nginx, server_root,
-html_dir, server_port, timeout, bail_out, no_long_string (no effect).
+no_root_location, add_block_preprocessor, env_to_nginx, config_preamble
+(text put into the test server block before each block's config),
+server_root, html_dir, server_port, timeout, bail_out, no_long_string
+(no effect).
 
 Sections: main_config, http_config, config, user_files, log_level,
 must_die, request (string or C<eval> array of strings), raw_request,
@@ -73,7 +75,7 @@ our @EXPORT = qw(
     run_tests repeat_each no_shuffle log_level master_on master_off
     workers worker_connections no_root_location add_block_preprocessor
     env_to_nginx server_root html_dir server_port timeout bail_out
-    no_long_string
+    no_long_string config_preamble
 );
 
 my $CurPorts = {};    # $TEST_NGINX_RAND_PORT_* values of the current block

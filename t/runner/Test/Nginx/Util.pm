@@ -24,6 +24,7 @@ use Exporter 'import';
 our @EXPORT = qw(
     repeat_each workers worker_connections log_level master_on master_off
     no_root_location no_shuffle env_to_nginx add_block_preprocessor
+    config_preamble
     server_port server_root html_dir timeout bail_out no_long_string
     parse_time expand_env prepare_servroot write_user_files write_config
     launch_nginx stop_nginx nginx_running error_log_chunk
@@ -50,6 +51,7 @@ our $Workers           = 1;
 our $WorkerConnections = 64;
 our $MasterProcess     = 'off';
 our $NoRootLocation    = 0;
+our $ConfigPreamble    = '';
 our @EnvToNginx;
 our @BlockPreprocessors;
 
@@ -69,6 +71,7 @@ sub server_port        { $ServerPort = shift if @_; $ServerPort }
 sub master_on          { $MasterProcess = 'on' }
 sub master_off         { $MasterProcess = 'off' }
 sub no_root_location   { $NoRootLocation = 1 }
+sub config_preamble    { $ConfigPreamble = shift // '' }   # server-block text
 sub no_shuffle         { 1 }     # blocks always run in file order here
 sub no_long_string     { 1 }     # accepted for compatibility; no effect
 sub server_root        { $ServRoot }
@@ -293,6 +296,7 @@ $http
         server_name 'localhost';
         client_max_body_size 30M;
 
+$ConfigPreamble
 $config
 
 $root    }
