@@ -69,6 +69,7 @@ static ngx_conf_enum_t  ngx_http_certauthz_modes[] = {
 };
 
 
+static ngx_str_t   ngx_http_certauthz_empty = ngx_null_string;
 static ngx_uint_t  ngx_http_certauthz_allow = 0;
 static ngx_uint_t  ngx_http_certauthz_deny = 1;
 
@@ -189,10 +190,11 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     ctx->evaluated = 1;
 
     if (d->allow) {
-        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "certauthz: access allowed, reason: %V, rule: %V",
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "certauthz: access allowed, reason: %V%s%V",
                        ngx_certauthz_reason_name(d->reason),
-                       d->rule ? &d->rule->where : &cert->verify);
+                       d->rule ? ", rule: " : "",
+                       d->rule ? &d->rule->where : &ngx_http_certauthz_empty);
 
         return (lcf->mode == NGX_HTTP_CERTAUTHZ_AUDIT) ? NGX_DECLINED
                                                        : NGX_OK;
@@ -222,8 +224,6 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
     ngx_uint_t                 level;
     ngx_http_core_loc_conf_t  *clcf;
 
-    static ngx_str_t           none = ngx_null_string;
-
     if (lcf->mode == NGX_HTTP_CERTAUTHZ_AUDIT) {
         level = NGX_LOG_NOTICE;
         what = "certauthz: audit: would deny";
@@ -240,15 +240,15 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
         return;
     }
 
-    rule = d->rule ? d->rule->where : none;
+    rule = d->rule ? d->rule->where : ngx_http_certauthz_empty;
 
     if (cert->present) {
         subject = cert->fields[NGX_CERTAUTHZ_FIELD_SUBJECT].elts[0].str;
         serial = cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL].elts[0].str;
 
     } else {
-        subject = none;
-        serial = none;
+        subject = ngx_http_certauthz_empty;
+        serial = ngx_http_certauthz_empty;
     }
 
     ngx_log_error(level, r->connection->log, 0,

@@ -389,6 +389,24 @@ my $NginxExitLeaks = <<'SUPP';
    fun:ngx_event_process_init
 }
 {
+   nginx: PCRE2 compile context cached by ngx_regex_compile
+   Memcheck:Leak
+   match-leak-kinds: definite
+   fun:malloc
+   fun:ngx_alloc
+   ...
+   fun:pcre2_compile_context_create_8
+}
+{
+   nginx: PCRE2 match data cached by ngx_regex_exec
+   Memcheck:Leak
+   match-leak-kinds: definite
+   fun:malloc
+   fun:ngx_alloc
+   ...
+   fun:pcre2_match_data_create_8
+}
+{
    nginx (stripped): per-process arrays allocated at process start
    Memcheck:Leak
    match-leak-kinds: definite
