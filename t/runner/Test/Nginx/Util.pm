@@ -407,6 +407,16 @@ my $NginxExitLeaks = <<'SUPP';
    fun:pcre2_match_data_create_8
 }
 {
+   nginx: last TLS session an upstream peer keeps for reuse
+   Memcheck:Leak
+   match-leak-kinds: definite
+   fun:malloc
+   fun:CRYPTO_zalloc
+   fun:SSL_SESSION_new
+   ...
+   fun:ngx_ssl_handshake
+}
+{
    nginx (stripped): per-process arrays allocated at process start
    Memcheck:Leak
    match-leak-kinds: definite
