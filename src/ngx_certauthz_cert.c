@@ -33,6 +33,8 @@ static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_fingerprint(X509 *x509,
     ngx_pool_t *pool, ngx_certauthz_values_t *vals);
+static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
+    ngx_uint_t upper);
 static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
     ngx_pool_t *pool, ngx_certauthz_values_t *vals, ngx_uint_t n);
 
@@ -722,4 +724,146 @@ ngx_certauthz_field_multi(ngx_uint_t field)
     default:
         return 0;
     }
+}
+
+
+/*
+ * A value written in a rule or a list file, brought into the form the
+ * certificate field has: serials as uppercase hex without colons or
+ * leading zeros, fingerprints as 64 lowercase hex digits, IP addresses as
+ * inet_ntop() writes them; other fields are compared byte for byte.
+ * NGX_DECLINED with *err set when the value cannot be one of the field.
+ */
+
+ngx_int_t
+ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
+    ngx_str_t *v, const char **err)
+{
+    int      af;
+    u_char   addr[16], *p;
+    char     text[INET6_ADDRSTRLEN];
+
+    switch (field) {
+
+    case NGX_CERTAUTHZ_FIELD_SERIAL:
+
+        v->data = ngx_pstrdup(pool, v);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_certauthz_hex_normalise(v, 1) != NGX_OK) {
+            *err = "invalid serial";
+            return NGX_DECLINED;
+        }
+
+        /* no leading zeros, but "0" stays */
+        for (p = v->data; v->len > 1 && *p == '0'; p++) {
+            v->len--;
+        }
+
+        v->data = p;
+
+        return NGX_OK;
+
+    case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
+
+        v->data = ngx_pstrdup(pool, v);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_certauthz_hex_normalise(v, 0) != NGX_OK || v->len != 64) {
+            *err = "invalid fingerprint";
+            return NGX_DECLINED;
+        }
+
+        return NGX_OK;
+
+    case NGX_CERTAUTHZ_FIELD_IP:
+
+        *err = "invalid IP address";
+
+        if (v->len == 0 || v->len >= INET6_ADDRSTRLEN) {
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(text, v->data, v->len);
+        text[v->len] = '\0';
+
+        af = ngx_strlchr(v->data, v->data + v->len, ':') ? AF_INET6
+                                                         : AF_INET;
+
+        if (inet_pton(af, text, addr) != 1
+            || inet_ntop(af, addr, text, sizeof(text)) == NULL)
+        {
+            return NGX_DECLINED;
+        }
+
+        v->len = ngx_strlen(text);
+        v->data = ngx_pnalloc(pool, v->len);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(v->data, text, v->len);
+
+        return NGX_OK;
+
+    default:
+        return NGX_OK;
+    }
+}
+
+
+/* what to add to the message of ngx_certauthz_field_normalise() */
+
+const char *
+ngx_certauthz_field_hint(ngx_uint_t field)
+{
+    switch (field) {
+    case NGX_CERTAUTHZ_FIELD_SERIAL:
+        return ", expected hex digits, optionally with colons";
+    case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
+        return ", expected the SHA-256 digest as 64 hex digits, "
+               "optionally with colons";
+    default:
+        return "";
+    }
+}
+
+
+/* drops colons and folds case in place; NGX_ERROR on a non-hex digit */
+
+static ngx_int_t
+ngx_certauthz_hex_normalise(ngx_str_t *value, ngx_uint_t upper)
+{
+    u_char  *s, *d, c;
+
+    d = value->data;
+
+    for (s = value->data; s < value->data + value->len; s++) {
+        c = *s;
+
+        if (c == ':') {
+            continue;
+        }
+
+        if (c >= '0' && c <= '9') {
+            *d++ = c;
+            continue;
+        }
+
+        c |= 0x20;
+
+        if (c < 'a' || c > 'f') {
+            return NGX_ERROR;
+        }
+
+        *d++ = upper ? ngx_toupper(c) : c;
+    }
+
+    value->len = d - value->data;
+
+    return value->len ? NGX_OK : NGX_ERROR;
 }

@@ -66,6 +66,9 @@ ngx_certauthz_cert_t *ngx_certauthz_cert_get(ngx_connection_t *c);
 ngx_int_t ngx_certauthz_cert_text(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field, ngx_str_t *out);
 
+ngx_int_t ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
+    ngx_str_t *v, const char **err);
+const char *ngx_certauthz_field_hint(ngx_uint_t field);
 ngx_int_t ngx_certauthz_field_by_name(ngx_str_t *name);
 ngx_str_t *ngx_certauthz_field_name(ngx_uint_t field);
 ngx_uint_t ngx_certauthz_field_multi(ngx_uint_t field);

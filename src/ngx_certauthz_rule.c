@@ -8,8 +8,6 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include <arpa/inet.h>
-
 #include "ngx_certauthz_rule.h"
 
 
@@ -23,8 +21,6 @@ typedef struct {
 
 static ngx_int_t ngx_certauthz_cond_normalise(ngx_conf_t *cf,
     ngx_certauthz_cond_t *cond);
-static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
-    ngx_uint_t upper);
 static ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
     ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
     void *data);
@@ -141,24 +137,14 @@ bad_op:
 }
 
 
-/*
- * Literal values are brought into the form the certificate field has:
- * serials as uppercase hex without colons or leading zeros, fingerprints
- * as 64 lowercase hex digits, IP addresses as inet_ntop() writes them.
- */
-
 static ngx_int_t
 ngx_certauthz_cond_normalise(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
 {
-    int         af;
-    u_char      addr[16], *p;
-    char        text[INET6_ADDRSTRLEN];
-    ngx_str_t  *v;
-
-    v = &cond->value;
+    ngx_int_t    rc;
+    const char  *err;
 
     if (cond->match == NGX_CERTAUTHZ_MATCH_REGEX) {
-        if (v->len == 0) {
+        if (cond->value.len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "empty regex in \"%V\"", &cond->token);
             return NGX_ERROR;
@@ -167,121 +153,16 @@ ngx_certauthz_cond_normalise(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
         return NGX_OK;
     }
 
-    switch (cond->field) {
+    rc = ngx_certauthz_field_normalise(cf->pool, cond->field, &cond->value,
+                                       &err);
 
-    case NGX_CERTAUTHZ_FIELD_SERIAL:
-
-        v->data = ngx_pstrdup(cf->pool, v);
-        if (v->data == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_certauthz_hex_normalise(v, 1) != NGX_OK) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid serial in \"%V\", expected "
-                               "hex digits, optionally with colons",
-                               &cond->token);
-            return NGX_ERROR;
-        }
-
-        /* no leading zeros, but "0" stays */
-        for (p = v->data; v->len > 1 && *p == '0'; p++) {
-            v->len--;
-        }
-
-        v->data = p;
-
-        break;
-
-    case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
-
-        v->data = ngx_pstrdup(cf->pool, v);
-        if (v->data == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_certauthz_hex_normalise(v, 0) != NGX_OK || v->len != 64) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid fingerprint in \"%V\", expected "
-                               "the SHA-256 digest as 64 hex digits, "
-                               "optionally with colons", &cond->token);
-            return NGX_ERROR;
-        }
-
-        break;
-
-    case NGX_CERTAUTHZ_FIELD_IP:
-
-        if (v->len >= INET6_ADDRSTRLEN) {
-            goto bad_ip;
-        }
-
-        ngx_memcpy(text, v->data, v->len);
-        text[v->len] = '\0';
-
-        af = ngx_strlchr(v->data, v->data + v->len, ':') ? AF_INET6
-                                                         : AF_INET;
-
-        if (inet_pton(af, text, addr) != 1
-            || inet_ntop(af, addr, text, sizeof(text)) == NULL)
-        {
-            goto bad_ip;
-        }
-
-        v->len = ngx_strlen(text);
-        v->data = ngx_pnalloc(cf->pool, v->len);
-        if (v->data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(v->data, text, v->len);
-
-        break;
+    if (rc == NGX_DECLINED) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s in \"%V\"%s", err,
+                           &cond->token,
+                           ngx_certauthz_field_hint(cond->field));
     }
 
-    return NGX_OK;
-
-bad_ip:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid IP address in \"%V\"", &cond->token);
-    return NGX_ERROR;
-}
-
-
-/* drops colons and folds case in place; NGX_ERROR on a non-hex digit */
-
-static ngx_int_t
-ngx_certauthz_hex_normalise(ngx_str_t *value, ngx_uint_t upper)
-{
-    u_char  *s, *d, c;
-
-    d = value->data;
-
-    for (s = value->data; s < value->data + value->len; s++) {
-        c = *s;
-
-        if (c == ':') {
-            continue;
-        }
-
-        if (c >= '0' && c <= '9') {
-            *d++ = c;
-            continue;
-        }
-
-        c |= 0x20;
-
-        if (c < 'a' || c > 'f') {
-            return NGX_ERROR;
-        }
-
-        *d++ = upper ? ngx_toupper(c) : c;
-    }
-
-    value->len = d - value->data;
-
-    return value->len ? NGX_OK : NGX_ERROR;
+    return rc;
 }
 
 
