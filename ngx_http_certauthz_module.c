@@ -29,6 +29,11 @@ typedef struct {
 
 
 typedef struct {
+    ngx_array_t                   lists;  /* of ngx_certauthz_list_t * */
+} ngx_http_certauthz_main_conf_t;
+
+
+typedef struct {
     ngx_uint_t                    mode;
     ngx_array_t                  *rules;  /* of ngx_certauthz_rule_t */
     ngx_http_certauthz_status_t  *status; /* NULL: 403 */
@@ -56,6 +61,7 @@ static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
 
 static ngx_int_t ngx_http_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_certauthz_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_certauthz_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -116,7 +122,7 @@ static ngx_http_module_t  ngx_http_certauthz_module_ctx = {
     ngx_http_certauthz_preconfiguration,   /* preconfiguration */
     ngx_http_certauthz_postconfiguration,  /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_certauthz_create_main_conf,   /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -361,11 +367,13 @@ ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_certauthz_loc_conf_t *lcf = conf;
 
-    ngx_str_t             *value;
-    ngx_uint_t             i;
-    ngx_certauthz_rule_t  *rule;
+    ngx_str_t                       *value;
+    ngx_uint_t                       i;
+    ngx_certauthz_rule_t            *rule;
+    ngx_http_certauthz_main_conf_t  *mcf;
 
     value = cf->args->elts;
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_certauthz_module);
 
     if (lcf->rules == NULL) {
         lcf->rules = ngx_array_create(cf->pool, 4,
@@ -408,7 +416,8 @@ ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        if (ngx_certauthz_cond_parse(cf, &value[i], &rule->conds[i - 1])
+        if (ngx_certauthz_cond_parse(cf, &value[i], &rule->conds[i - 1],
+                                     &mcf->lists)
             != NGX_OK)
         {
             return NGX_CONF_ERROR;
@@ -529,6 +538,27 @@ ngx_http_certauthz_postconfiguration(ngx_conf_t *cf)
     *h = ngx_http_certauthz_handler;
 
     return NGX_OK;
+}
+
+
+static void *
+ngx_http_certauthz_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_certauthz_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_certauthz_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&mcf->lists, cf->pool, 4,
+                       sizeof(ngx_certauthz_list_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return mcf;
 }
 
 

@@ -28,9 +28,11 @@ static ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
 
 /* longest first, so that "!~*" is not taken for "!~" */
 static ngx_certauthz_op_t  ngx_certauthz_ops[] = {
+    { ngx_string("!=@"), NGX_CERTAUTHZ_MATCH_LIST, 1, 0 },
     { ngx_string("!~*"), NGX_CERTAUTHZ_MATCH_REGEX, 1, 1 },
     { ngx_string("!~"), NGX_CERTAUTHZ_MATCH_REGEX, 1, 0 },
     { ngx_string("!="), NGX_CERTAUTHZ_MATCH_EQ, 1, 0 },
+    { ngx_string("=@"), NGX_CERTAUTHZ_MATCH_LIST, 0, 0 },
     { ngx_string("~*"), NGX_CERTAUTHZ_MATCH_REGEX, 0, 1 },
     { ngx_string("~"), NGX_CERTAUTHZ_MATCH_REGEX, 0, 0 },
     { ngx_string("="), NGX_CERTAUTHZ_MATCH_EQ, 0, 0 },
@@ -53,7 +55,7 @@ static ngx_str_t  ngx_certauthz_reasons[] = {
 
 ngx_int_t
 ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
-    ngx_certauthz_cond_t *cond)
+    ngx_certauthz_cond_t *cond, ngx_array_t *lists)
 {
     u_char              *p, *end;
     ngx_int_t            field;
@@ -117,13 +119,18 @@ ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
     cond->value.data = rest.data + op->text.len;
     cond->value.len = rest.len - op->text.len;
 
-    if (cond->match == NGX_CERTAUTHZ_MATCH_EQ
-        && cond->value.len && cond->value.data[0] == '@')
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "list files (\"=@\", \"!=@\") are not "
-                           "supported yet in \"%V\"", token);
-        return NGX_ERROR;
+    if (cond->match == NGX_CERTAUTHZ_MATCH_LIST) {
+
+        if (cond->value.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "no list file in \"%V\"", token);
+            return NGX_ERROR;
+        }
+
+        cond->list = ngx_certauthz_list_get(cf, lists, &cond->value,
+                                            cond->field);
+
+        return cond->list ? NGX_OK : NGX_ERROR;
     }
 
     return ngx_certauthz_cond_normalise(cf, cond);
@@ -280,6 +287,11 @@ ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
                    && ngx_memcmp(v[i].str.data, cond->value.data,
                                  cond->value.len)
                       == 0);
+            continue;
+        }
+
+        if (cond->match == NGX_CERTAUTHZ_MATCH_LIST) {
+            any = ngx_certauthz_list_has(cond->list, &v[i].str);
             continue;
         }
 

@@ -15,10 +15,12 @@
 #include <ngx_core.h>
 
 #include "ngx_certauthz_cert.h"
+#include "ngx_certauthz_list.h"
 
 
 #define NGX_CERTAUTHZ_MATCH_EQ      0
 #define NGX_CERTAUTHZ_MATCH_REGEX   1
+#define NGX_CERTAUTHZ_MATCH_LIST    2
 
 
 typedef enum {
@@ -41,6 +43,7 @@ typedef struct {
     unsigned                  caseless:1; /* ~* !~* */
     ngx_str_t                 value;      /* normalised, or the pattern */
     void                     *regex;      /* compiled by the face */
+    ngx_certauthz_list_t     *list;
     ngx_str_t                 token;      /* as written, for messages */
 } ngx_certauthz_cond_t;
 
@@ -66,7 +69,7 @@ typedef ngx_int_t (*ngx_certauthz_regex_exec_pt)(void *data, void *regex,
 
 
 ngx_int_t ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
-    ngx_certauthz_cond_t *cond);
+    ngx_certauthz_cond_t *cond, ngx_array_t *lists);
 ngx_int_t ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where);
 ngx_int_t ngx_certauthz_decide(ngx_array_t *rules,
     ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
