@@ -1,5 +1,9 @@
 # Every certificate FIELD of certauthz_allow/certauthz_deny conditions, each
 # with cases that hold and cases that do not, proven by status and reason.
+#
+# Most blocks send several requests, one location per condition; the reason
+# of each is checked in its X-Reason header, since error_log patterns are
+# checked after every request of a block (against what that request logged).
 
 use lib 't/lib';
 use Certauthz::Test;
@@ -782,3 +786,28 @@ reason: deny
 --- response_headers eval
 ["X-Reason: allow", "X-Reason: no-match", "X-Reason: no-match",
  "X-Reason: deny", "X-Reason: allow", "X-Reason: allow"]
+
+
+
+=== TEST 25: the denial log line gives the reason, the subject and the serial as the field has it
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_allow serial=A1B2C;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- request
+GET /highbit/ok.txt
+--- error_code: 403
+--- response_headers
+X-Reason: no-match
+--- error_log
+certauthz: access forbidden, reason: no-match, subject: "CN=highbit", serial: 8A, client:
+--- no_error_log
+serial: 008A

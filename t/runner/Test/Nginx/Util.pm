@@ -161,10 +161,12 @@ sub expand_env {
 
 sub prepare_servroot {
     if (-d $ServRoot) {
-        # Remove only what a test run creates, then the directory itself:
-        # a mis-set TEST_NGINX_SERVROOT must not destroy real data.
+        # Remove only what a test run creates (with the unix sockets that
+        # tests listen on), then the directory itself: a mis-set
+        # TEST_NGINX_SERVROOT must not destroy real data.
         remove_tree((map { _path($_) } qw(conf logs html cache)),
-                    glob(_path('*_temp')), glob(_path('*_cache')));
+                    glob(_path('*_temp')), glob(_path('*_cache')),
+                    glob(_path('*.sock')));
         rmdir $ServRoot
             or bail_out("cannot remove $ServRoot (not empty?): $!");
     }
