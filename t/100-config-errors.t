@@ -25,6 +25,15 @@ plan tests => 2 * blocks();
 my $dir = tempdir(CLEANUP => 1);
 mkdir "$dir/logs";
 
+# list files for the blocks below, relative to the prefix
+for (['bad-serials.txt', "# comment\nff01\nxyz\n"],
+     ['bad-ips.txt', "10.0.0.1\n\n2001:db8::zz\n"])
+{
+    open my $f, '>', "$dir/$_->[0]" or die "$dir/$_->[0]: $!";
+    print $f $_->[1];
+    close $f;
+}
+
 sub nginx_t {
     my ($conf) = @_;
 
@@ -191,3 +200,27 @@ certauthz on; satisfy any; certauthz_deny_status 404;
 certauthz on; certauthz audit;
 --- error chomp
 "certauthz" directive is duplicate
+
+=== a list file that does not exist
+--- conf
+certauthz_allow cn=@no-such-list.txt;
+--- error chomp
+open\(\) list file "\S+/no-such-list.txt" failed \(2: No such file or directory\)
+
+=== a list operator without a file
+--- conf
+certauthz_allow cn=@;
+--- error chomp
+no list file in "cn=@"
+
+=== a list file with a bad serial names its line
+--- conf
+certauthz_allow serial=@bad-serials.txt;
+--- error chomp
+invalid serial "xyz" in list file "\S+/bad-serials.txt" line 3, expected hex digits
+
+=== a list file with a bad IP address names its line
+--- conf
+certauthz_deny ip!=@bad-ips.txt;
+--- error chomp
+invalid IP address "2001:db8::zz" in list file "\S+/bad-ips.txt" line 3
