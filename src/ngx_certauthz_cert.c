@@ -44,7 +44,8 @@ static int  ngx_certauthz_cert_index = -1;
 
 /* what a connection without a certificate (or without TLS) has */
 static ngx_certauthz_cert_t  ngx_certauthz_cert_none = {
-    0, 0, ngx_string("NONE"), { { NULL, 0, ngx_null_string, 0 } }
+    0, 0, ngx_string("NONE"), { { NULL, 0, ngx_null_string, 0 } },
+    ngx_null_string
 };
 
 
@@ -679,6 +680,58 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     vals->joined_done = 1;
 
     *out = vals->joined;
+
+    return NGX_OK;
+}
+
+
+/* the certificate's DER, kept with the connection once asked for */
+
+ngx_int_t
+ngx_certauthz_cert_der(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
+    ngx_str_t *der)
+{
+    int                len;
+    X509              *x509;
+    u_char            *p;
+    ngx_connection_t  *tc;
+
+    if (cert->der.len || !cert->present) {
+        *der = cert->der;
+        return NGX_OK;
+    }
+
+    x509 = SSL_get_peer_certificate(c->ssl->connection);
+    if (x509 == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = i2d_X509(x509, NULL);
+
+    if (len <= 0) {
+        X509_free(x509);
+        return NGX_ERROR;
+    }
+
+    tc = ngx_ssl_get_connection(c->ssl->connection);
+
+    p = ngx_pnalloc(tc ? tc->pool : c->pool, len);
+    if (p == NULL) {
+        X509_free(x509);
+        return NGX_ERROR;
+    }
+
+    cert->der.data = p;
+
+    if (i2d_X509(x509, &p) != len) {
+        X509_free(x509);
+        return NGX_ERROR;
+    }
+
+    X509_free(x509);
+
+    cert->der.len = len;
+    *der = cert->der;
 
     return NGX_OK;
 }

@@ -58,6 +58,8 @@ typedef struct {
     ngx_str_t                 verify;     /* SUCCESS, NONE, FAILED:... */
 
     ngx_certauthz_values_t    fields[NGX_CERTAUTHZ_NFIELDS];
+
+    ngx_str_t                 der;        /* built on first use */
 } ngx_certauthz_cert_t;
 
 
@@ -66,6 +68,8 @@ ngx_certauthz_cert_t *ngx_certauthz_cert_get(ngx_connection_t *c);
 ngx_int_t ngx_certauthz_cert_text(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field, ngx_str_t *out);
 
+ngx_int_t ngx_certauthz_cert_der(ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert, ngx_str_t *der);
 ngx_int_t ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
     ngx_str_t *v, const char **err);
 const char *ngx_certauthz_field_hint(ngx_uint_t field);

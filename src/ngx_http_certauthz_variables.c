@@ -23,6 +23,12 @@ static ngx_int_t ngx_http_certauthz_field_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_certauthz_verify_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_certauthz_client_cert_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static u_char *ngx_http_certauthz_xfcc_pair(u_char *p, char *key,
+    ngx_str_t *value, ngx_uint_t quote, size_t *len);
 static ngx_int_t ngx_http_certauthz_decision_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -64,6 +70,12 @@ static ngx_http_variable_t  ngx_http_certauthz_vars[] = {
     { ngx_string("certauthz_ip"), NULL,
       ngx_http_certauthz_field_variable,
       NGX_CERTAUTHZ_FIELD_IP, 0, 0 },
+
+    { ngx_string("certauthz_client_cert"), NULL,
+      ngx_http_certauthz_client_cert_variable, 0, 0, 0 },
+
+    { ngx_string("certauthz_xfcc"), NULL,
+      ngx_http_certauthz_xfcc_variable, 0, 0, 0 },
 
     { ngx_string("certauthz_verify"), NULL,
       ngx_http_certauthz_verify_variable, 0, 0, 0 },
@@ -152,6 +164,187 @@ ngx_http_certauthz_verify_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     return NGX_OK;
+}
+
+
+/* RFC 9440 Client-Cert: ":" base64(DER) ":" */
+
+static ngx_int_t
+ngx_http_certauthz_client_cert_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                *p;
+    ngx_str_t              der, b64;
+    ngx_certauthz_cert_t  *cert;
+
+    cert = ngx_certauthz_cert_get(r->connection);
+    if (cert == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (!cert->present) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_certauthz_cert_der(r->connection, cert, &der) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, ngx_base64_encoded_length(der.len) + 2);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    b64.data = p + 1;
+    ngx_encode_base64(&b64, &der);
+
+    p[0] = ':';
+    p[b64.len + 1] = ':';
+
+    v->len = b64.len + 2;
+    v->data = p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * One element of an Envoy-style X-Forwarded-Client-Cert header:
+ * Hash=...;Subject="...", then ;URI=... and ;DNS=... per SAN entry.
+ * Values with a NUL byte inside cannot be written and are left out.
+ */
+
+static ngx_int_t
+ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                  *p, *start;
+    size_t                   len;
+    ngx_uint_t               pass, i, f;
+    ngx_certauthz_cert_t    *cert;
+    ngx_certauthz_value_t   *val;
+    ngx_certauthz_values_t  *vals;
+
+    static ngx_uint_t        san[] = { NGX_CERTAUTHZ_FIELD_URI,
+                                       NGX_CERTAUTHZ_FIELD_DNS };
+    static char             *names[] = { ";URI=", ";DNS=" };
+
+    cert = ngx_certauthz_cert_get(r->connection);
+    if (cert == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (!cert->present) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    start = NULL;
+    len = 0;
+
+    /* the first pass measures, the second writes */
+
+    for (pass = 0; pass < 2; pass++) {
+
+        p = start;
+
+        p = ngx_http_certauthz_xfcc_pair(p, "Hash=",
+                &cert->fields[NGX_CERTAUTHZ_FIELD_FINGERPRINT].elts[0].str,
+                0, &len);
+        p = ngx_http_certauthz_xfcc_pair(p, ";Subject=",
+                &cert->fields[NGX_CERTAUTHZ_FIELD_SUBJECT].elts[0].str,
+                1, &len);
+
+        for (f = 0; f < 2; f++) {
+            vals = &cert->fields[san[f]];
+            val = vals->elts;
+
+            for (i = 0; i < vals->nelts; i++) {
+                if (!val[i].poisoned) {
+                    p = ngx_http_certauthz_xfcc_pair(p, names[f],
+                                                     &val[i].str, 0, &len);
+                }
+            }
+        }
+
+        if (pass == 0) {
+            start = ngx_pnalloc(r->pool, len);
+            if (start == NULL) {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    v->len = len;
+    v->data = start;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * KEY=VALUE; VALUE quoted if asked or if it holds one of ,;=" and then
+ * with " and \ escaped by \.  With p == NULL only adds to *len.
+ */
+
+static u_char *
+ngx_http_certauthz_xfcc_pair(u_char *p, char *key, ngx_str_t *value,
+    ngx_uint_t quote, size_t *len)
+{
+    u_char  *s, *end;
+    size_t   n;
+
+    end = value->data + value->len;
+
+    for (s = value->data; !quote && s < end; s++) {
+        if (*s == ',' || *s == ';' || *s == '=' || *s == '"') {
+            quote = 1;
+        }
+    }
+
+    if (p == NULL) {
+        n = ngx_strlen(key) + value->len;
+
+        if (quote) {
+            n += 2;
+
+            for (s = value->data; s < end; s++) {
+                if (*s == '"' || *s == '\\') {
+                    n++;
+                }
+            }
+        }
+
+        *len += n;
+        return NULL;
+    }
+
+    p = ngx_cpymem(p, key, ngx_strlen(key));
+
+    if (!quote) {
+        return ngx_cpymem(p, value->data, value->len);
+    }
+
+    *p++ = '"';
+
+    for (s = value->data; s < end; s++) {
+        if (*s == '"' || *s == '\\') {
+            *p++ = '\\';
+        }
+
+        *p++ = *s;
+    }
+
+    *p++ = '"';
+
+    return p;
 }
 
 
