@@ -2,7 +2,8 @@
 /*
  * certauthz: list files.  A file named by several rules (of the same field
  * normalisation) is read once per configuration; its values go into a
- * hash set, so a lookup costs the same for 100,000 entries as for one.
+ * hash set (ngx_certauthz_set), so a lookup costs the same for 100,000
+ * entries as for one.
  */
 
 
@@ -20,8 +21,7 @@ static ngx_int_t ngx_certauthz_list_add(ngx_conf_t *cf,
     ngx_uint_t line);
 static ngx_int_t ngx_certauthz_list_hash(ngx_conf_t *cf,
     ngx_certauthz_list_t *list, ngx_array_t *values);
-static void ngx_certauthz_list_insert(ngx_certauthz_list_t *list,
-    ngx_str_t *value, uint32_t slot);
+
 
 
 /* fields whose values are normalised the same way share a loaded list */
@@ -92,28 +92,7 @@ ngx_certauthz_list_get(ngx_conf_t *cf, ngx_array_t *loaded, ngx_str_t *path,
 ngx_uint_t
 ngx_certauthz_list_has(ngx_certauthz_list_t *list, ngx_str_t *value)
 {
-    u_char      *p;
-    uint32_t     slot;
-    ngx_uint_t   i, len;
-
-    if (list->nelts == 0) {
-        return 0;
-    }
-
-    i = ngx_murmur_hash2(value->data, value->len) & list->mask;
-
-    while ((slot = list->slots[i]) != 0) {
-        p = list->blob + slot - 1;
-        len = (p[0] << 8) | p[1];
-
-        if (len == value->len && ngx_memcmp(p + 2, value->data, len) == 0) {
-            return 1;
-        }
-
-        i = (i + 1) & list->mask;
-    }
-
-    return 0;
+    return ngx_certauthz_set_has(&list->values, value->data, value->len);
 }
 
 
@@ -265,7 +244,7 @@ ngx_certauthz_list_add(ngx_conf_t *cf, ngx_certauthz_list_t *list,
         return NGX_ERROR;
     }
 
-    if (rc == NGX_OK && key->len > 0xffff) {
+    if (rc == NGX_OK && key->len > NGX_CERTAUTHZ_SET_MAX_VALUE) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "value too long in list file \"%V\" line %ui",
                            &list->path, line);
@@ -276,75 +255,19 @@ ngx_certauthz_list_add(ngx_conf_t *cf, ngx_certauthz_list_t *list,
 }
 
 
-/* at most half of the slots are used, so probe runs stay short */
-
 static ngx_int_t
 ngx_certauthz_list_hash(ngx_conf_t *cf, ngx_certauthz_list_t *list,
     ngx_array_t *values)
 {
-    u_char      *p;
-    size_t       size;
-    ngx_str_t   *v;
-    ngx_uint_t   i, n, nslots;
+    ngx_int_t  rc;
 
-    v = values->elts;
-    n = values->nelts;
-    size = 0;
+    rc = ngx_certauthz_set_build(&list->values, values, cf->pool);
 
-    for (i = 0; i < n; i++) {
-        size += 2 + v[i].len;
-    }
-
-    if (size >= 0xffffffff) {
+    if (rc == NGX_DECLINED) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "list file \"%V\" is too large", &list->path);
         return NGX_ERROR;
     }
 
-    for (nslots = 16; nslots < 2 * n; nslots <<= 1) { /* void */ }
-
-    list->mask = nslots - 1;
-
-    list->slots = ngx_pcalloc(cf->pool, nslots * sizeof(uint32_t));
-    list->blob = ngx_pnalloc(cf->pool, size ? size : 1);
-
-    if (list->slots == NULL || list->blob == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = list->blob;
-
-    for (i = 0; i < n; i++) {
-
-        if (ngx_certauthz_list_has(list, &v[i])) {
-            continue;   /* the same value twice */
-        }
-
-        p[0] = (u_char) (v[i].len >> 8);
-        p[1] = (u_char) v[i].len;
-        ngx_memcpy(p + 2, v[i].data, v[i].len);
-
-        ngx_certauthz_list_insert(list, &v[i], p - list->blob + 1);
-
-        p += 2 + v[i].len;
-        list->nelts++;
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_certauthz_list_insert(ngx_certauthz_list_t *list, ngx_str_t *value,
-    uint32_t slot)
-{
-    ngx_uint_t  i;
-
-    i = ngx_murmur_hash2(value->data, value->len) & list->mask;
-
-    while (list->slots[i] != 0) {
-        i = (i + 1) & list->mask;
-    }
-
-    list->slots[i] = slot;
+    return rc;
 }

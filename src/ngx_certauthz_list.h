@@ -12,20 +12,13 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include "ngx_certauthz_set.h"
 
-/*
- * An open-addressing hash set of byte strings (ngx_hash_t folds case,
- * list values must match byte for byte): slots hold 1 + the offset of a
- * value in blob, where each value is a 2-byte length and its bytes.
- */
 
 typedef struct {
     ngx_str_t                 path;       /* full path */
     ngx_uint_t                field;      /* whose normalisation applies */
-    ngx_uint_t                nelts;
-    ngx_uint_t                mask;       /* number of slots - 1 */
-    uint32_t                 *slots;
-    u_char                   *blob;
+    ngx_certauthz_set_t       values;
 } ngx_certauthz_list_t;
 
 
