@@ -30,6 +30,7 @@ typedef struct {
 
 typedef struct {
     ngx_array_t                   lists;  /* of ngx_certauthz_list_t * */
+    ngx_array_t                   crls;   /* of ngx_certauthz_crl_file_t * */
 } ngx_http_certauthz_main_conf_t;
 
 
@@ -37,6 +38,7 @@ typedef struct {
     ngx_uint_t                    mode;
     ngx_array_t                  *rules;  /* of ngx_certauthz_rule_t */
     ngx_http_certauthz_status_t  *status; /* NULL: 403 */
+    ngx_certauthz_crl_conf_t      crl;
 } ngx_http_certauthz_loc_conf_t;
 
 
@@ -58,6 +60,8 @@ static ngx_int_t ngx_http_certauthz_compile(ngx_conf_t *cf,
     ngx_certauthz_cond_t *cond);
 static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 static ngx_int_t ngx_http_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_certauthz_postconfiguration(ngx_conf_t *cf);
@@ -76,6 +80,13 @@ static ngx_conf_enum_t  ngx_http_certauthz_modes[] = {
 
 
 static ngx_str_t   ngx_http_certauthz_empty = ngx_null_string;
+static ngx_conf_enum_t  ngx_http_certauthz_crl_stale[] = {
+    { ngx_string("deny"), 0 },
+    { ngx_string("allow"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_uint_t  ngx_http_certauthz_allow = 0;
 static ngx_uint_t  ngx_http_certauthz_deny = 1;
 
@@ -113,6 +124,30 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("certauthz_crl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+                        |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
+      ngx_http_certauthz_crl,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_refresh"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+                        |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_certauthz_loc_conf_t, crl.refresh),
+      NULL },
+
+    { ngx_string("certauthz_crl_stale"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+                        |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_certauthz_loc_conf_t, crl.stale_allow),
+      &ngx_http_certauthz_crl_stale },
 
       ngx_null_command
 };
@@ -183,8 +218,8 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 
     d = &ctx->decision;
 
-    if (ngx_certauthz_decide(lcf->rules, cert, ngx_http_certauthz_regex_exec,
-                             r, d)
+    if (ngx_certauthz_decide(lcf->rules, &lcf->crl, r->connection, cert,
+                             ngx_http_certauthz_regex_exec, r, d)
         != NGX_OK)
     {
         ctx->evaluated = 0;
@@ -511,6 +546,27 @@ ngx_http_certauthz_deny_status(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+static char *
+ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_certauthz_loc_conf_t *lcf = conf;
+
+    ngx_str_t                       *value;
+    ngx_http_certauthz_main_conf_t  *mcf;
+
+    if (lcf->crl.file != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_certauthz_module);
+
+    lcf->crl.file = ngx_certauthz_crl_file(cf, &mcf->crls, &value[1]);
+
+    return lcf->crl.file ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
 static ngx_int_t
 ngx_http_certauthz_preconfiguration(ngx_conf_t *cf)
 {
@@ -553,7 +609,10 @@ ngx_http_certauthz_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&mcf->lists, cf->pool, 4,
                        sizeof(ngx_certauthz_list_t *))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_array_init(&mcf->crls, cf->pool, 4,
+                          sizeof(ngx_certauthz_crl_file_t *))
+           != NGX_OK)
     {
         return NULL;
     }
@@ -577,9 +636,12 @@ ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->rules = NULL;
      *     conf->status = NULL;
+     *     conf->crl.file = NULL;
      */
 
     conf->mode = NGX_CONF_UNSET_UINT;
+    conf->crl.refresh = NGX_CONF_UNSET_MSEC;
+    conf->crl.stale_allow = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -604,6 +666,14 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->status == NULL) {
         conf->status = prev->status;
     }
+
+    if (conf->crl.file == NULL) {
+        conf->crl.file = prev->crl.file;
+    }
+
+    ngx_conf_merge_msec_value(conf->crl.refresh, prev->crl.refresh, 60000);
+    ngx_conf_merge_uint_value(conf->crl.stale_allow, prev->crl.stale_allow,
+                              0);
 
     if (conf->mode != NGX_HTTP_CERTAUTHZ_ON
         || conf->status == NULL

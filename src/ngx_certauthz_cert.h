@@ -60,6 +60,12 @@ typedef struct {
     ngx_certauthz_values_t    fields[NGX_CERTAUTHZ_NFIELDS];
 
     ngx_str_t                 der;        /* built on first use */
+
+    /* the connection's CRL verdict, see ngx_certauthz_crl_check() */
+    void                     *crl_file;
+    ngx_uint_t                crl_generation;
+    ngx_uint_t                crl_result;
+    time_t                    crl_fresh_until;    /* 0: no limit */
 } ngx_certauthz_cert_t;
 
 

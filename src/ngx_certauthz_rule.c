@@ -194,17 +194,20 @@ ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where)
 
 
 /*
- * Only a certificate that nginx verified counts; then the first rule whose
+ * Only a certificate that nginx verified counts; a revoked one is denied
+ * before any rule is consulted, as is one whose issuer has no usable or
+ * no fresh CRL where CRLs are asked for; then the first rule whose
  * conditions all hold decides, and no match denies.
  */
 
 ngx_int_t
-ngx_certauthz_decide(ngx_array_t *rules, ngx_certauthz_cert_t *cert,
+ngx_certauthz_decide(ngx_array_t *rules, ngx_certauthz_crl_conf_t *crl,
+    ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_certauthz_regex_exec_pt exec, void *data,
     ngx_certauthz_decision_t *d)
 {
     ngx_int_t              rc;
-    ngx_uint_t             i, j;
+    ngx_uint_t             i, j, revocation;
     ngx_certauthz_rule_t  *rule;
 
     d->allow = 0;
@@ -218,6 +221,31 @@ ngx_certauthz_decide(ngx_array_t *rules, ngx_certauthz_cert_t *cert,
     if (!cert->verified) {
         d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
         return NGX_OK;
+    }
+
+    if (crl != NULL && crl->file != NULL) {
+
+        if (ngx_certauthz_crl_check(crl, c, cert, &revocation) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        switch (revocation) {
+
+        case NGX_CERTAUTHZ_CRL_REVOKED:
+            d->reason = NGX_CERTAUTHZ_REASON_REVOKED;
+            return NGX_OK;
+
+        case NGX_CERTAUTHZ_CRL_MISSING:
+            d->reason = NGX_CERTAUTHZ_REASON_CRL_MISSING;
+            return NGX_OK;
+
+        case NGX_CERTAUTHZ_CRL_STALE:
+            if (!crl->stale_allow) {
+                d->reason = NGX_CERTAUTHZ_REASON_CRL_STALE;
+                return NGX_OK;
+            }
+            break;
+        }
     }
 
     if (rules == NULL || rules->nelts == 0) {

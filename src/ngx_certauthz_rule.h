@@ -16,6 +16,7 @@
 
 #include "ngx_certauthz_cert.h"
 #include "ngx_certauthz_list.h"
+#include "ngx_certauthz_crl.h"
 
 
 #define NGX_CERTAUTHZ_MATCH_EQ      0
@@ -72,6 +73,7 @@ ngx_int_t ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
     ngx_certauthz_cond_t *cond, ngx_array_t *lists);
 ngx_int_t ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where);
 ngx_int_t ngx_certauthz_decide(ngx_array_t *rules,
+    ngx_certauthz_crl_conf_t *crl, ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
     void *data, ngx_certauthz_decision_t *d);
 ngx_str_t *ngx_certauthz_reason_name(ngx_uint_t reason);

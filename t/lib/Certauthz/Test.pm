@@ -33,7 +33,7 @@ use File::Spec;
 
 our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
                   nulemail special big-serial highbit eve mallory
-                  rootclient);
+                  rootclient quoted);
 
 my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
 my $pki = "$root/t/pki";
@@ -92,6 +92,16 @@ sub make_pki {
     if (!-e $stamp || -M $stamp > -M $script) {
         system('bash', $script, $pki) == 0
             or die "certauthz tests: $script $pki failed\n";
+    }
+
+    # the CRLs of that PKI, made with "openssl ca -gencrl"
+    my $crls = "$root/t/lib/mkcrl.sh";
+    my $crl_stamp = "$pki/crl/.stamp";
+
+    if (!-e $crl_stamp || -M $crl_stamp > -M $crls || -M $crl_stamp > -M $stamp) {
+        system('bash', $crls, $pki) == 0
+            or die "certauthz tests: $crls $pki failed\n";
+        open my $s, '>', $crl_stamp or die "$crl_stamp: $!\n";
     }
 
     close $lock;

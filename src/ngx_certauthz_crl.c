@@ -1,0 +1,744 @@
+
+/*
+ * certauthz: CRL files, loaded at configuration time, re-read by each
+ * worker when they change, checked per request by (issuer, serial).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_certauthz_crl.h"
+
+
+static void ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf,
+    ngx_log_t *log);
+static ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
+    ngx_log_t *log, const char **err);
+static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
+    X509_CRL *x509_crl, ngx_pool_t *temp);
+static void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
+static void ngx_certauthz_crl_name_cleanup(void *data);
+static ngx_int_t ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file,
+    ngx_connection_t *c, ngx_certauthz_cert_t *cert);
+static ngx_int_t ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_t *crl, X509 *issuer, ngx_log_t *log);
+static X509 *ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf);
+static size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial,
+    u_char *key, size_t size);
+
+
+/* a serial key: a sign byte, then the magnitude without leading zeros */
+#define NGX_CERTAUTHZ_SERIAL_KEY_LEN  (1 + 64)
+
+
+/*
+ * The file of a certauthz_crl directive: the same path in several
+ * locations is one file, loaded once per configuration and per worker.
+ */
+
+ngx_certauthz_crl_file_t *
+ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
+{
+    ngx_str_t                   full;
+    ngx_uint_t                  i;
+    const char                 *err;
+    ngx_file_info_t             fi;
+    ngx_pool_cleanup_t         *cln;
+    ngx_certauthz_crl_file_t  **file, *f;
+
+    full = *path;
+
+    if (ngx_conf_full_name(cf->cycle, &full, 1) != NGX_OK) {
+        return NULL;
+    }
+
+    file = files->elts;
+
+    for (i = 0; i < files->nelts; i++) {
+        if (file[i]->path.len == full.len
+            && ngx_strncmp(file[i]->path.data, full.data, full.len) == 0)
+        {
+            return file[i];
+        }
+    }
+
+    f = ngx_pcalloc(cf->pool, sizeof(ngx_certauthz_crl_file_t));
+    if (f == NULL) {
+        return NULL;
+    }
+
+    f->path = full;
+
+    if (ngx_file_info(full.data, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_file_info_n " CRL file \"%V\" failed",
+                           &full);
+        return NULL;
+    }
+
+    f->mtime = ngx_file_mtime(&fi);
+    f->size = ngx_file_size(&fi);
+    f->uniq = ngx_file_uniq(&fi);
+    f->checked = ngx_current_msec;
+
+    f->set = ngx_certauthz_crl_load(&full, cf->log, &err);
+
+    if (f->set == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cannot load CRL file \"%V\": %s", &full, err);
+        return NULL;
+    }
+
+    /* the configuration's copy goes with the configuration */
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_certauthz_crl_set_free(f->set);
+        return NULL;
+    }
+
+    cln->handler = (ngx_pool_cleanup_pt) ngx_certauthz_crl_set_free;
+    cln->data = f->set;
+
+    file = ngx_array_push(files);
+    if (file == NULL) {
+        return NULL;
+    }
+
+    *file = f;
+
+    return f;
+}
+
+
+/*
+ * The revocation state of the connection's certificate: revoked,
+ * missing (no CRL that verifies covers its issuer), stale (the covering
+ * CRLs are past their nextUpdate) or OK.  The work of finding the issuer
+ * and checking signatures is done once per connection and CRL set; what
+ * stays per request is the refresh check and the clock.
+ */
+
+ngx_int_t
+ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert, ngx_uint_t *result)
+{
+    ngx_certauthz_crl_file_t  *file;
+
+    file = conf->file;
+
+    ngx_certauthz_crl_refresh(conf, c->log);
+
+    if (cert->crl_file != file || cert->crl_generation != file->generation) {
+        if (ngx_certauthz_crl_verdict(file, c, cert) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    *result = cert->crl_result;
+
+    if (*result == NGX_CERTAUTHZ_CRL_OK
+        && cert->crl_fresh_until
+        && ngx_time() >= cert->crl_fresh_until)
+    {
+        *result = NGX_CERTAUTHZ_CRL_STALE;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert)
+{
+    SSL                  *ssl;
+    X509                 *leaf, *issuer;
+    size_t                len;
+    time_t                fresh_until;
+    u_char                key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+    ngx_uint_t            i, usable, revoked, forever;
+    X509_NAME            *name;
+    ngx_certauthz_crl_t  *crl;
+
+    ssl = c->ssl->connection;
+
+    leaf = SSL_get_peer_certificate(ssl);
+    if (leaf == NULL) {
+        return NGX_ERROR;
+    }
+
+    name = X509_get_issuer_name(leaf);
+    len = ngx_certauthz_crl_serial_key(X509_get0_serialNumber(leaf), key,
+                                       sizeof(key));
+
+    issuer = NULL;
+    usable = 0;
+    revoked = 0;
+    forever = 0;
+    fresh_until = 0;
+
+    crl = file->set->crls.elts;
+
+    for (i = 0; i < file->set->crls.nelts; i++) {
+
+        if (X509_NAME_cmp(crl[i].issuer, name) != 0) {
+            continue;
+        }
+
+        if (issuer == NULL) {
+            issuer = ngx_certauthz_crl_issuer(ssl, leaf);
+            if (issuer == NULL) {
+                ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                              "certauthz: the issuer of the client "
+                              "certificate is unknown, its CRL cannot be "
+                              "verified");
+                break;
+            }
+        }
+
+        if (ngx_certauthz_crl_verify(file, &crl[i], issuer, c->log)
+            != NGX_OK)
+        {
+            continue;
+        }
+
+        usable++;
+
+        if (len && ngx_certauthz_set_has(&crl[i].serials, key, len)) {
+            revoked = 1;
+        }
+
+        if (crl[i].next_update == 0) {
+            forever = 1;
+
+        } else if (crl[i].next_update > fresh_until) {
+            fresh_until = crl[i].next_update;
+        }
+    }
+
+    if (issuer) {
+        X509_free(issuer);
+    }
+
+    X509_free(leaf);
+
+    cert->crl_file = file;
+    cert->crl_generation = file->generation;
+    cert->crl_fresh_until = forever ? 0 : fresh_until;
+    cert->crl_result = revoked ? NGX_CERTAUTHZ_CRL_REVOKED
+                       : usable ? NGX_CERTAUTHZ_CRL_OK
+                       : NGX_CERTAUTHZ_CRL_MISSING;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, c->log, 0,
+                   "certauthz: CRL verdict %ui from %ui usable CRLs of "
+                   "\"%V\"", cert->crl_result, usable, &file->path);
+
+    return NGX_OK;
+}
+
+
+/* the leaf's issuer: from the verified chain, else the trusted store */
+
+static X509 *
+ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf)
+{
+    X509            *issuer;
+    X509_STORE      *store;
+    X509_STORE_CTX  *ctx;
+    STACK_OF(X509)  *chain;
+
+    chain = SSL_get0_verified_chain(ssl);
+
+    if (chain != NULL && sk_X509_num(chain) > 1) {
+        issuer = sk_X509_value(chain, 1);
+        X509_up_ref(issuer);
+        return issuer;
+    }
+
+    /* a resumed session carries the certificate, but no chain */
+
+    store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+    if (store == NULL) {
+        return NULL;
+    }
+
+    ctx = X509_STORE_CTX_new();
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    issuer = NULL;
+
+    if (X509_STORE_CTX_init(ctx, store, leaf, NULL) != 1
+        || X509_STORE_CTX_get1_issuer(&issuer, ctx, leaf) != 1)
+    {
+        issuer = NULL;
+    }
+
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+
+    return issuer;
+}
+
+
+/* once per CRL and issuer key: then the answer is remembered */
+
+static ngx_int_t
+ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_t *crl, X509 *issuer, ngx_log_t *log)
+{
+    int            rc;
+    u_char         key[32];
+    unsigned int   n;
+    EVP_PKEY      *pkey;
+    EVP_PKEY_CTX  *ctx;
+
+    if (X509_pubkey_digest(issuer, EVP_sha256(), key, &n) != 1) {
+        return NGX_DECLINED;
+    }
+
+    if (crl->key_result != NGX_AGAIN
+        && ngx_memcmp(crl->key, key, sizeof(key)) == 0)
+    {
+        return crl->key_result;
+    }
+
+    rc = 0;
+    pkey = X509_get0_pubkey(issuer);
+
+    if (crl->md != NULL && pkey != NULL) {
+        ctx = EVP_PKEY_CTX_new(pkey, NULL);
+
+        if (ctx != NULL
+            && EVP_PKEY_verify_init(ctx) == 1
+            && EVP_PKEY_CTX_set_signature_md(ctx, crl->md) == 1)
+        {
+            rc = EVP_PKEY_verify(ctx, crl->sig, crl->sig_len, crl->digest,
+                                 crl->digest_len);
+        }
+
+        EVP_PKEY_CTX_free(ctx);
+    }
+
+    ERR_clear_error();
+
+    ngx_memcpy(crl->key, key, sizeof(key));
+    crl->key_result = (rc == 1) ? NGX_OK : NGX_DECLINED;
+
+    if (crl->key_result != NGX_OK && !crl->warned) {
+        crl->warned = 1;
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "certauthz: a CRL in \"%V\" does not verify with the "
+                      "key of its issuer, ignored", &file->path);
+    }
+
+    return crl->key_result;
+}
+
+
+static size_t
+ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
+    size_t size)
+{
+    int            len;
+    const u_char  *data;
+
+    data = ASN1_STRING_get0_data(serial);
+    len = ASN1_STRING_length(serial);
+
+    while (len > 0 && *data == 0) {
+        data++;
+        len--;
+    }
+
+    if ((size_t) len + 1 > size) {
+        return 0;
+    }
+
+    key[0] = (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER);
+    ngx_memcpy(key + 1, data, len);
+
+    return len + 1;
+}
+
+
+/*
+ * At most every "refresh" a worker looks at the file; a changed one is
+ * loaded whole into a new set, which replaces the old one between
+ * requests; a file that cannot be loaded leaves the last good set in
+ * force.
+ */
+
+static void
+ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf, ngx_log_t *log)
+{
+    const char                *err;
+    ngx_file_info_t            fi;
+    ngx_certauthz_crl_set_t   *set;
+    ngx_certauthz_crl_file_t  *file;
+
+    file = conf->file;
+
+    if (conf->refresh == 0
+        || (ngx_msec_int_t) (ngx_current_msec - file->checked)
+           < (ngx_msec_int_t) conf->refresh)
+    {
+        return;
+    }
+
+    file->checked = ngx_current_msec;
+
+    if (ngx_file_info(file->path.data, &fi) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                      "certauthz: " ngx_file_info_n " CRL file \"%V\" "
+                      "failed, the last good CRLs stay in force",
+                      &file->path);
+        return;
+    }
+
+    if (ngx_file_mtime(&fi) == file->mtime
+        && ngx_file_size(&fi) == file->size
+        && ngx_file_uniq(&fi) == file->uniq)
+    {
+        return;
+    }
+
+    file->mtime = ngx_file_mtime(&fi);
+    file->size = ngx_file_size(&fi);
+    file->uniq = ngx_file_uniq(&fi);
+
+    set = ngx_certauthz_crl_load(&file->path, log, &err);
+
+    if (set == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "certauthz: cannot load CRL file \"%V\": %s, "
+                      "the last good CRLs stay in force", &file->path, err);
+        return;
+    }
+
+    /*
+     * Nothing keeps a pointer into a set past the request that checks it
+     * (connections remember the generation only), so the old set goes now;
+     * the configuration's own copy is freed with the configuration.
+     */
+
+    if (file->generation) {
+        ngx_certauthz_crl_set_free(file->set);
+    }
+
+    file->set = set;
+    file->generation++;
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "certauthz: loaded CRL file \"%V\": %ui CRLs, "
+                  "%ui revoked certificates", &file->path,
+                  set->crls.nelts, set->nentries);
+}
+
+
+/* PEM (one or more CRLs) or DER; NULL with *err set on any failure */
+
+static ngx_certauthz_crl_set_t *
+ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err)
+{
+    BIO                      *bio;
+    u_char                   *buf;
+    off_t                     size;
+    ssize_t                   n;
+    ngx_fd_t                  fd;
+    ngx_pool_t               *pool, *temp;
+    X509_CRL                 *x509_crl;
+    ngx_file_info_t           fi;
+    const u_char             *p, *last;
+    ngx_certauthz_crl_set_t  *set;
+
+    *err = "out of memory";
+    buf = NULL;
+    temp = NULL;
+    set = NULL;
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    set = ngx_pcalloc(pool, sizeof(ngx_certauthz_crl_set_t));
+    if (set == NULL
+        || ngx_array_init(&set->crls, pool, 4, sizeof(ngx_certauthz_crl_t))
+           != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    set->pool = pool;
+
+    temp = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
+    if (temp == NULL) {
+        goto failed;
+    }
+
+    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        *err = "cannot open it";
+        goto failed;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        *err = "cannot stat it";
+        ngx_close_file(fd);
+        goto failed;
+    }
+
+    size = ngx_file_size(&fi);
+
+    buf = ngx_alloc(size + 1, log);
+    if (buf == NULL) {
+        ngx_close_file(fd);
+        goto failed;
+    }
+
+    n = ngx_read_fd(fd, buf, size);
+    ngx_close_file(fd);
+
+    if (n != size) {
+        *err = "cannot read it";
+        goto failed;
+    }
+
+    buf[size] = '\0';
+
+    if (ngx_strstrn(buf, "-----BEGIN", sizeof("-----BEGIN") - 2) != NULL) {
+
+        bio = BIO_new_mem_buf(buf, size);
+        if (bio == NULL) {
+            goto failed;
+        }
+
+        for ( ;; ) {
+            x509_crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+
+            if (x509_crl == NULL) {
+                break;
+            }
+
+            if (ngx_certauthz_crl_add(set, x509_crl, temp) != NGX_OK) {
+                X509_CRL_free(x509_crl);
+                BIO_free(bio);
+                goto failed;
+            }
+
+            X509_CRL_free(x509_crl);
+        }
+
+        BIO_free(bio);
+
+        /* the end of the input is "no start line"; anything else is not */
+        if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE
+            || set->crls.nelts == 0)
+        {
+            *err = set->crls.nelts ? "a PEM CRL in it is damaged"
+                                   : "no CRL in it";
+            goto failed;
+        }
+
+    } else {
+
+        p = buf;
+        last = buf + size;
+
+        while (p < last) {
+            x509_crl = d2i_X509_CRL(NULL, &p, last - p);
+
+            if (x509_crl == NULL) {
+                *err = "it is neither a PEM nor a valid DER CRL";
+                goto failed;
+            }
+
+            if (ngx_certauthz_crl_add(set, x509_crl, temp) != NGX_OK) {
+                X509_CRL_free(x509_crl);
+                goto failed;
+            }
+
+            X509_CRL_free(x509_crl);
+        }
+
+        if (set->crls.nelts == 0) {
+            *err = "no CRL in it";
+            goto failed;
+        }
+    }
+
+    ERR_clear_error();
+    ngx_free(buf);
+    ngx_destroy_pool(temp);
+
+    return set;
+
+failed:
+
+    ERR_clear_error();
+
+    if (buf) {
+        ngx_free(buf);
+    }
+
+    if (temp) {
+        ngx_destroy_pool(temp);
+    }
+
+    ngx_certauthz_crl_set_free(set);
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, X509_CRL *x509_crl,
+    ngx_pool_t *temp)
+{
+    int                        i, n, md_nid, pkey_nid, day, sec;
+    u_char                    *tbs, key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+    size_t                     len;
+    ngx_str_t                 *v;
+    ngx_array_t                serials;
+    const ASN1_TIME           *next;
+    const X509_ALGOR          *alg;
+    const ASN1_OBJECT         *obj;
+    ngx_pool_cleanup_t        *cln;
+    ngx_certauthz_crl_t       *crl;
+    const ASN1_BIT_STRING     *sig;
+    STACK_OF(X509_REVOKED)    *revoked;
+
+    crl = ngx_array_push(&set->crls);
+    if (crl == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(crl, sizeof(ngx_certauthz_crl_t));
+
+    crl->key_result = NGX_AGAIN;
+
+    cln = ngx_pool_cleanup_add(set->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    crl->issuer = X509_NAME_dup(X509_CRL_get_issuer(x509_crl));
+    if (crl->issuer == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_certauthz_crl_name_cleanup;
+    cln->data = crl->issuer;
+
+    next = X509_CRL_get0_nextUpdate(x509_crl);
+
+    if (next != NULL) {
+        if (ASN1_TIME_diff(&day, &sec, NULL, next) != 1) {
+            return NGX_ERROR;
+        }
+
+        crl->next_update = ngx_time() + (time_t) day * 86400 + sec;
+
+        if (crl->next_update == 0) {
+            crl->next_update = 1;
+        }
+    }
+
+    X509_CRL_get0_signature(x509_crl, &sig, &alg);
+    X509_ALGOR_get0(&obj, NULL, NULL, alg);
+
+    if (OBJ_find_sigid_algs(OBJ_obj2nid(obj), &md_nid, &pkey_nid) == 1
+        && md_nid != NID_undef)
+    {
+        crl->md = EVP_get_digestbynid(md_nid);
+    }
+
+    if (crl->md != NULL) {
+        tbs = NULL;
+        n = i2d_re_X509_CRL_tbs(x509_crl, &tbs);
+
+        if (n <= 0
+            || EVP_Digest(tbs, n, crl->digest, &crl->digest_len, crl->md,
+                          NULL)
+               != 1)
+        {
+            OPENSSL_free(tbs);
+            return NGX_ERROR;
+        }
+
+        OPENSSL_free(tbs);
+
+        crl->sig_len = ASN1_STRING_length(sig);
+        crl->sig = ngx_pnalloc(set->pool, crl->sig_len);
+        if (crl->sig == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(crl->sig, ASN1_STRING_get0_data(sig), crl->sig_len);
+    }
+
+    revoked = X509_CRL_get_REVOKED(x509_crl);
+    n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
+
+    if (ngx_array_init(&serials, temp, n ? n : 1, sizeof(ngx_str_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        len = ngx_certauthz_crl_serial_key(
+                  X509_REVOKED_get0_serialNumber(
+                      sk_X509_REVOKED_value(revoked, i)),
+                  key, sizeof(key));
+
+        if (len == 0) {
+            continue;
+        }
+
+        v = ngx_array_push(&serials);
+        if (v == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->len = len;
+        v->data = ngx_pnalloc(temp, len);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(v->data, key, len);
+    }
+
+    if (ngx_certauthz_set_build(&crl->serials, &serials, set->pool)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    set->nentries += crl->serials.nelts;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set)
+{
+    if (set != NULL) {
+        ngx_destroy_pool(set->pool);
+    }
+}
+
+
+static void
+ngx_certauthz_crl_name_cleanup(void *data)
+{
+    X509_NAME_free(data);
+}

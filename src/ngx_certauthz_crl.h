@@ -1,0 +1,84 @@
+
+/*
+ * certauthz: CRL files.  Revoked serials are kept per CRL in a hash set,
+ * so that (issuer, serial) lookups are O(1); a CRL counts only once its
+ * signature verifies with the key of the certificate's issuer; each worker
+ * re-reads a file that changed and keeps the last good set otherwise.
+ */
+
+
+#ifndef _NGX_CERTAUTHZ_CRL_H_INCLUDED_
+#define _NGX_CERTAUTHZ_CRL_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_certauthz_cert.h"
+#include "ngx_certauthz_set.h"
+
+
+#define NGX_CERTAUTHZ_CRL_OK        0
+#define NGX_CERTAUTHZ_CRL_REVOKED   1
+#define NGX_CERTAUTHZ_CRL_MISSING   2
+#define NGX_CERTAUTHZ_CRL_STALE     3
+
+
+typedef struct {
+    X509_NAME                *issuer;
+    time_t                    next_update;    /* 0: none given */
+
+    /*
+     * The signature, over a digest of the signed part taken at load time:
+     * it is checked later, with the key of the issuer that a connection's
+     * chain brings, and the whole CRL need not be kept for that.
+     */
+    const EVP_MD             *md;             /* NULL: unsupported */
+    u_char                    digest[EVP_MAX_MD_SIZE];
+    unsigned int              digest_len;
+    u_char                   *sig;
+    size_t                    sig_len;
+
+    /* the last issuer key checked, by SHA-256, and what it gave */
+    u_char                    key[32];
+    ngx_int_t                 key_result;     /* NGX_AGAIN: none yet */
+    unsigned                  warned:1;
+
+    ngx_certauthz_set_t       serials;        /* sign byte + magnitude */
+} ngx_certauthz_crl_t;
+
+
+typedef struct {
+    ngx_pool_t               *pool;           /* all of the set */
+    ngx_array_t               crls;           /* ngx_certauthz_crl_t */
+    ngx_uint_t                nentries;
+} ngx_certauthz_crl_set_t;
+
+
+typedef struct {
+    ngx_str_t                 path;
+    ngx_certauthz_crl_set_t  *set;
+    ngx_uint_t                generation;
+    ngx_msec_t                checked;
+    time_t                    mtime;
+    off_t                     size;
+    ngx_file_uniq_t           uniq;
+} ngx_certauthz_crl_file_t;
+
+
+/* what a location asks for */
+typedef struct {
+    ngx_certauthz_crl_file_t *file;
+    ngx_msec_t                refresh;        /* 0: on nginx reload only */
+    ngx_uint_t                stale_allow;
+} ngx_certauthz_crl_conf_t;
+
+
+ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
+    ngx_array_t *files, ngx_str_t *path);
+ngx_int_t ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf,
+    ngx_connection_t *c, ngx_certauthz_cert_t *cert, ngx_uint_t *result);
+
+
+#endif /* _NGX_CERTAUTHZ_CRL_H_INCLUDED_ */

@@ -1,0 +1,97 @@
+#!/bin/bash
+# mkcrl.sh PKIDIR -- make the test CRLs for the PKI of mkpki.sh, with
+# "openssl ca -revoke" and "openssl ca -gencrl", into PKIDIR/crl:
+#
+#   int-empty.crl     the intermediate's CRL, nothing revoked
+#   int-alice.crl     the intermediate's CRL revoking alice (0A1B2C)
+#   int-alice.der     the same, DER
+#   int-stale.crl     nothing revoked, nextUpdate in 2020
+#   int-stale-alice.crl  alice revoked, nextUpdate in 2020
+#   int-wrongkey.crl  issuer name of the intermediate, revoking nothing,
+#                     but signed by another key (must not count)
+#   root-empty.crl    the root's CRL, nothing revoked
+#   other-0a1b2c.crl  the other CA's CRL revoking serial 0A1B2C (alice's
+#                     serial, from a CA that did not issue alice)
+#   chain-alice.crl   root-empty.crl + int-alice.crl, one PEM file
+#   chain-empty.crl   root-empty.crl + int-empty.crl
+#   mixed-other.crl   other-0a1b2c.crl + int-empty.crl
+#   garbage.crl       not a CRL
+#
+# Silent unless something fails.
+
+set -eu
+set -o pipefail
+
+pki=$1
+out=$pki/crl
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$out"
+
+# gencrl NAME KEY CERT [openssl ca options] [-- CERTS TO REVOKE...]
+gencrl() {
+    local name=$1 key=$2 cert=$3 d opts=() revoke=()
+    shift 3
+
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        opts+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    revoke=("$@")
+
+    d=$work/$name
+    mkdir -p "$d"
+    : > "$d/index.txt"
+    echo 1000 > "$d/crlnumber"
+    cat > "$d/ca.cnf" <<EOC
+[ ca ]
+default_ca = CA_default
+[ CA_default ]
+database = $d/index.txt
+crlnumber = $d/crlnumber
+default_md = sha256
+default_crl_days = 3650
+EOC
+
+    for c in ${revoke[@]+"${revoke[@]}"}; do
+        openssl ca -batch -config "$d/ca.cnf" -keyfile "$key" -cert "$cert" \
+            -revoke "$c" > "$d/log" 2>&1 || { cat "$d/log" >&2; exit 1; }
+    done
+
+    openssl ca -batch -config "$d/ca.cnf" -gencrl -keyfile "$key" \
+        -cert "$cert" ${opts[@]+"${opts[@]}"} -out "$out/$name.crl" \
+        > "$d/log" 2>&1 || { cat "$d/log" >&2; exit 1; }
+}
+
+past=(-crl_lastupdate 20200101000000Z -crl_nextupdate 20200102000000Z)
+
+gencrl int-empty "$pki/int.key" "$pki/int.crt"
+gencrl int-alice "$pki/int.key" "$pki/int.crt" -- "$pki/alice.crt"
+gencrl int-stale "$pki/int.key" "$pki/int.crt" "${past[@]}"
+gencrl int-stale-alice "$pki/int.key" "$pki/int.crt" "${past[@]}" \
+    -- "$pki/alice.crt"
+gencrl root-empty "$pki/root.key" "$pki/root.crt"
+gencrl other-0a1b2c "$pki/other-root.key" "$pki/other-root.crt" \
+    -- "$pki/eve.crt"
+
+# a CA certificate with the intermediate's name and another key
+openssl req -x509 -new -key "$pki/other-root.key" -days 3650 -sha256 \
+    -subj "/O=certauthz tests/CN=certauthz Test Intermediate CA" \
+    -out "$work/fake-int.crt" 2>/dev/null
+gencrl int-wrongkey "$pki/other-root.key" "$work/fake-int.crt"
+
+openssl crl -in "$out/int-alice.crl" -outform DER -out "$out/int-alice.der"
+
+cat "$out/root-empty.crl" "$out/int-alice.crl" > "$out/chain-alice.crl"
+cat "$out/root-empty.crl" "$out/int-empty.crl" > "$out/chain-empty.crl"
+cat "$out/other-0a1b2c.crl" "$out/int-empty.crl" > "$out/mixed-other.crl"
+printf 'this is not a CRL\n' > "$out/garbage.crl"
+
+# the issuer names must be what the tests think they are
+[ "$(openssl crl -in "$out/int-wrongkey.crl" -noout -issuer)" = \
+  "$(openssl crl -in "$out/int-empty.crl" -noout -issuer)" ] || {
+    echo "mkcrl.sh: int-wrongkey.crl has the wrong issuer name" >&2
+    exit 1
+}
