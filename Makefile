@@ -38,7 +38,8 @@ CC_OPT      := -g -O2 -fstack-protector-strong -Wformat \
                -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2
 LD_OPT      := -Wl,-z,relro -Wl,-z,now -fPIC
 FULL_FLAGS  := --with-compat --with-debug --with-threads --with-pcre-jit \
-               --with-http_ssl_module --with-http_v2_module
+               --with-http_ssl_module --with-http_v2_module \
+               --with-http_dav_module
 
 SOURCES     := config ngx_http_certauthz_module.c $(wildcard src/*.[ch])
 

@@ -538,11 +538,13 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err)
         BIO_free(bio);
 
         /* the end of the input is "no start line"; anything else is not */
-        if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE
-            || set->crls.nelts == 0)
-        {
-            *err = set->crls.nelts ? "a PEM CRL in it is damaged"
-                                   : "no CRL in it";
+        if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
+            *err = "a PEM CRL in it is damaged";
+            goto failed;
+        }
+
+        if (set->crls.nelts == 0) {
+            *err = "no CRL in it";
             goto failed;
         }
 

@@ -25,6 +25,21 @@ plan tests => 2 * blocks();
 my $dir = tempdir(CLEANUP => 1);
 mkdir "$dir/logs";
 
+# CRL files for the blocks below, relative to the prefix
+{
+    open my $in, '<', "$ENV{TEST_NGINX_PKI}/crl/int-alice.crl" or die $!;
+    my $pem = do { local $/; <$in> };
+    my %crl = ('garbage.crl' => "this is not a CRL\n",
+               'truncated.crl' => substr($pem, 0, length($pem) / 2),
+               'empty.crl' => '',
+               'good.crl' => $pem);
+    for my $name (keys %crl) {
+        open my $out, '>', "$dir/$name" or die "$dir/$name: $!";
+        print $out $crl{$name};
+        close $out;
+    }
+}
+
 # list files for the blocks below, relative to the prefix
 for (['bad-serials.txt', "# comment\nff01\nxyz\n"],
      ['bad-ips.txt', "10.0.0.1\n\n2001:db8::zz\n"])
@@ -224,3 +239,45 @@ invalid serial "xyz" in list file "\S+/bad-serials.txt" line 3, expected hex dig
 certauthz_deny ip!=@bad-ips.txt;
 --- error chomp
 invalid IP address "2001:db8::zz" in list file "\S+/bad-ips.txt" line 3
+
+=== a CRL file that does not exist
+--- conf
+certauthz_crl no-such.crl;
+--- error chomp
+stat\(\) CRL file "\S+/no-such.crl" failed \(2: No such file or directory\)
+
+=== a CRL file that holds no CRL
+--- conf
+certauthz_crl garbage.crl;
+--- error chomp
+cannot load CRL file "\S+/garbage.crl": it is neither a PEM nor a valid DER CRL
+
+=== a truncated PEM CRL file
+--- conf
+certauthz_crl truncated.crl;
+--- error chomp
+cannot load CRL file "\S+/truncated.crl": a PEM CRL in it is damaged
+
+=== an empty CRL file
+--- conf
+certauthz_crl empty.crl;
+--- error chomp
+cannot load CRL file "\S+/empty.crl": no CRL in it
+
+=== two CRL files in one location
+--- conf
+certauthz_crl good.crl; certauthz_crl good.crl;
+--- error chomp
+"certauthz_crl" directive is duplicate
+
+=== a refresh interval that is no time
+--- conf
+certauthz_crl_refresh often;
+--- error chomp
+"certauthz_crl_refresh" directive invalid value
+
+=== an unknown staleness policy
+--- conf
+certauthz_crl_stale maybe;
+--- error chomp
+invalid value "maybe"
