@@ -261,6 +261,7 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
     ngx_certauthz_decision_t *d)
 {
     char                      *what;
+    ngx_int_t                  code;
     ngx_str_t                  rule, subject, serial;
     ngx_uint_t                 level;
     ngx_http_core_loc_conf_t  *clcf;
@@ -270,10 +271,17 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
         what = "certauthz: audit: would deny";
 
     } else {
-        /* under "satisfy any" another module may still let it through */
+        /*
+         * under "satisfy any" another module may still let it through,
+         * but only after a 401 or 403
+         */
         clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-        level = (clcf->satisfy == NGX_HTTP_SATISFY_ALL) ? NGX_LOG_ERR
-                                                        : NGX_LOG_INFO;
+        code = lcf->status ? lcf->status->code : NGX_HTTP_FORBIDDEN;
+
+        level = (clcf->satisfy == NGX_HTTP_SATISFY_ANY
+                 && (code == NGX_HTTP_FORBIDDEN
+                     || code == NGX_HTTP_UNAUTHORIZED))
+                ? NGX_LOG_INFO : NGX_LOG_ERR;
         what = "certauthz: access forbidden";
     }
 

@@ -633,7 +633,7 @@ qr/\[info\] [^\n]*\Qcertauthz: access forbidden, reason: no-match, subject: "CN=
 
 
 
-=== TEST 20: satisfy any + certauthz_deny_status 404: the right password does not help, and start-up warns
+=== TEST 20: satisfy any + certauthz_deny_status 404: the right password does not help, the denial is an error, start-up warns
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
@@ -666,7 +666,7 @@ X-Reason: no-match
 --- error_log eval
 [
 qr/\[warn\] [^\n]*certauthz_deny_status 404[^\n]*satisfy any/,
-qr/\Qcertauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp", serial: FF01, client: \E/,
+qr/\[error\] [^\n]*\Qcertauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp", serial: FF01, client: \E/,
 ]
 
 
