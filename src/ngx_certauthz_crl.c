@@ -11,14 +11,20 @@
 
 #include "ngx_certauthz_crl.h"
 
+#if (NGX_LINUX)
+#include <malloc.h>
+#endif
+
 
 static void ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf,
     ngx_log_t *log);
 static ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
     ngx_log_t *log, const char **err);
+static size_t ngx_certauthz_crl_der_len(const u_char *p, size_t size);
 static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
-    X509_CRL *x509_crl, ngx_pool_t *temp);
+    u_char *der, size_t len, const char **err);
 static void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
+static void ngx_certauthz_crl_trim(void);
 static void ngx_certauthz_crl_name_cleanup(void *data);
 static ngx_int_t ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file,
     ngx_connection_t *c, ngx_certauthz_cert_t *cert);
@@ -85,6 +91,8 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 
     f->set = ngx_certauthz_crl_load(&full, cf->log, &err);
 
+    ngx_certauthz_crl_trim();
+
     if (f->set == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "cannot load CRL file \"%V\": %s", &full, err);
@@ -100,6 +108,7 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 
     cln->handler = (ngx_pool_cleanup_pt) ngx_certauthz_crl_set_free;
     cln->data = f->set;
+    f->cln = cln;
 
     file = ngx_array_push(files);
     if (file == NULL) {
@@ -410,9 +419,11 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf, ngx_log_t *log)
     file->size = ngx_file_size(&fi);
     file->uniq = ngx_file_uniq(&fi);
 
-    set = ngx_certauthz_crl_load(&file->path, log, &err);
+    /* the set outlives the request: it logs to the cycle's log */
+    set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err);
 
     if (set == NULL) {
+        ngx_certauthz_crl_trim();
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "certauthz: cannot load CRL file \"%V\": %s, "
                       "the last good CRLs stay in force", &file->path, err);
@@ -421,16 +432,20 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf, ngx_log_t *log)
 
     /*
      * Nothing keeps a pointer into a set past the request that checks it
-     * (connections remember the generation only), so the old set goes now;
-     * the configuration's own copy is freed with the configuration.
+     * (connections remember the generation only), so the old set goes now,
+     * also the one loaded with the configuration: its cleanup is disarmed.
      */
 
-    if (file->generation) {
-        ngx_certauthz_crl_set_free(file->set);
+    if (file->cln && file->cln->data == file->set) {
+        file->cln->handler = NULL;
     }
+
+    ngx_certauthz_crl_set_free(file->set);
 
     file->set = set;
     file->generation++;
+
+    ngx_certauthz_crl_trim();
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "certauthz: loaded CRL file \"%V\": %ui CRLs, "
@@ -445,19 +460,20 @@ static ngx_certauthz_crl_set_t *
 ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err)
 {
     BIO                      *bio;
-    u_char                   *buf;
+    long                      len;
+    char                     *name, *header;
+    u_char                   *buf, *der;
     off_t                     size;
     ssize_t                   n;
     ngx_fd_t                  fd;
-    ngx_pool_t               *pool, *temp;
-    X509_CRL                 *x509_crl;
+    ngx_int_t                 rc;
+    ngx_pool_t               *pool;
     ngx_file_info_t           fi;
     const u_char             *p, *last;
     ngx_certauthz_crl_set_t  *set;
 
     *err = "out of memory";
     buf = NULL;
-    temp = NULL;
     set = NULL;
 
     pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
@@ -475,11 +491,6 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err)
     }
 
     set->pool = pool;
-
-    temp = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
-    if (temp == NULL) {
-        goto failed;
-    }
 
     fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
 
@@ -519,20 +530,28 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err)
             goto failed;
         }
 
-        for ( ;; ) {
-            x509_crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+        /* the DER of each block, so the signed part is digested as is */
 
-            if (x509_crl == NULL) {
-                break;
+        while (PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+
+            rc = NGX_OK;
+
+            if (ngx_strcmp(name, PEM_STRING_X509_CRL) == 0) {
+                rc = ngx_certauthz_crl_add(set, der, len, err);
+
+                if (rc == NGX_DECLINED) {
+                    *err = "a PEM CRL in it is damaged";
+                }
             }
 
-            if (ngx_certauthz_crl_add(set, x509_crl, temp) != NGX_OK) {
-                X509_CRL_free(x509_crl);
+            OPENSSL_free(name);
+            OPENSSL_free(header);
+            OPENSSL_free(der);
+
+            if (rc != NGX_OK) {
                 BIO_free(bio);
                 goto failed;
             }
-
-            X509_CRL_free(x509_crl);
         }
 
         BIO_free(bio);
@@ -554,19 +573,21 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err)
         last = buf + size;
 
         while (p < last) {
-            x509_crl = d2i_X509_CRL(NULL, &p, last - p);
+            len = ngx_certauthz_crl_der_len(p, last - p);
 
-            if (x509_crl == NULL) {
+            rc = (len == 0) ? NGX_DECLINED
+                            : ngx_certauthz_crl_add(set, (u_char *) p, len, err);
+
+            if (rc == NGX_DECLINED) {
                 *err = "it is neither a PEM nor a valid DER CRL";
                 goto failed;
             }
 
-            if (ngx_certauthz_crl_add(set, x509_crl, temp) != NGX_OK) {
-                X509_CRL_free(x509_crl);
+            if (rc != NGX_OK) {
                 goto failed;
             }
 
-            X509_CRL_free(x509_crl);
+            p += len;
         }
 
         if (set->crls.nelts == 0) {
@@ -577,7 +598,6 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err)
 
     ERR_clear_error();
     ngx_free(buf);
-    ngx_destroy_pool(temp);
 
     return set;
 
@@ -589,25 +609,45 @@ failed:
         ngx_free(buf);
     }
 
-    if (temp) {
-        ngx_destroy_pool(temp);
-    }
-
     ngx_certauthz_crl_set_free(set);
 
     return NULL;
 }
 
 
+/* the length of the DER element at p, 0 if there is none */
+
+static size_t
+ngx_certauthz_crl_der_len(const u_char *p, size_t size)
+{
+    int            tag, class;
+    long           len;
+    const u_char  *start;
+
+    start = p;
+
+    if (ASN1_get_object(&p, &len, &tag, &class, size) & 0x80) {
+        ERR_clear_error();
+        return 0;
+    }
+
+    return (p - start) + len;
+}
+
+
+/* one DER CRL into the set; NGX_DECLINED if it cannot be decoded */
+
 static ngx_int_t
-ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, X509_CRL *x509_crl,
-    ngx_pool_t *temp)
+ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
+    const char **err)
 {
     int                        i, n, md_nid, pkey_nid, day, sec;
-    u_char                    *tbs, key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
-    size_t                     len;
-    ngx_str_t                 *v;
-    ngx_array_t                serials;
+    long                       outer;
+    u_char                     key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+    size_t                     size, tbs_len;
+    X509_CRL                  *x509_crl;
+    ngx_int_t                  rc;
+    const u_char              *p, *tbs;
     const ASN1_TIME           *next;
     const X509_ALGOR          *alg;
     const ASN1_OBJECT         *obj;
@@ -616,9 +656,19 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, X509_CRL *x509_crl,
     const ASN1_BIT_STRING     *sig;
     STACK_OF(X509_REVOKED)    *revoked;
 
+    p = der;
+    x509_crl = d2i_X509_CRL(NULL, &p, len);
+
+    if (x509_crl == NULL) {
+        return NGX_DECLINED;
+    }
+
+    *err = "out of memory";
+    rc = NGX_ERROR;
+
     crl = ngx_array_push(&set->crls);
     if (crl == NULL) {
-        return NGX_ERROR;
+        goto done;
     }
 
     ngx_memzero(crl, sizeof(ngx_certauthz_crl_t));
@@ -627,12 +677,12 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, X509_CRL *x509_crl,
 
     cln = ngx_pool_cleanup_add(set->pool, 0);
     if (cln == NULL) {
-        return NGX_ERROR;
+        goto done;
     }
 
     crl->issuer = X509_NAME_dup(X509_CRL_get_issuer(x509_crl));
     if (crl->issuer == NULL) {
-        return NGX_ERROR;
+        goto done;
     }
 
     cln->handler = ngx_certauthz_crl_name_cleanup;
@@ -642,7 +692,8 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, X509_CRL *x509_crl,
 
     if (next != NULL) {
         if (ASN1_TIME_diff(&day, &sec, NULL, next) != 1) {
-            return NGX_ERROR;
+            *err = "a CRL in it has a bad nextUpdate";
+            goto done;
         }
 
         crl->next_update = ngx_time() + (time_t) day * 86400 + sec;
@@ -662,24 +713,27 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, X509_CRL *x509_crl,
     }
 
     if (crl->md != NULL) {
-        tbs = NULL;
-        n = i2d_re_X509_CRL_tbs(x509_crl, &tbs);
 
-        if (n <= 0
-            || EVP_Digest(tbs, n, crl->digest, &crl->digest_len, crl->md,
-                          NULL)
+        /* the signed part: the first element inside the outer SEQUENCE */
+
+        p = der;
+        ASN1_get_object(&p, &outer, &i, &n, len);
+        tbs = p;
+        tbs_len = ngx_certauthz_crl_der_len(p, der + len - p);
+
+        if (tbs_len == 0
+            || EVP_Digest(tbs, tbs_len, crl->digest, &crl->digest_len,
+                          crl->md, NULL)
                != 1)
         {
-            OPENSSL_free(tbs);
-            return NGX_ERROR;
+            *err = "a CRL in it cannot be digested";
+            goto done;
         }
-
-        OPENSSL_free(tbs);
 
         crl->sig_len = ASN1_STRING_length(sig);
         crl->sig = ngx_pnalloc(set->pool, crl->sig_len);
         if (crl->sig == NULL) {
-            return NGX_ERROR;
+            goto done;
         }
 
         ngx_memcpy(crl->sig, ASN1_STRING_get0_data(sig), crl->sig_len);
@@ -688,45 +742,41 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, X509_CRL *x509_crl,
     revoked = X509_CRL_get_REVOKED(x509_crl);
     n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
 
-    if (ngx_array_init(&serials, temp, n ? n : 1, sizeof(ngx_str_t))
-        != NGX_OK)
+    size = 0;
+
+    for (i = 0; i < n; i++) {
+        size += 2 + 1 + ASN1_STRING_length(X509_REVOKED_get0_serialNumber(
+                                          sk_X509_REVOKED_value(revoked, i)));
+    }
+
+    if (ngx_certauthz_set_init(&crl->serials, n, size, set->pool) != NGX_OK)
     {
-        return NGX_ERROR;
+        goto done;
     }
 
     for (i = 0; i < n; i++) {
-        len = ngx_certauthz_crl_serial_key(
-                  X509_REVOKED_get0_serialNumber(
-                      sk_X509_REVOKED_value(revoked, i)),
-                  key, sizeof(key));
+        size = ngx_certauthz_crl_serial_key(
+                   X509_REVOKED_get0_serialNumber(
+                       sk_X509_REVOKED_value(revoked, i)),
+                   key, sizeof(key));
 
-        if (len == 0) {
+        if (size == 0) {
             continue;
         }
 
-        v = ngx_array_push(&serials);
-        if (v == NULL) {
-            return NGX_ERROR;
+        if (ngx_certauthz_set_add(&crl->serials, key, size) == NGX_DECLINED) {
+            goto done;
         }
-
-        v->len = len;
-        v->data = ngx_pnalloc(temp, len);
-        if (v->data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(v->data, key, len);
-    }
-
-    if (ngx_certauthz_set_build(&crl->serials, &serials, set->pool)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
     }
 
     set->nentries += crl->serials.nelts;
+    rc = NGX_OK;
 
-    return NGX_OK;
+done:
+
+    X509_CRL_free(x509_crl);
+
+    return rc;
 }
 
 
@@ -736,6 +786,21 @@ ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set)
     if (set != NULL) {
         ngx_destroy_pool(set->pool);
     }
+}
+
+
+/*
+ * Decoding a large CRL leaves millions of small freed chunks in the heap,
+ * and a replaced set frees tens of megabytes: give those pages back, or
+ * the worker keeps them resident.
+ */
+
+static void
+ngx_certauthz_crl_trim(void)
+{
+#if (NGX_LINUX)
+    malloc_trim(0);
+#endif
 }
 
 

@@ -10,39 +10,19 @@
 #include "ngx_certauthz_set.h"
 
 
-static void ngx_certauthz_set_insert(ngx_certauthz_set_t *set,
-    u_char *data, size_t len, uint32_t slot);
-
-
 /*
- * Builds the set from an array of ngx_str_t (duplicates are dropped);
- * NGX_DECLINED if a value is longer than NGX_CERTAUTHZ_SET_MAX_VALUE or
- * all of them exceed 4 GB.  At most half of the slots are used, so probe
- * runs stay short.
+ * Room for at most n values of "size" bytes in all (their lengths
+ * included: 2 + len each); NGX_DECLINED if that exceeds 4 GB.  At most
+ * half of the slots are used, so probe runs stay short.
  */
 
 ngx_int_t
-ngx_certauthz_set_build(ngx_certauthz_set_t *set, ngx_array_t *values,
+ngx_certauthz_set_init(ngx_certauthz_set_t *set, ngx_uint_t n, size_t size,
     ngx_pool_t *pool)
 {
-    u_char      *p;
-    size_t       size;
-    ngx_str_t   *v;
-    ngx_uint_t   i, n, nslots;
+    ngx_uint_t  nslots;
 
     ngx_memzero(set, sizeof(ngx_certauthz_set_t));
-
-    v = values->elts;
-    n = values->nelts;
-    size = 0;
-
-    for (i = 0; i < n; i++) {
-        if (v[i].len > NGX_CERTAUTHZ_SET_MAX_VALUE) {
-            return NGX_DECLINED;
-        }
-
-        size += 2 + v[i].len;
-    }
 
     if (size >= 0xffffffff) {
         return NGX_DECLINED;
@@ -51,6 +31,7 @@ ngx_certauthz_set_build(ngx_certauthz_set_t *set, ngx_array_t *values,
     for (nslots = 16; nslots < 2 * n; nslots <<= 1) { /* void */ }
 
     set->mask = nslots - 1;
+    set->size = size;
     set->slots = ngx_pcalloc(pool, nslots * sizeof(uint32_t));
     set->blob = ngx_pnalloc(pool, size ? size : 1);
 
@@ -58,23 +39,83 @@ ngx_certauthz_set_build(ngx_certauthz_set_t *set, ngx_array_t *values,
         return NGX_ERROR;
     }
 
-    p = set->blob;
+    return NGX_OK;
+}
 
-    for (i = 0; i < n; i++) {
 
-        if (ngx_certauthz_set_has(set, v[i].data, v[i].len)) {
-            continue;
+/* NGX_OK: added, NGX_BUSY: already there, NGX_DECLINED: no room */
+
+ngx_int_t
+ngx_certauthz_set_add(ngx_certauthz_set_t *set, u_char *data, size_t len)
+{
+    u_char      *p;
+    uint32_t     slot;
+    ngx_uint_t   i;
+
+    if (len > NGX_CERTAUTHZ_SET_MAX_VALUE
+        || set->used + 2 + len > set->size
+        || set->nelts >= (set->mask + 1) / 2)
+    {
+        return NGX_DECLINED;
+    }
+
+    i = ngx_murmur_hash2(data, len) & set->mask;
+
+    while ((slot = set->slots[i]) != 0) {
+        p = set->blob + slot - 1;
+
+        if ((size_t) ((p[0] << 8) | p[1]) == len
+            && ngx_memcmp(p + 2, data, len) == 0)
+        {
+            return NGX_BUSY;
         }
 
-        p[0] = (u_char) (v[i].len >> 8);
-        p[1] = (u_char) v[i].len;
-        ngx_memcpy(p + 2, v[i].data, v[i].len);
+        i = (i + 1) & set->mask;
+    }
 
-        ngx_certauthz_set_insert(set, v[i].data, v[i].len,
-                                 (uint32_t) (p - set->blob + 1));
+    p = set->blob + set->used;
 
-        p += 2 + v[i].len;
-        set->nelts++;
+    p[0] = (u_char) (len >> 8);
+    p[1] = (u_char) len;
+    ngx_memcpy(p + 2, data, len);
+
+    set->slots[i] = (uint32_t) (set->used + 1);
+    set->used += 2 + len;
+    set->nelts++;
+
+    return NGX_OK;
+}
+
+
+/* from an array of ngx_str_t; duplicates are dropped */
+
+ngx_int_t
+ngx_certauthz_set_build(ngx_certauthz_set_t *set, ngx_array_t *values,
+    ngx_pool_t *pool)
+{
+    size_t       size;
+    ngx_int_t    rc;
+    ngx_str_t   *v;
+    ngx_uint_t   i;
+
+    v = values->elts;
+    size = 0;
+
+    for (i = 0; i < values->nelts; i++) {
+        size += 2 + v[i].len;
+    }
+
+    rc = ngx_certauthz_set_init(set, values->nelts, size, pool);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    for (i = 0; i < values->nelts; i++) {
+        rc = ngx_certauthz_set_add(set, v[i].data, v[i].len);
+
+        if (rc != NGX_OK && rc != NGX_BUSY) {
+            return rc;
+        }
     }
 
     return NGX_OK;
@@ -107,20 +148,4 @@ ngx_certauthz_set_has(ngx_certauthz_set_t *set, u_char *data, size_t len)
     }
 
     return 0;
-}
-
-
-static void
-ngx_certauthz_set_insert(ngx_certauthz_set_t *set, u_char *data, size_t len,
-    uint32_t slot)
-{
-    ngx_uint_t  i;
-
-    i = ngx_murmur_hash2(data, len) & set->mask;
-
-    while (set->slots[i] != 0) {
-        i = (i + 1) & set->mask;
-    }
-
-    set->slots[i] = slot;
 }

@@ -24,9 +24,15 @@ typedef struct {
     ngx_uint_t                mask;       /* number of slots - 1 */
     uint32_t                 *slots;
     u_char                   *blob;
+    size_t                    used;       /* of blob, while adding */
+    size_t                    size;
 } ngx_certauthz_set_t;
 
 
+ngx_int_t ngx_certauthz_set_init(ngx_certauthz_set_t *set, ngx_uint_t n,
+    size_t size, ngx_pool_t *pool);
+ngx_int_t ngx_certauthz_set_add(ngx_certauthz_set_t *set, u_char *data,
+    size_t len);
 ngx_int_t ngx_certauthz_set_build(ngx_certauthz_set_t *set,
     ngx_array_t *values, ngx_pool_t *pool);
 ngx_uint_t ngx_certauthz_set_has(ngx_certauthz_set_t *set, u_char *data,
