@@ -617,9 +617,18 @@ ngx_certauthz_cert_alloc_values(ngx_pool_t *pool,
 
 /*
  * The text of a field for variables: values joined by ",", a "," inside
- * a value of a multi-valued field written "%2C", a NUL byte "%00".
+ * a value of a multi-valued field written "%2C", and control characters
+ * (a NUL byte, CR, LF, ...) as "%XX", so that no certificate can split a
+ * header that carries the variable.
  * Built once per connection, in the connection's pool.
  */
+
+ngx_uint_t
+ngx_certauthz_cert_ctl(u_char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
 
 ngx_int_t
 ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
@@ -645,7 +654,8 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
 
     for (i = 0; i < vals->nelts; i++) {
         for (p = v[i].str.data; p < v[i].str.data + v[i].str.len; p++) {
-            len += (*p == '\0' || (multi && *p == ',')) ? 3 : 1;
+            len += (ngx_certauthz_cert_ctl(*p) || (multi && *p == ','))
+                   ? 3 : 1;
         }
     }
 
@@ -664,8 +674,8 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         }
 
         for (q = v[i].str.data; q < v[i].str.data + v[i].str.len; q++) {
-            if (*q == '\0') {
-                p = ngx_cpymem(p, "%00", 3);
+            if (ngx_certauthz_cert_ctl(*q)) {
+                p = ngx_sprintf(p, "%%%02XD", *q);
 
             } else if (multi && *q == ',') {
                 p = ngx_cpymem(p, "%2C", 3);

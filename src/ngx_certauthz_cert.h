@@ -71,6 +71,7 @@ typedef struct {
 
 ngx_int_t ngx_certauthz_cert_init(ngx_log_t *log);
 ngx_certauthz_cert_t *ngx_certauthz_cert_get(ngx_connection_t *c);
+ngx_uint_t ngx_certauthz_cert_ctl(u_char c);
 ngx_int_t ngx_certauthz_cert_text(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field, ngx_str_t *out);
 

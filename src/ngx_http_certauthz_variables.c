@@ -291,7 +291,9 @@ ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
 
 /*
  * KEY=VALUE; VALUE quoted if asked or if it holds one of ,;=" and then
- * with " and \ escaped by \.  With p == NULL only adds to *len.
+ * with " and \ escaped by \; control characters are written %XX, so
+ * that no certificate can split the header.  With p == NULL only adds to
+ * *len.
  */
 
 static u_char *
@@ -310,15 +312,14 @@ ngx_http_certauthz_xfcc_pair(u_char *p, char *key, ngx_str_t *value,
     }
 
     if (p == NULL) {
-        n = ngx_strlen(key) + value->len;
+        n = ngx_strlen(key) + value->len + (quote ? 2 : 0);
 
-        if (quote) {
-            n += 2;
+        for (s = value->data; s < end; s++) {
+            if (ngx_certauthz_cert_ctl(*s)) {
+                n += 2;
 
-            for (s = value->data; s < end; s++) {
-                if (*s == '"' || *s == '\\') {
-                    n++;
-                }
+            } else if (quote && (*s == '"' || *s == '\\')) {
+                n++;
             }
         }
 
@@ -328,21 +329,27 @@ ngx_http_certauthz_xfcc_pair(u_char *p, char *key, ngx_str_t *value,
 
     p = ngx_cpymem(p, key, ngx_strlen(key));
 
-    if (!quote) {
-        return ngx_cpymem(p, value->data, value->len);
+    if (quote) {
+        *p++ = '"';
     }
 
-    *p++ = '"';
-
     for (s = value->data; s < end; s++) {
-        if (*s == '"' || *s == '\\') {
+
+        if (ngx_certauthz_cert_ctl(*s)) {
+            p = ngx_sprintf(p, "%%%02XD", *s);
+            continue;
+        }
+
+        if (quote && (*s == '"' || *s == '\\')) {
             *p++ = '\\';
         }
 
         *p++ = *s;
     }
 
-    *p++ = '"';
+    if (quote) {
+        *p++ = '"';
+    }
 
     return p;
 }

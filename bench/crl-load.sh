@@ -1,0 +1,102 @@
+#!/bin/bash
+# crl-load.sh NGINX MODULE PKI -- what a 1,000,000-entry CRL and a
+# 100,000-entry list file cost: load time at start-up (nginx -t), worker
+# memory, the time of a reload in a worker, and memory over 1,000 swaps of
+# a small CRL.  Loopback only; stops nginx when done.
+
+set -eu
+set -o pipefail
+
+nginx=$1 module=$2 pki=$3
+here=$(cd "$(dirname "$0")" && pwd)
+work=${BENCH_DIR:-/tmp/certauthz-bench}
+port=${BENCH_PORT:-9943}
+
+mkdir -p "$work/logs" "$work/conf"
+
+rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+worker() { pgrep -f "nginx: worker process" -P "$(cat "$work/logs/nginx.pid")"; }
+
+if [ ! -s "$work/crl1m.pem" ]; then
+    echo "generating a CRL of 1,000,000 entries..."
+    bash "$here/gen-crl.sh" 1000000 "$pki/int.key" "$pki/int.crt" \
+        "$work/crl1m.pem"
+fi
+
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%X\n", 1048576 + i * 7 }' \
+    > "$work/serials100k.txt"
+
+conf() {   # conf NAME LOCATION-DIRECTIVES
+    cat > "$work/conf/$1.conf" <<EOC
+load_module $module;
+worker_processes 1;
+error_log $work/logs/error.log notice;
+pid $work/logs/nginx.pid;
+events { }
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:$port ssl;
+        include $pki/tls.conf;
+        ssl_verify_client on;
+        location / { certauthz on; $2 }
+    }
+}
+EOC
+}
+
+conf none ""
+conf crl1m "certauthz_crl $work/crl1m.pem; certauthz_crl_refresh 1s;"
+conf list100k "certauthz_allow serial=@$work/serials100k.txt;"
+cp "$pki/crl/int-empty.crl" "$work/small.crl"
+conf swaps "certauthz_crl $work/small.crl; certauthz_crl_refresh 1ms;"
+
+start() { "$nginx" -p "$work/" -c "conf/$1.conf"; sleep 1; }
+stop() { "$nginx" -p "$work/" -c "conf/$1.conf" -s stop; sleep 1; }
+get() {
+    curl -sk -o /dev/null -w "$1" --cert "$pki/alice.pem" \
+         --key "$pki/alice.key" "https://127.0.0.1:$port/ok.txt"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { print $2 }' /proc/meminfo) kB," \
+     "$("$nginx" -v 2>&1)"
+
+for c in crl1m list100k; do
+    s=$( { /usr/bin/time -f %e "$nginx" -t -q -p "$work/" -c "conf/$c.conf"; } 2>&1 )
+    echo "$c: nginx -t (loads it once) took ${s}s"
+done
+
+start none; base=$(rss "$(worker)"); stop none
+echo "worker RSS without lists or CRLs: ${base} kB"
+
+start list100k; r=$(rss "$(worker)"); stop list100k
+echo "list100k: worker RSS ${r} kB, $(( (r - base) * 1024 / 100000 )) bytes per entry"
+
+start crl1m
+w=$(worker); r=$(rss "$w")
+echo "crl1m: worker RSS ${r} kB, $(( (r - base) * 1024 / 1000000 )) bytes per entry"
+for i in 1 2 3; do
+    touch "$work/crl1m.pem"; sleep 1.1
+    t=$(get '%{time_total}')
+    echo "crl1m: reload in the worker, with its request: ${t}s," \
+         "worker RSS $(rss "$w") kB"
+done
+stop crl1m
+
+start swaps
+w=$(worker)
+get '' || true      # the first request warms the worker up (TLS, buffers)
+r0=$(rss "$w")
+for i in $(seq 1000); do
+    if [ $((i % 2)) = 1 ]; then
+        cp "$pki/crl/int-alice.crl" "$work/small.crl.new"
+    else
+        cp "$pki/crl/int-empty.crl" "$work/small.crl.new"
+    fi
+    mv "$work/small.crl.new" "$work/small.crl"
+    get '' || true
+done
+r1=$(rss "$w")
+echo "swaps: $(grep -c 'loaded CRL file' "$work/logs/error.log") reloads;" \
+     "worker RSS ${r0} kB before 1,000 swaps, ${r1} kB after"
+stop swaps
