@@ -177,7 +177,7 @@ $fp =~ s/(..)(?!$)/$1:/g;
 
 === TEST 7: a list of 10,000 serials, the same file in two locations
 --- user_files eval
-">>> serials.txt\n" . join("", map { sprintf "%X\n", 0x100000 + $_ } 1 .. 9999)
+">>> serials.txt\n" . CORE::join("", map { sprintf "%X\n", 0x100000 + $_ } 1 .. 9999)
 . "ff01\n"
 --- http_config
     server {
