@@ -102,7 +102,8 @@ $(STAMP): config Makefile
 $(MODULE): $(STAMP) $(SOURCES)
 	cd $(TREE) && $(MAKE) -s -f objs/Makefile $(BUILD_GOAL) \
 	    CFLAGS="$$(sed -n 's/^CFLAGS = //p' objs/Makefile) $(WARN)"
-	cp $(TREE)/objs/ngx_http_certauthz_module.so $@
+	cp $(TREE)/objs/ngx_http_certauthz_module.so $@.tmp
+	mv -f $@.tmp $@    # a running nginx keeps the file it loaded
 
 build: deps $(MODULE)
 

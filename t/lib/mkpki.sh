@@ -214,7 +214,7 @@ sign server root 0x04
 # --- clients -----------------------------------------------------------------
 # Order here is the order of expected.txt.
 CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
-big-serial highbit eve mallory rootclient'
+big-serial highbit eve mallory rootclient quoted'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -297,6 +297,19 @@ client mallory self 0x6666 '/CN=mallory' utf8
 client rootclient root 0x5009 '/CN=rootclient' utf8 \
     'subjectAltName = email:root@example.com'
 
+# SAN entries URI, DNS, URI in this order; the first URI holds , ; = " and \
+# (for the quoting in $certauthz_xfcc).  In the openssl config file '"' and
+# '\' must be written '\"' and '\\'.
+quoted_uri1='spiffe://example.com/a,b;c=d"e\f'
+quoted_dns='plain.example.com'
+quoted_uri2='spiffe://example.com/plain'
+client quoted int 0x5010 '/O=Example Corp/CN=quoted' utf8 \
+    'subjectAltName = @alt_quoted' \
+    '[ alt_quoted ]' \
+    "URI.1 = $(printf '%s' "$quoted_uri1" | sed 's/[\\"]/\\&/g')" \
+    "DNS.1 = $quoted_dns" \
+    "URI.2 = $quoted_uri2"
+
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {
     openssl asn1parse -in "$tmp/$1.crt" >"$log" 2>&1 \
@@ -312,6 +325,14 @@ der_hex=$(openssl x509 -in "$tmp/nulemail.crt" -outform DER \
 case $der_hex in
 *"$(echo "$nul_san" | tr -d :)"*) ;;
 *) die "nulemail.crt: raw subjectAltName (with NUL byte) not found" ;;
+esac
+
+quoted_san=$(tlv 30 "$(tlv 86 "$(hexcolon "$quoted_uri1")"):$(tlv 82 "$(hexcolon "$quoted_dns")"):$(tlv 86 "$(hexcolon "$quoted_uri2")")")
+der_hex=$(openssl x509 -in "$tmp/quoted.crt" -outform DER \
+    | od -An -v -tx1 | tr -d ' \n' | tr 'a-f' 'A-F')
+case $der_hex in
+*"$(echo "$quoted_san" | tr -d :)"*) ;;
+*) die "quoted.crt: subjectAltName URI, DNS, URI with quotes and backslash not found" ;;
 esac
 
 for name in $CLIENTS; do
