@@ -214,7 +214,7 @@ sign server root 0x04
 # --- clients -----------------------------------------------------------------
 # Order here is the order of expected.txt.
 CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
-big-serial highbit eve mallory rootclient quoted'
+big-serial highbit eve mallory rootclient quoted crlf'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -276,6 +276,13 @@ cat "$tmp/univ.crt" "$tmp/int.crt" >"$tmp/univ.pem"
 nul_email=$(hexcolon 'admin@example.com'):00:$(hexcolon '.evil.net')
 nul_san=$(tlv 30 "$(tlv 81 "$nul_email"):$(tlv 82 "$(hexcolon nul.example.com)")")
 client nulemail int 0x5007 '/CN=nulemail' utf8 "subjectAltName = DER:$nul_san"
+
+# a header injection attempt: SEQUENCE {
+#   [6] URI     "spiffe://example.com/x" CR LF "X-Injected: yes",
+#   [2] dNSName "crlf.example.com" CR LF "X-Injected: yes" }
+crlf_tail=0D:0A:$(hexcolon 'X-Injected: yes')
+crlf_san=$(tlv 30 "$(tlv 86 "$(hexcolon spiffe://example.com/x):$crlf_tail"):$(tlv 82 "$(hexcolon crlf.example.com):$crlf_tail")")
+client crlf int 0x500A '/CN=crlf' utf8 "subjectAltName = DER:$crlf_san"
 
 # O "Smith, Jones & Co", OU "R+D", CN 'a"b;c=d<e>f'.  In -subj syntax only
 # '/' and '+' are special; '\' escapes the next character.

@@ -33,7 +33,7 @@ use File::Spec;
 
 our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
                   nulemail special big-serial highbit eve mallory
-                  rootclient quoted);
+                  rootclient quoted crlf);
 
 my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
 my $pki = "$root/t/pki";
