@@ -37,6 +37,7 @@ typedef struct {
 typedef struct {
     ngx_uint_t                    mode;
     ngx_array_t                  *rules;  /* of ngx_certauthz_rule_t */
+    ngx_uint_t                    captures;   /* a regex of rules has */
     ngx_http_certauthz_status_t  *status; /* NULL: 403 */
     ngx_certauthz_crl_conf_t      crl;
 } ngx_http_certauthz_loc_conf_t;
@@ -57,7 +58,7 @@ static char *ngx_http_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_certauthz_compile(ngx_conf_t *cf,
-    ngx_certauthz_cond_t *cond);
+    ngx_certauthz_cond_t *cond, ngx_uint_t *captures);
 static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -218,7 +219,8 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 
     d = &ctx->decision;
 
-    if (ngx_certauthz_decide(lcf->rules, &lcf->crl, r->connection, cert,
+    if (ngx_certauthz_decide(lcf->rules, lcf->captures, &lcf->crl,
+                             r->connection, cert,
                              ngx_http_certauthz_regex_exec, r, d)
         != NGX_OK)
     {
@@ -467,7 +469,9 @@ ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (rule->conds[i - 1].match == NGX_CERTAUTHZ_MATCH_REGEX
-            && ngx_http_certauthz_compile(cf, &rule->conds[i - 1]) != NGX_OK)
+            && ngx_http_certauthz_compile(cf, &rule->conds[i - 1],
+                                          &lcf->captures)
+               != NGX_OK)
         {
             return NGX_CONF_ERROR;
         }
@@ -477,10 +481,15 @@ ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* through the http core, so that named captures become variables */
+/*
+ * Through the http core, so that named captures become variables.  A rule
+ * list without captures is matched once per connection (see
+ * ngx_certauthz_decide()).
+ */
 
 static ngx_int_t
-ngx_http_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
+ngx_http_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
+    ngx_uint_t *captures)
 {
 #if (NGX_PCRE)
     u_char               errstr[NGX_MAX_CONF_ERRSTR];
@@ -500,6 +509,11 @@ ngx_http_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
                            "invalid regex in condition \"%V\"",
                            &cond->token);
         return NGX_ERROR;
+    }
+
+    /* $1, $name: then the rules must be matched for every request */
+    if (rc.captures) {
+        *captures = 1;
     }
 
     return NGX_OK;
@@ -669,6 +683,7 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     /* rules are inherited whole, like "allow" and "deny" */
     if (conf->rules == NULL) {
         conf->rules = prev->rules;
+        conf->captures = prev->captures;
     }
 
     if (conf->status == NULL) {

@@ -45,7 +45,7 @@ static int  ngx_certauthz_cert_index = -1;
 /* what a connection without a certificate (or without TLS) has */
 static ngx_certauthz_cert_t  ngx_certauthz_cert_none = {
     0, 0, ngx_string("NONE"), { { NULL, 0, ngx_null_string, 0 } },
-    ngx_null_string, NULL, 0, 0, 0
+    ngx_null_string, NULL, NULL, 0, NULL, 0, 0, 0
 };
 
 

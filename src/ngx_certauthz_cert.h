@@ -61,6 +61,15 @@ typedef struct {
 
     ngx_str_t                 der;        /* built on first use */
 
+    /*
+     * the outcome of the last rule list matched on this connection, see
+     * ngx_certauthz_decide(): the certificate does not change, so a list
+     * without captures need not be matched again
+     */
+    void                     *rules;
+    void                     *rule;
+    ngx_uint_t                rules_reason;
+
     /* the connection's CRL verdict, see ngx_certauthz_crl_check() */
     void                     *crl_file;
     ngx_uint_t                crl_generation;

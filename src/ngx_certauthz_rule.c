@@ -198,13 +198,17 @@ ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where)
  * before any rule is consulted, as is one whose issuer has no usable or
  * no fresh CRL where CRLs are asked for; then the first rule whose
  * conditions all hold decides, and no match denies.
+ *
+ * The certificate of a connection does not change: the outcome of a rule
+ * list is kept with the connection and reused by its next requests, unless
+ * a regex of the list has captures, which must be set for each request.
  */
 
 ngx_int_t
-ngx_certauthz_decide(ngx_array_t *rules, ngx_certauthz_crl_conf_t *crl,
-    ngx_connection_t *c, ngx_certauthz_cert_t *cert,
-    ngx_certauthz_regex_exec_pt exec, void *data,
-    ngx_certauthz_decision_t *d)
+ngx_certauthz_decide(ngx_array_t *rules, ngx_uint_t captures,
+    ngx_certauthz_crl_conf_t *crl, ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
+    void *data, ngx_certauthz_decision_t *d)
 {
     ngx_int_t              rc;
     ngx_uint_t             i, j, revocation;
@@ -254,6 +258,16 @@ ngx_certauthz_decide(ngx_array_t *rules, ngx_certauthz_crl_conf_t *crl,
         return NGX_OK;
     }
 
+    if (cert->rules == rules) {
+        ngx_log_debug0(NGX_LOG_DEBUG_EVENT, c->log, 0,
+                       "certauthz: rule outcome of the connection reused");
+
+        d->rule = cert->rule;
+        d->reason = cert->rules_reason;
+        d->allow = (d->reason == NGX_CERTAUTHZ_REASON_ALLOW);
+        return NGX_OK;
+    }
+
     rule = rules->elts;
 
     for (i = 0; i < rules->nelts; i++) {
@@ -275,11 +289,19 @@ ngx_certauthz_decide(ngx_array_t *rules, ngx_certauthz_crl_conf_t *crl,
             d->reason = rule[i].deny ? NGX_CERTAUTHZ_REASON_DENY
                                      : NGX_CERTAUTHZ_REASON_ALLOW;
             d->rule = &rule[i];
-            return NGX_OK;
+            goto done;
         }
     }
 
     d->reason = NGX_CERTAUTHZ_REASON_NO_MATCH;
+
+done:
+
+    if (!captures) {
+        cert->rules = rules;
+        cert->rule = d->rule;
+        cert->rules_reason = d->reason;
+    }
 
     return NGX_OK;
 }

@@ -198,3 +198,109 @@ qr/certauthz: access forbidden, reason: no-match, subject: "CN=bob[^"]*"/
 --- grep_error_log_out
 certauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp"
 certauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp"
+
+
+
+=== TEST 5: rules without captures are matched once per connection
+--- user_files
+>>> page.html
+<!--# include virtual="/ka/a/conn.html" wait="yes" -->
+<!--# include virtual="/ka/a/conn.html" wait="yes" -->
+<!--# include virtual="/ka/b/conn.html" wait="yes" -->
+<!--# include virtual="/ka/a/conn.html" wait="yes" -->
+>>> conn.html
+<!--# echo var="connection" -->:<!--# echo var="certauthz_reason" -->
+--- http_config
+    upstream tls_keepalive {
+        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
+        keepalive 2;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        ssi on;
+        certauthz audit;
+
+        location /a/ {
+            alias $TEST_NGINX_SERVER_ROOT/html/;
+            certauthz_allow "cn~^al(?:ice|an)$" ou=Admins;
+        }
+
+        location /b/ {
+            alias $TEST_NGINX_SERVER_ROOT/html/;
+            certauthz_deny cn=alice;
+        }
+    }
+--- config
+    location = /page.html {
+        root $TEST_NGINX_SERVER_ROOT/html;
+        ssi on;
+    }
+
+    location /ka/ {
+        proxy_pass https://tls_keepalive/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_ssl_certificate $TEST_NGINX_PKI/alice.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like
+^(\d+):allow\n+\1:allow\n+\1:deny\n+\1:allow\n+$
+--- grep_error_log: certauthz: rule outcome of the connection reused
+--- grep_error_log_out
+certauthz: rule outcome of the connection reused
+
+
+
+=== TEST 6: rules with captures are matched for every request
+--- user_files
+>>> page.html
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+>>> conn.html
+<!--# echo var="connection" -->:<!--# echo var="certauthz_reason" -->:<!--# echo var="sa" -->
+--- http_config
+    upstream tls_keepalive {
+        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
+        keepalive 2;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            root $TEST_NGINX_SERVER_ROOT/html;
+            ssi on;
+            certauthz on;
+            certauthz_allow "uri~/sa/(?<sa>[a-z]+)$";
+        }
+    }
+--- config
+    location = /page.html {
+        root $TEST_NGINX_SERVER_ROOT/html;
+        ssi on;
+    }
+
+    location /ka/ {
+        proxy_pass https://tls_keepalive/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_ssl_certificate $TEST_NGINX_PKI/alice.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like
+^(\d+):allow:alice\n+\1:allow:alice\n+\1:allow:alice\n+$
+--- no_error_log
+certauthz: rule outcome of the connection reused
