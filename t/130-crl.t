@@ -260,6 +260,7 @@ X-Reason: crl-stale
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls2.sock ssl;
         include $TEST_NGINX_PKI/tls.conf;
         ssl_verify_client on;
         ssl_session_cache shared:tls:1m;
@@ -271,14 +272,6 @@ X-Reason: crl-stale
             certauthz_crl $TEST_NGINX_PKI/crl/int-alice.crl;
         }
     }
-
-    upstream tls_bob {
-        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
-    }
-
-    upstream tls_alice {
-        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
-    }
 --- config
     location = /page.html {
         root $TEST_NGINX_SERVER_ROOT/html;
@@ -286,14 +279,14 @@ X-Reason: crl-stale
     }
 
     location /resume/ {
-        proxy_pass https://tls_bob/;
+        proxy_pass https://unix:$TEST_NGINX_SERVER_ROOT/tls.sock:/;
         proxy_ssl_session_reuse on;
         proxy_ssl_certificate $TEST_NGINX_PKI/bob.pem;
         proxy_ssl_certificate_key $TEST_NGINX_PKI/bob.key;
     }
 
     location /resume-alice/ {
-        proxy_pass https://tls_alice/;
+        proxy_pass https://unix:$TEST_NGINX_SERVER_ROOT/tls2.sock:/;
         proxy_ssl_session_reuse on;
         proxy_ssl_certificate $TEST_NGINX_PKI/alice.pem;
         proxy_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
