@@ -10,6 +10,10 @@
 #include "ngx_certauthz_set.h"
 
 
+static ngx_uint_t ngx_certauthz_set_find(ngx_certauthz_set_t *set,
+    u_char *data, size_t len, ngx_uint_t *slot);
+
+
 /*
  * Room for at most n values of "size" bytes in all (their lengths
  * included: 2 + len each); NGX_DECLINED if that exceeds 4 GB.  At most
@@ -49,7 +53,6 @@ ngx_int_t
 ngx_certauthz_set_add(ngx_certauthz_set_t *set, u_char *data, size_t len)
 {
     u_char      *p;
-    uint32_t     slot;
     ngx_uint_t   i;
 
     if (len > NGX_CERTAUTHZ_SET_MAX_VALUE
@@ -59,18 +62,8 @@ ngx_certauthz_set_add(ngx_certauthz_set_t *set, u_char *data, size_t len)
         return NGX_DECLINED;
     }
 
-    i = ngx_murmur_hash2(data, len) & set->mask;
-
-    while ((slot = set->slots[i]) != 0) {
-        p = set->blob + slot - 1;
-
-        if ((size_t) ((p[0] << 8) | p[1]) == len
-            && ngx_memcmp(p + 2, data, len) == 0)
-        {
-            return NGX_BUSY;
-        }
-
-        i = (i + 1) & set->mask;
+    if (ngx_certauthz_set_find(set, data, len, &i)) {
+        return NGX_BUSY;
     }
 
     p = set->blob + set->used;
@@ -125,27 +118,45 @@ ngx_certauthz_set_build(ngx_certauthz_set_t *set, ngx_array_t *values,
 ngx_uint_t
 ngx_certauthz_set_has(ngx_certauthz_set_t *set, u_char *data, size_t len)
 {
-    u_char      *p;
-    uint32_t     slot;
-    ngx_uint_t   i;
+    ngx_uint_t  i;
 
     if (set->nelts == 0) {
         return 0;
     }
 
+    return ngx_certauthz_set_find(set, data, len, &i);
+}
+
+
+/*
+ * Linear probing from the value's hash: 1 with *slot where the value is,
+ * or 0 with *slot at the empty slot where it would go.
+ */
+
+static ngx_uint_t
+ngx_certauthz_set_find(ngx_certauthz_set_t *set, u_char *data, size_t len,
+    ngx_uint_t *slot)
+{
+    u_char      *p;
+    uint32_t     offset;
+    ngx_uint_t   i;
+
     i = ngx_murmur_hash2(data, len) & set->mask;
 
-    while ((slot = set->slots[i]) != 0) {
-        p = set->blob + slot - 1;
+    while ((offset = set->slots[i]) != 0) {
+        p = set->blob + offset - 1;
 
         if ((size_t) ((p[0] << 8) | p[1]) == len
             && ngx_memcmp(p + 2, data, len) == 0)
         {
+            *slot = i;
             return 1;
         }
 
         i = (i + 1) & set->mask;
     }
+
+    *slot = i;
 
     return 0;
 }
