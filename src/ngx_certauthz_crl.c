@@ -575,8 +575,11 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err)
         while (p < last) {
             len = ngx_certauthz_crl_der_len(p, last - p);
 
-            rc = (len == 0) ? NGX_DECLINED
-                            : ngx_certauthz_crl_add(set, (u_char *) p, len, err);
+            rc = NGX_DECLINED;
+
+            if (len) {
+                rc = ngx_certauthz_crl_add(set, (u_char *) p, len, err);
+            }
 
             if (rc == NGX_DECLINED) {
                 *err = "it is neither a PEM nor a valid DER CRL";
