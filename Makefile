@@ -3,6 +3,7 @@
 #   make demo      installs what is missing, builds, runs a demo on 127.0.0.1
 #   make test      installs what is missing, builds, runs the t/ suite
 #   make           builds build/ngx_http_certauthz_module.so
+#   make bench     the benchmark suite (docs/benchmarks.md)
 #
 # NGINX_SRC is the nginx source tree to build against: by default the one
 # Debian's nginx-dev ships for the system nginx; any full nginx source tree
@@ -50,19 +51,23 @@ PACKAGES    := nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev gcc make \
                libtext-diff-perl libwww-perl libipc-run-perl \
                libhttp-message-perl
 
+# and what "make bench" needs besides
+BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux
+
 PROVE       ?= prove
 PROVE_FLAGS ?= -r
 
 export TEST_NGINX_BINARY       ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all deps build test demo demo-stop clean
+.PHONY: all deps bench-deps build test demo demo-stop bench clean
 
 all: build
 
-deps:
+# install the Debian packages of $(1) that are missing
+define install
 	@missing=; \
-	for p in $(PACKAGES); do \
+	for p in $(1); do \
 	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null \
 	        | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -77,6 +82,13 @@ deps:
 	    apt-get install -y -qq --no-install-recommends $$missing \
 	        >/dev/null || exit 1; \
 	fi
+endef
+
+deps:
+	$(call install,$(PACKAGES))
+
+bench-deps:
+	$(call install,$(BENCH_PACKAGES))
 
 $(STAMP): config Makefile
 	@test -d "$(NGINX_SRC)/src/http" || { \
@@ -115,6 +127,10 @@ demo: build
 
 demo-stop:
 	bash demo/run.sh --stop "$(NGINX_BIN)"
+
+# BENCH_QUICK=1 for a two-minute smoke run; see docs/benchmarks.md
+bench: build bench-deps
+	bash bench/run.sh "$(NGINX_BIN)" "$(MODULE)"
 
 clean:
 	rm -rf $(BUILD) t/servroot t/pki
