@@ -264,6 +264,7 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
 {
     char                      *what;
     ngx_int_t                  code;
+    ngx_certauthz_values_t    *vals;
     ngx_str_t                  rule, subject, serial;
     ngx_uint_t                 level;
     ngx_http_core_loc_conf_t  *clcf;
@@ -293,8 +294,11 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
 
     rule = d->rule ? d->rule->where : ngx_http_certauthz_empty;
 
-    if (cert->present) {
-        subject = cert->fields[NGX_CERTAUTHZ_FIELD_SUBJECT].elts[0].str;
+    vals = ngx_certauthz_cert_field(r->connection, cert,
+                                    NGX_CERTAUTHZ_FIELD_SUBJECT);
+
+    if (cert->present && vals != NULL) {
+        subject = vals->elts[0].str;
         serial = cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL].elts[0].str;
 
     } else {
@@ -306,8 +310,8 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
                   "%s, reason: %V%s%V%s%V%s%V",
                   what, ngx_certauthz_reason_name(d->reason),
                   d->rule ? ", rule: " : "", &rule,
-                  cert->present ? ", subject: \"" : "", &subject,
-                  cert->present ? "\", serial: " : "", &serial);
+                  subject.data ? ", subject: \"" : "", &subject,
+                  subject.data ? "\", serial: " : "", &serial);
 }
 
 

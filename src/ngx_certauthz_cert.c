@@ -44,7 +44,7 @@ static int  ngx_certauthz_cert_index = -1;
 
 /* what a connection without a certificate (or without TLS) has */
 static ngx_certauthz_cert_t  ngx_certauthz_cert_none = {
-    0, 0, ngx_string("NONE"), { { NULL, 0, ngx_null_string, 0 } },
+    0, 0, ngx_string("NONE"), 0, { { NULL, 0, ngx_null_string, 0 } },
     ngx_null_string, NULL, NULL, 0, NULL, 0, 0, 0
 };
 
@@ -141,9 +141,9 @@ ngx_certauthz_cert_get(ngx_connection_t *c)
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_EVENT, c->log, 0,
-                   "certauthz: parsed client certificate \"%V\", "
+                   "certauthz: parsed client certificate, serial %V, "
                    "verify: %V",
-                   &cert->fields[NGX_CERTAUTHZ_FIELD_SUBJECT].elts[0].str,
+                   &cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL].elts[0].str,
                    &cert->verify);
 
     return cert;
@@ -183,18 +183,6 @@ ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
 
     subject = X509_get_subject_name(x509);
 
-    if (ngx_certauthz_cert_dn(subject, pool,
-                              &cert->fields[NGX_CERTAUTHZ_FIELD_SUBJECT])
-        != NGX_OK
-        || ngx_certauthz_cert_dn(X509_get_issuer_name(x509), pool,
-                                 &cert->fields[NGX_CERTAUTHZ_FIELD_ISSUER])
-           != NGX_OK)
-    {
-        ngx_ssl_error(NGX_LOG_ALERT, log, 0,
-                      "certauthz: cannot print certificate names");
-        return NGX_ERROR;
-    }
-
     if (ngx_certauthz_cert_name_entries(subject, NID_commonName, 1, pool,
                                  &cert->fields[NGX_CERTAUTHZ_FIELD_CN])
         != NGX_OK
@@ -212,15 +200,6 @@ ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
         return NGX_ERROR;
     }
 
-    if (ngx_certauthz_cert_fingerprint(x509, pool,
-                              &cert->fields[NGX_CERTAUTHZ_FIELD_FINGERPRINT])
-        != NGX_OK)
-    {
-        ngx_ssl_error(NGX_LOG_ALERT, log, 0,
-                      "certauthz: X509_digest() failed");
-        return NGX_ERROR;
-    }
-
     if (ngx_certauthz_cert_san(x509, pool, cert) != NGX_OK) {
         ngx_ssl_error(NGX_LOG_ERR, log, 0,
                       "certauthz: cannot decode the subjectAltName "
@@ -228,7 +207,69 @@ ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
         return NGX_ERROR;
     }
 
+    cert->ready = ~((1 << NGX_CERTAUTHZ_FIELD_SUBJECT)
+                    | (1 << NGX_CERTAUTHZ_FIELD_ISSUER)
+                    | (1 << NGX_CERTAUTHZ_FIELD_FINGERPRINT));
+
     return NGX_OK;
+}
+
+
+/*
+ * A field of the connection's certificate, built on first use for those
+ * that are not built with the rest; NULL on an internal failure (logged).
+ */
+
+ngx_certauthz_values_t *
+ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
+    ngx_uint_t field)
+{
+    X509              *x509;
+    ngx_int_t          rc;
+    ngx_pool_t        *pool;
+    ngx_connection_t  *tc;
+
+    if (!cert->present || (cert->ready & (1 << field))) {
+        return &cert->fields[field];
+    }
+
+    x509 = SSL_get_peer_certificate(c->ssl->connection);
+    if (x509 == NULL) {
+        return NULL;
+    }
+
+    tc = ngx_ssl_get_connection(c->ssl->connection);
+    pool = tc ? tc->pool : c->pool;
+
+    switch (field) {
+
+    case NGX_CERTAUTHZ_FIELD_SUBJECT:
+        rc = ngx_certauthz_cert_dn(X509_get_subject_name(x509), pool,
+                                   &cert->fields[field]);
+        break;
+
+    case NGX_CERTAUTHZ_FIELD_ISSUER:
+        rc = ngx_certauthz_cert_dn(X509_get_issuer_name(x509), pool,
+                                   &cert->fields[field]);
+        break;
+
+    default: /* NGX_CERTAUTHZ_FIELD_FINGERPRINT */
+        rc = ngx_certauthz_cert_fingerprint(x509, pool, &cert->fields[field]);
+        break;
+    }
+
+    X509_free(x509);
+
+    if (rc != NGX_OK) {
+        ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
+                      "certauthz: cannot build the %V of the client "
+                      "certificate", ngx_certauthz_field_name(field));
+        return NULL;
+    }
+
+    cert->ready |= 1 << field;
+
+    return &cert->fields[field];
 }
 
 
@@ -641,7 +682,10 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_certauthz_value_t   *v;
     ngx_certauthz_values_t  *vals;
 
-    vals = &cert->fields[field];
+    vals = ngx_certauthz_cert_field(c, cert, field);
+    if (vals == NULL) {
+        return NGX_ERROR;
+    }
 
     if (vals->joined_done || vals->nelts == 0) {
         *out = vals->joined;

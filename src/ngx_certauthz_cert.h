@@ -57,6 +57,13 @@ typedef struct {
 
     ngx_str_t                 verify;     /* SUCCESS, NONE, FAILED:... */
 
+    /*
+     * fields built so far, a bit per field: the DN strings and the
+     * fingerprint cost more than the rest and are built when first asked
+     * for, through ngx_certauthz_cert_field()
+     */
+    ngx_uint_t                ready;
+
     ngx_certauthz_values_t    fields[NGX_CERTAUTHZ_NFIELDS];
 
     ngx_str_t                 der;        /* built on first use */
@@ -80,6 +87,8 @@ typedef struct {
 
 ngx_int_t ngx_certauthz_cert_init(ngx_log_t *log);
 ngx_certauthz_cert_t *ngx_certauthz_cert_get(ngx_connection_t *c);
+ngx_certauthz_values_t *ngx_certauthz_cert_field(ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert, ngx_uint_t field);
 ngx_uint_t ngx_certauthz_cert_ctl(u_char c);
 ngx_int_t ngx_certauthz_cert_text(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field, ngx_str_t *out);

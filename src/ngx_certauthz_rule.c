@@ -22,8 +22,8 @@ typedef struct {
 static ngx_int_t ngx_certauthz_cond_normalise(ngx_conf_t *cf,
     ngx_certauthz_cond_t *cond);
 static ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
-    ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
-    void *data);
+    ngx_connection_t *c, ngx_certauthz_cert_t *cert,
+    ngx_certauthz_regex_exec_pt exec, void *data);
 
 
 /* longest first, so that "!~*" is not taken for "!~" */
@@ -273,7 +273,7 @@ ngx_certauthz_decide(ngx_array_t *rules, ngx_uint_t captures,
     for (i = 0; i < rules->nelts; i++) {
 
         for (j = 0; j < rule[i].nconds; j++) {
-            rc = ngx_certauthz_cond_holds(&rule[i].conds[j], cert, exec,
+            rc = ngx_certauthz_cond_holds(&rule[i].conds[j], c, cert, exec,
                                           data);
             if (rc == NGX_ERROR) {
                 return NGX_ERROR;
@@ -313,7 +313,7 @@ done:
  */
 
 static ngx_int_t
-ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
+ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond, ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
     void *data)
 {
@@ -322,7 +322,11 @@ ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
     ngx_certauthz_value_t   *v;
     ngx_certauthz_values_t  *vals;
 
-    vals = &cert->fields[cond->field];
+    vals = ngx_certauthz_cert_field(c, cert, cond->field);
+    if (vals == NULL) {
+        return NGX_ERROR;
+    }
+
     v = vals->elts;
     any = 0;
 

@@ -243,6 +243,16 @@ ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    if (ngx_certauthz_cert_field(r->connection, cert,
+                                 NGX_CERTAUTHZ_FIELD_FINGERPRINT)
+        == NULL
+        || ngx_certauthz_cert_field(r->connection, cert,
+                                    NGX_CERTAUTHZ_FIELD_SUBJECT)
+           == NULL)
+    {
+        return NGX_ERROR;
+    }
+
     start = NULL;
     len = 0;
 
