@@ -31,6 +31,8 @@ static u_char *ngx_http_certauthz_xfcc_pair(u_char *p, char *key,
     ngx_str_t *value, ngx_uint_t quote, size_t *len);
 static ngx_int_t ngx_http_certauthz_decision_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static void ngx_http_certauthz_value(ngx_http_variable_value_t *v,
+    u_char *data, size_t len, ngx_uint_t no_cacheable);
 
 
 static ngx_http_variable_t  ngx_http_certauthz_vars[] = {
@@ -136,11 +138,7 @@ ngx_http_certauthz_field_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    v->len = s.len;
-    v->data = s.data;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
+    ngx_http_certauthz_value(v, s.data, s.len, 0);
 
     return NGX_OK;
 }
@@ -157,11 +155,7 @@ ngx_http_certauthz_verify_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    v->len = cert->verify.len;
-    v->data = cert->verify.data;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
+    ngx_http_certauthz_value(v, cert->verify.data, cert->verify.len, 0);
 
     return NGX_OK;
 }
@@ -202,11 +196,7 @@ ngx_http_certauthz_client_cert_variable(ngx_http_request_t *r,
     p[0] = ':';
     p[b64.len + 1] = ':';
 
-    v->len = b64.len + 2;
-    v->data = p;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
+    ngx_http_certauthz_value(v, p, b64.len + 2, 0);
 
     return NGX_OK;
 }
@@ -289,11 +279,7 @@ ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
         }
     }
 
-    v->len = len;
-    v->data = start;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
+    ngx_http_certauthz_value(v, start, len, 0);
 
     return NGX_OK;
 }
@@ -405,11 +391,19 @@ ngx_http_certauthz_decision_variable(ngx_http_request_t *r,
         break;
     }
 
-    v->len = s.len;
-    v->data = s.data;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
+    ngx_http_certauthz_value(v, s.data, s.len, 1);
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_certauthz_value(ngx_http_variable_value_t *v, u_char *data,
+    size_t len, ngx_uint_t no_cacheable)
+{
+    v->len = len;
+    v->data = data;
+    v->valid = 1;
+    v->no_cacheable = no_cacheable;
+    v->not_found = 0;
 }
