@@ -33,6 +33,7 @@ static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_fingerprint(X509 *x509,
     ngx_pool_t *pool, ngx_certauthz_values_t *vals);
+static ngx_pool_t *ngx_certauthz_cert_pool(ngx_connection_t *c);
 static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
     ngx_uint_t upper);
 static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
@@ -95,7 +96,7 @@ ngx_certauthz_cert_get(ngx_connection_t *c)
 {
     SSL                   *ssl;
     X509                  *x509;
-    ngx_connection_t      *tc;
+    ngx_pool_t            *pool;
     ngx_certauthz_cert_t  *cert;
 
     if (c->ssl == NULL || c->ssl->connection == NULL) {
@@ -114,18 +115,15 @@ ngx_certauthz_cert_get(ngx_connection_t *c)
         return &ngx_certauthz_cert_none;
     }
 
-    tc = ngx_ssl_get_connection(ssl);
-    if (tc == NULL) {
-        tc = c;
-    }
+    pool = ngx_certauthz_cert_pool(c);
 
-    cert = ngx_pcalloc(tc->pool, sizeof(ngx_certauthz_cert_t));
+    cert = ngx_pcalloc(pool, sizeof(ngx_certauthz_cert_t));
     if (cert == NULL) {
         X509_free(x509);
         return NULL;
     }
 
-    if (ngx_certauthz_cert_parse(cert, ssl, x509, tc->pool, c->log)
+    if (ngx_certauthz_cert_parse(cert, ssl, x509, pool, c->log)
         != NGX_OK)
     {
         X509_free(x509);
@@ -224,10 +222,9 @@ ngx_certauthz_values_t *
 ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_uint_t field)
 {
-    X509              *x509;
-    ngx_int_t          rc;
-    ngx_pool_t        *pool;
-    ngx_connection_t  *tc;
+    X509        *x509;
+    ngx_int_t    rc;
+    ngx_pool_t  *pool;
 
     if (!cert->present || (cert->ready & (1 << field))) {
         return &cert->fields[field];
@@ -238,8 +235,7 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         return NULL;
     }
 
-    tc = ngx_ssl_get_connection(c->ssl->connection);
-    pool = tc ? tc->pool : c->pool;
+    pool = ngx_certauthz_cert_pool(c);
 
     switch (field) {
 
@@ -270,6 +266,22 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     cert->ready |= 1 << field;
 
     return &cert->fields[field];
+}
+
+
+/*
+ * What the certificate's data is kept in: the pool of the TCP connection
+ * that owns the SSL object (c may be an HTTP/2 stream's fake connection).
+ */
+
+static ngx_pool_t *
+ngx_certauthz_cert_pool(ngx_connection_t *c)
+{
+    ngx_connection_t  *tc;
+
+    tc = ngx_ssl_get_connection(c->ssl->connection);
+
+    return tc ? tc->pool : c->pool;
 }
 
 
@@ -678,7 +690,6 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     u_char                  *p, *q;
     size_t                   len;
     ngx_uint_t               i, multi;
-    ngx_connection_t        *tc;
     ngx_certauthz_value_t   *v;
     ngx_certauthz_values_t  *vals;
 
@@ -703,9 +714,7 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         }
     }
 
-    tc = ngx_ssl_get_connection(c->ssl->connection);
-
-    p = ngx_pnalloc(tc ? tc->pool : c->pool, len);
+    p = ngx_pnalloc(ngx_certauthz_cert_pool(c), len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -745,10 +754,9 @@ ngx_int_t
 ngx_certauthz_cert_der(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_str_t *der)
 {
-    int                len;
-    X509              *x509;
-    u_char            *p;
-    ngx_connection_t  *tc;
+    int      len;
+    X509    *x509;
+    u_char  *p;
 
     if (cert->der.len || !cert->present) {
         *der = cert->der;
@@ -767,9 +775,7 @@ ngx_certauthz_cert_der(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         return NGX_ERROR;
     }
 
-    tc = ngx_ssl_get_connection(c->ssl->connection);
-
-    p = ngx_pnalloc(tc ? tc->pool : c->pool, len);
+    p = ngx_pnalloc(ngx_certauthz_cert_pool(c), len);
     if (p == NULL) {
         X509_free(x509);
         return NGX_ERROR;
