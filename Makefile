@@ -4,6 +4,10 @@
 #   make test      installs what is missing, builds, runs the t/ suite
 #   make           builds build/ngx_http_certauthz_module.so
 #   make bench     the benchmark suite (docs/benchmarks.md)
+#   make test-asan the suite with an ASan+UBSan module, then a short fuzz run
+#   make test-valgrind  the suite under valgrind memcheck
+#   make fuzz      libFuzzer harnesses in fuzz/ (FUZZ_SECONDS=N each)
+#   make soak      five minutes of traffic, reloads, CRL swaps and kills
 #
 # NGINX_SRC is the nginx source tree to build against: by default the one
 # Debian's nginx-dev ships for the system nginx; any full nginx source tree
@@ -54,13 +58,19 @@ PACKAGES    := nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev gcc make \
 # and what "make bench" needs besides
 BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux
 
+# and what the sanitizer builds and the fuzzers need
+FUZZ_PACKAGES := clang libclang-rt-14-dev llvm libasan8 libubsan1 valgrind \
+                 dpkg-dev xz-utils
+FUZZ_SECONDS  ?= 60
+
 PROVE       ?= prove
 PROVE_FLAGS ?= -r
 
 export TEST_NGINX_BINARY       ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all deps bench-deps build test demo demo-stop bench clean
+.PHONY: all deps bench-deps fuzz-deps build test demo demo-stop bench \
+        fuzz soak clean
 
 all: build
 
@@ -89,6 +99,9 @@ deps:
 
 bench-deps:
 	$(call install,$(BENCH_PACKAGES))
+
+fuzz-deps:
+	$(call install,$(FUZZ_PACKAGES))
 
 $(STAMP): config Makefile
 	@test -d "$(NGINX_SRC)/src/http" || { \
@@ -131,6 +144,14 @@ demo-stop:
 # BENCH_QUICK=1 for a two-minute smoke run; see docs/benchmarks.md
 bench: build bench-deps
 	bash bench/run.sh "$(NGINX_BIN)" "$(MODULE)"
+
+# libFuzzer harnesses against a clang build of nginx 1.22.1 (docs/security.md)
+fuzz: deps fuzz-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
+
+# bounded, loopback only, stops by itself (docs/security.md)
+soak: build bench-deps
+	bash soak/run.sh "$(NGINX_BIN)" "$(MODULE)"
 
 clean:
 	rm -rf $(BUILD) t/servroot t/pki
