@@ -27,6 +27,8 @@ static ngx_int_t ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_cert_t *cert);
 static void ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v);
+static ngx_uint_t ngx_certauthz_cert_ascii(ASN1_STRING *s, ngx_pool_t *pool,
+    ngx_certauthz_value_t *v);
 static void ngx_certauthz_cert_ip(ASN1_OCTET_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v);
 static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
@@ -155,7 +157,6 @@ ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
     long         rc;
     u_char      *p;
     size_t       len;
-    X509_NAME   *subject;
     const char  *err;
 
     cert->present = 1;
@@ -179,43 +180,28 @@ ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
         cert->verify.len = ngx_sprintf(p, "FAILED:%s", err) - p;
     }
 
-    subject = X509_get_subject_name(x509);
-
-    if (ngx_certauthz_cert_name_entries(subject, NID_commonName, 1, pool,
-                                 &cert->fields[NGX_CERTAUTHZ_FIELD_CN])
-        != NGX_OK
-        || ngx_certauthz_cert_name_entries(subject, NID_organizationName, 0,
-                                 pool, &cert->fields[NGX_CERTAUTHZ_FIELD_O])
-           != NGX_OK
-        || ngx_certauthz_cert_name_entries(subject,
-                                 NID_organizationalUnitName, 0, pool,
-                                 &cert->fields[NGX_CERTAUTHZ_FIELD_OU])
-           != NGX_OK
-        || ngx_certauthz_cert_serial(x509, pool,
-                                 &cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL])
-           != NGX_OK)
+    if (ngx_certauthz_cert_serial(x509, pool,
+                                  &cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL])
+        != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (ngx_certauthz_cert_san(x509, pool, cert) != NGX_OK) {
-        ngx_ssl_error(NGX_LOG_ERR, log, 0,
-                      "certauthz: cannot decode the subjectAltName "
-                      "extension of the client certificate");
-        return NGX_ERROR;
-    }
-
-    cert->ready = ~((1 << NGX_CERTAUTHZ_FIELD_SUBJECT)
-                    | (1 << NGX_CERTAUTHZ_FIELD_ISSUER)
-                    | (1 << NGX_CERTAUTHZ_FIELD_FINGERPRINT));
+    /*
+     * The serial is cheap and names the certificate in log lines; every
+     * other field is built when a rule, a variable or a log line first
+     * asks for it, so that a connection pays only for what the location
+     * uses.
+     */
+    cert->ready = 1 << NGX_CERTAUTHZ_FIELD_SERIAL;
 
     return NGX_OK;
 }
 
 
 /*
- * A field of the connection's certificate, built on first use for those
- * that are not built with the rest; NULL on an internal failure (logged).
+ * A field of the connection's certificate, built on first use; NULL on an
+ * internal failure (logged).
  */
 
 ngx_certauthz_values_t *
@@ -224,7 +210,9 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
 {
     X509        *x509;
     ngx_int_t    rc;
+    ngx_uint_t   built;
     ngx_pool_t  *pool;
+    X509_NAME   *name;
 
     if (!cert->present || (cert->ready & (1 << field))) {
         return &cert->fields[field];
@@ -236,8 +224,20 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     }
 
     pool = ngx_certauthz_cert_pool(c);
+    built = 1 << field;
 
     switch (field) {
+
+    case NGX_CERTAUTHZ_FIELD_CN:
+    case NGX_CERTAUTHZ_FIELD_O:
+    case NGX_CERTAUTHZ_FIELD_OU:
+        name = X509_get_subject_name(x509);
+        rc = ngx_certauthz_cert_name_entries(name,
+                 (field == NGX_CERTAUTHZ_FIELD_CN) ? NID_commonName
+                 : (field == NGX_CERTAUTHZ_FIELD_O) ? NID_organizationName
+                 : NID_organizationalUnitName,
+                 field == NGX_CERTAUTHZ_FIELD_CN, pool, &cert->fields[field]);
+        break;
 
     case NGX_CERTAUTHZ_FIELD_SUBJECT:
         rc = ngx_certauthz_cert_dn(X509_get_subject_name(x509), pool,
@@ -249,6 +249,20 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
                                    &cert->fields[field]);
         break;
 
+    case NGX_CERTAUTHZ_FIELD_EMAIL:
+    case NGX_CERTAUTHZ_FIELD_DNS:
+    case NGX_CERTAUTHZ_FIELD_URI:
+    case NGX_CERTAUTHZ_FIELD_IP:
+
+        /* one decode of the extension gives all four */
+
+        rc = ngx_certauthz_cert_san(x509, pool, cert);
+        built = (1 << NGX_CERTAUTHZ_FIELD_EMAIL)
+                | (1 << NGX_CERTAUTHZ_FIELD_DNS)
+                | (1 << NGX_CERTAUTHZ_FIELD_URI)
+                | (1 << NGX_CERTAUTHZ_FIELD_IP);
+        break;
+
     default: /* NGX_CERTAUTHZ_FIELD_FINGERPRINT */
         rc = ngx_certauthz_cert_fingerprint(x509, pool, &cert->fields[field]);
         break;
@@ -257,13 +271,21 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     X509_free(x509);
 
     if (rc != NGX_OK) {
-        ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
-                      "certauthz: cannot build the %V of the client "
-                      "certificate", ngx_certauthz_field_name(field));
+        if (built == (1U << field)) {
+            ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
+                          "certauthz: cannot build the %V of the client "
+                          "certificate", ngx_certauthz_field_name(field));
+
+        } else {
+            ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
+                          "certauthz: cannot decode the subjectAltName "
+                          "extension of the client certificate");
+        }
+
         return NULL;
     }
 
-    cert->ready |= 1 << field;
+    cert->ready |= built;
 
     return &cert->fields[field];
 }
@@ -509,6 +531,10 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     int             len;
     unsigned char  *utf8;
 
+    if (ngx_certauthz_cert_ascii(s, pool, v)) {
+        return;
+    }
+
     utf8 = NULL;
     len = (s != NULL) ? ASN1_STRING_to_UTF8(&utf8, s) : -1;
 
@@ -534,6 +560,59 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     if (ngx_strlchr(v->str.data, v->str.data + len, '\0') != NULL) {
         v->poisoned = 1;
     }
+}
+
+
+/*
+ * The common case, without OpenSSL's general conversion (most of the cost
+ * of parsing a certificate): a string type whose bytes OpenSSL takes as
+ * ASCII or UTF-8, holding only printable ASCII and spaces, is its own
+ * UTF-8.  Anything else, a NUL or a control byte among it, is left to
+ * ASN1_STRING_to_UTF8().  Returns 0 if not taken.
+ */
+
+static ngx_uint_t
+ngx_certauthz_cert_ascii(ASN1_STRING *s, ngx_pool_t *pool,
+    ngx_certauthz_value_t *v)
+{
+    int            len, type;
+    u_char        *d;
+    const u_char  *p, *last;
+
+    if (s == NULL) {
+        return 0;
+    }
+
+    type = ASN1_STRING_type(s);
+
+    if (type != V_ASN1_UTF8STRING && type != V_ASN1_PRINTABLESTRING
+        && type != V_ASN1_IA5STRING && type != V_ASN1_VISIBLESTRING)
+    {
+        return 0;
+    }
+
+    p = ASN1_STRING_get0_data(s);
+    len = ASN1_STRING_length(s);
+
+    for (last = p + len; p < last; p++) {
+        if (*p < 0x20 || *p > 0x7e) {
+            return 0;
+        }
+    }
+
+    d = ngx_pnalloc(pool, len + 1);
+    if (d == NULL) {
+        v->str.data = NULL;
+        return 1;
+    }
+
+    v->str.data = d;
+    v->str.len = len;
+
+    d = ngx_cpymem(d, ASN1_STRING_get0_data(s), len);
+    *d = '\0';
+
+    return 1;
 }
 
 

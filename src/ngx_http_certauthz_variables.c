@@ -238,7 +238,9 @@ ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
         == NULL
         || ngx_certauthz_cert_field(r->connection, cert,
                                     NGX_CERTAUTHZ_FIELD_SUBJECT)
-           == NULL)
+           == NULL
+        || ngx_certauthz_cert_field(r->connection, cert, san[0]) == NULL
+        || ngx_certauthz_cert_field(r->connection, cert, san[1]) == NULL)
     {
         return NGX_ERROR;
     }
