@@ -1,0 +1,599 @@
+#!/bin/bash
+# soak/run.sh NGINX MODULE -- the certauthz soak and fault test ("make soak").
+#
+# Not part of "make test".  Loopback only, every loop and every wait bounded,
+# and it stops by itself: whatever it started (nginx, wrk) is stopped by the
+# EXIT trap, also on errors and on Ctrl-C.
+#
+# For SOAK_SECONDS (default 300) four wrk processes send requests to one
+# nginx (2 workers, soak/nginx.conf), each presenting one client certificate
+# through bench/wrk-cert-shim.c (LD_PRELOAD) and checking every response
+# with soak/check.lua:
+#     alice        200 "allow allow"     allowed by a rule
+#     bob          403 "deny deny"       denied by a rule
+#     revoked      403 "deny revoked"    svc-billing: allowed by a rule, but
+#                                        on the CRL
+#     nocert       403 "deny no-cert"    the shim loaded, no certificate set
+# (status, the decision and the CN, from response headers).  Each process
+# runs -t C -c C (C = SOAK_CONNS, 4): one connection per thread, and
+# SOAK_DELAY_MS (10) of think time before each request keeps the rate
+# moderate.  soak/wrk-close-log.c (LD_PRELOAD too) logs when wrk's
+# connections drop, to match failed requests with kills and reloads.
+#
+# Meanwhile, on a schedule of ticks one second apart (tick s at s seconds
+# after wrk started):
+#   +0.00 s  the CRL file is replaced (write, then rename): a good CRL on
+#            even ticks (two versions in turn, both revoking svc-billing),
+#            a corrupt file on odd ticks (in turn: truncated PEM, random
+#            bytes, empty, truncated DER), and also on ticks s % 20 == 10;
+#            certauthz_crl_refresh is 500ms, so the workers see most files
+#   +0.25 s  on ticks s % 30 == 15: SIGKILL to one worker, the current one
+#            (not shutting down) with the most client connections; the
+#            master starts a new one
+#   +0.50 s  on even ticks: nginx -s reload.  On ticks s % 20 == 10 the file
+#            is corrupt, so that reload must be refused (the configuration
+#            load fails, the running workers stay); every other one must
+#            succeed
+#   +0.75 s  RSS of the master and of every worker (/proc/PID/status)
+#
+# Result: WORK/report.txt (also printed).  The exit status is 1 if any
+# response was a wrong decision, worker or master RSS grew by more than 5 %,
+# a request was stuck, a worker died of a signal other than SIGKILL, a
+# reload did not do what it should, the master died, or the CRL swaps were
+# not seen at all (then the test proved nothing).
+#
+# Environment: SOAK_SECONDS (300), SOAK_DIR (work dir, /tmp/certauthz-soak),
+# SOAK_PORT (9971), SOAK_CONNS (4), SOAK_DELAY_MS (10), SOAK_FRESH=1 (new PKI),
+# SOAK_CORES=1 (core dumps of crashed nginx processes in WORK/cores).
+#
+# Debian packages: wrk, procps (pgrep), openssl, gcc, libssl-dev, curl
+# ("make soak" installs them through the Makefile's bench-deps and deps).
+
+set -eu
+set -o pipefail
+
+[ $# -eq 2 ] || { echo "usage: $0 NGINX MODULE" >&2; exit 2; }
+
+nginx=$1 module=$2
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+work=${SOAK_DIR:-/tmp/certauthz-soak}
+secs=${SOAK_SECONDS:-300}
+port=${SOAK_PORT:-9971}
+conns=${SOAK_CONNS:-4}
+delay_ms=${SOAK_DELAY_MS:-10}
+
+die() { echo "soak: $*" >&2; exit 1; }
+say() { echo "soak: [$SECONDS s] $*" >&2; }
+
+case $secs in ''|*[!0-9]*) die "SOAK_SECONDS must be a number of seconds" ;; esac
+[ "$secs" -ge 20 ] || die "SOAK_SECONDS must be at least 20"
+[ "$secs" -le 86400 ] || die "SOAK_SECONDS must be at most 86400"
+case $conns in ''|*[!0-9]*|0) die "SOAK_CONNS must be a positive number" ;; esac
+case $work in /tmp/?*) ;; *) die "SOAK_DIR must be a directory under /tmp" ;; esac
+
+for c in wrk curl openssl cc pgrep awk timeout sed sort head; do
+    command -v "$c" >/dev/null || die "$c not found in PATH"
+done
+[ -x "$nginx" ] || die "no nginx binary at $nginx"
+[ -f "$module" ] || die "no module at $module (make build)"
+case $(ldd "$(command -v wrk)") in *libssl.so*) ;; *) false ;; esac \
+    || die "wrk does not link libssl dynamically: the certificate shim cannot work"
+[ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
+
+mkdir -p "$work"
+rm -rf "$work/run" "$work/logs" "$work/crl" "$work/out"
+mkdir -p "$work/run" "$work/logs" "$work/crl" "$work/out"
+report=$work/report.txt
+events=$work/out/events.txt     # MS KIND DETAIL...: what run.sh did, when
+rss=$work/out/rss.txt           # one line per tick, see sample_rss
+: > "$events"
+: > "$rss"
+
+now_ms() { local t=$EPOCHREALTIME; t=${t/./}; echo $((t / 1000)); }
+event() { echo "$(now_ms) $*" >> "$events"; }
+
+say "$(date -u '+%F %T') UTC, $(nproc) cores, $("$nginx" -v 2>&1 | sed 's/.*: //')," \
+    "$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), ${secs}s, work dir $work"
+
+# --- the module, the shim, the PKI, the CRLs ------------------------------------
+
+# a copy of its own: a rebuild during the run must not change the module
+# that the reloads load
+cp "$module" "$work/run/module.so"
+module=$work/run/module.so
+
+shim=$work/run/wrk-cert-shim.so
+cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$shim" \
+    "$top/bench/wrk-cert-shim.c" -ldl -lssl -lcrypto \
+    || die "cannot build the shim (libssl-dev installed?)"
+closelog=$work/run/wrk-close-log.so
+cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$closelog" \
+    "$here/wrk-close-log.c" -ldl || die "cannot build soak/wrk-close-log.c"
+
+pki=$work/pki
+if [ "${SOAK_FRESH:-0}" = 1 ] || [ ! -s "$pki/.stamp" ]; then
+    say "making the PKI in $pki (t/lib/mkpki.sh)"
+    bash "$top/t/lib/mkpki.sh" "$pki"
+fi
+for f in alice bob svc-billing; do
+    [ -s "$pki/$f.pem" ] && [ -s "$pki/$f.key" ] || die "no $f in $pki"
+done
+
+# Two good CRLs of the intermediate CA (CRL numbers 1000 and 1001), both
+# revoking svc-billing, made with "openssl ca" as README.md describes; and
+# four corrupt files
+ca=$work/crl/ca
+mkdir -p "$ca"
+: > "$ca/index.txt"
+echo 1000 > "$ca/crlnumber"
+cat > "$ca/ca.cnf" <<EOF
+[ ca ]
+default_ca       = int_ca
+[ int_ca ]
+database         = $ca/index.txt
+crlnumber        = $ca/crlnumber
+certificate      = $pki/int.crt
+private_key      = $pki/int.key
+default_md       = sha256
+default_crl_days = 30
+EOF
+openssl ca -batch -config "$ca/ca.cnf" -revoke "$pki/svc-billing.crt" \
+    > "$ca/log" 2>&1 || die "openssl ca -revoke: $(cat "$ca/log")"
+for v in a b; do
+    openssl ca -batch -config "$ca/ca.cnf" -gencrl -out "$work/crl/good-$v.crl" \
+        > "$ca/log" 2>&1 || die "openssl ca -gencrl: $(cat "$ca/log")"
+done
+openssl crl -in "$work/crl/good-a.crl" -noout -text | grep -q 'Serial Number: 5001' \
+    || die "good-a.crl does not revoke svc-billing (serial 5001)"
+size=$(wc -c < "$work/crl/good-a.crl")
+head -c $((size / 2)) "$work/crl/good-a.crl" > "$work/crl/trunc-pem.crl"
+head -c 3000 /dev/urandom > "$work/crl/garbage.crl"
+: > "$work/crl/empty.crl"
+openssl crl -in "$work/crl/good-a.crl" -outform DER -out "$work/crl/good-a.der"
+size=$(wc -c < "$work/crl/good-a.der")
+head -c $((size / 2)) "$work/crl/good-a.der" > "$work/crl/trunc-der.crl"
+corrupt=(trunc-pem garbage empty trunc-der)
+
+# put_crl NAME: replace crl/current.crl by crl/NAME.crl, atomically
+put_crl() {
+    cp "$work/crl/$1.crl" "$work/crl/.next.crl"
+    mv -f "$work/crl/.next.crl" "$work/crl/current.crl"
+}
+put_crl good-a
+
+# --- nginx ------------------------------------------------------------------------
+
+sed -e "s|@WORK@|$work|g" -e "s|@PKI@|$pki|g" -e "s|@MODULE@|$module|g" \
+    -e "s|@PORT@|$port|g" "$here/nginx.conf" > "$work/nginx.conf"
+
+# SOAK_CORES=1: core dumps of crashing nginx processes into WORK/cores
+# (the master's too: it runs there), for gdb
+if [ "${SOAK_CORES:-0}" = 1 ]; then
+    rm -rf "$work/cores"
+    mkdir -p "$work/cores"
+    chmod 1777 "$work/cores"
+    printf 'worker_rlimit_core 2g;\nworking_directory %s/cores;\n' "$work" >> "$work/nginx.conf"
+    ulimit -c unlimited
+    cd "$work/cores"
+fi
+
+ngx() { "$nginx" -p "$work/" -c "$work/nginx.conf" -e "$work/logs/error.log" "$@"; }
+
+ngx -t -q 2> "$work/out/nginx-t.txt" || die "nginx -t fails: $(cat "$work/out/nginx-t.txt")"
+
+master=
+wrk_pids=
+seen=$work/run/workers-seen     # every worker pid seen, for the cleanup
+: > "$seen"
+
+# is_ours PID: PID is still an nginx process (of ours: only pids that we
+# saw as children of our master are ever passed)
+is_ours() {
+    case $(tr -d '\0' 2>/dev/null < "/proc/$1/cmdline") in
+    nginx:*) return 0 ;;
+    esac
+    return 1
+}
+
+cleanup() {
+    local p i
+    for p in $wrk_pids; do
+        kill -TERM "$p" 2>/dev/null || true
+    done
+    if [ -n "$master" ] && kill -0 "$master" 2>/dev/null; then
+        kill -QUIT "$master" 2>/dev/null || true
+        for i in $(seq 50); do
+            kill -0 "$master" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -TERM "$master" 2>/dev/null || true
+        sleep 0.5
+    fi
+    # workers left behind by a master that crashed hold the port
+    for p in $(sort -u "$seen"); do
+        is_ours "$p" && kill -TERM "$p" 2>/dev/null || true
+    done
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+if ss -ltn 2>/dev/null | awk '{ print $4 }' | grep -q ":$port\$"; then
+    die "127.0.0.1:$port is in use (an nginx left behind by an earlier run?)"
+fi
+ngx || die "cannot start nginx"
+for i in $(seq 50); do
+    [ -s "$work/run/nginx.pid" ] && break
+    sleep 0.1
+done
+master=$(cat "$work/run/nginx.pid" 2>/dev/null) || die "nginx wrote no pid file"
+
+# the process title of PID, "" if it is gone
+title() { tr -d '\0' 2>/dev/null < "/proc/$1/cmdline" || true; }
+
+# the workers of the current generation (not shutting down)
+current_workers() {
+    local p
+    for p in $(pgrep -P "$master" || true); do
+        [ "$(title "$p")" = "nginx: worker process" ] && echo "$p"
+        echo "$p" >> "$seen"
+    done
+    return 0
+}
+
+# client NAME: "STATUS|X-Certauthz|X-Soak-CN" of one request with curl
+client() {
+    local h
+    if [ "$1" = nocert ]; then
+        set --
+    else
+        set -- --cert "$pki/$1.pem" --key "$pki/$1.key"
+    fi
+    h=$(curl -sk --max-time 10 -o /dev/null -D - "$@" \
+            "https://127.0.0.1:$port/ok.txt" | tr -d '\r') || true
+    printf '%s|%s|%s\n' \
+        "$(printf '%s\n' "$h" | awk 'NR == 1 { print $2 }')" \
+        "$(printf '%s\n' "$h" | sed -n 's/^X-Certauthz: //p')" \
+        "$(printf '%s\n' "$h" | sed -n 's/^X-Soak-CN: //p')"
+}
+
+for i in $(seq 50); do
+    [ "$(client alice)" != "||" ] && break
+    sleep 0.2
+done
+
+# the expectations: NAME CERT STATUS DECISION CN (the same for curl and wrk)
+expect="alice alice 200 allow|allow alice
+bob bob 403 deny|deny bob
+revoked svc-billing 403 deny|revoked svc-billing
+nocert - 403 deny|no-cert -"
+
+check_clients() {   # check_clients WHEN: one curl request per client
+    local name cert st dec cn got want bad=0
+    while read -r name cert st dec cn; do
+        [ "$cert" = - ] && cert=nocert
+        [ "$cn" = - ] && cn=
+        got=$(client "$cert")
+        want="$st|${dec/|/ }|$cn"
+        if [ "$got" != "$want" ]; then
+            echo "soak: $1: $name got '$got', expected '$want'" >&2
+            bad=1
+        fi
+    done <<< "$expect"
+    return $bad
+}
+check_clients "before the soak" || die "wrong decisions before the soak even started"
+say "nginx up on 127.0.0.1:$port, master $master, workers $(current_workers | tr '\n' ' ');" \
+    "curl gets the expected decision for every client"
+
+# --- traffic ------------------------------------------------------------------------
+
+t0=$(now_ms)
+event start
+while read -r name cert st dec cn; do
+    [ "$cn" = - ] && cn=
+    if [ "$cert" = - ]; then
+        # the shim is loaded, but with no certificate set it must present none
+        set -- env
+    else
+        set -- env CERTAUTHZ_BENCH_CERT="$pki/$cert.pem" \
+            CERTAUTHZ_BENCH_KEY="$pki/$cert.key"
+    fi
+    LD_PRELOAD="$shim $closelog" SOAK_CLOSE_LOG=$work/out/closes-$name.txt \
+    SOAK_NAME=$name SOAK_STATUS=$st SOAK_DECISION="${dec/|/ }" SOAK_CN=$cn \
+    SOAK_DELAY_MS=$delay_ms \
+        "$@" timeout $((secs + 60)) wrk -t"$conns" -c"$conns" -d"${secs}s" \
+        --timeout 5s -s "$here/check.lua" "https://127.0.0.1:$port/ok.txt" \
+        > "$work/out/wrk-$name.txt" 2>&1 &
+    wrk_pids="$wrk_pids $!"
+done <<< "$expect"
+say "4 wrk processes x $conns connections, ${delay_ms} ms think time, for ${secs}s"
+
+# sleep_until MS: sleep until t0 + MS (at once if that has passed)
+sleep_until() {
+    local d=$(( t0 + $1 - $(now_ms) ))
+    [ "$d" -gt 0 ] || return 0
+    sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
+}
+
+# sample_rss TICK: "TICK MASTER_RSS NCUR MAX_CUR SUM_CUR NOLD CUR_PIDS" (kB)
+sample_rss() {
+    local p t r m ncur=0 max=0 sum=0 nold=0 pids=
+    m=$(awk '/^VmRSS/ { print $2 }' "/proc/$master/status" 2>/dev/null || echo 0)
+    for p in $(pgrep -P "$master" || true); do
+        echo "$p" >> "$seen"
+        t=$(title "$p")
+        r=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
+        case $t in
+        "nginx: worker process")
+            ncur=$((ncur + 1)); sum=$((sum + r)); pids="$pids,$p"
+            [ "$r" -gt "$max" ] && max=$r ;;
+        "nginx: worker process is shutting down") nold=$((nold + 1)) ;;
+        esac
+    done
+    echo "$1 $m $ncur $max $sum $nold ${pids#,}" >> "$rss"
+}
+
+# reload TICK EXPECT(ok|refused): nginx -s reload, then wait (at most 1.5 s)
+# until the old workers stop being current; logs "reload RC EXPECT END_MS"
+reload() {
+    local old rc=0 i p left t
+    old=$(current_workers)
+    t=$(now_ms)
+    timeout 20 "$nginx" -p "$work/" -c "$work/nginx.conf" \
+        -e "$work/logs/error.log" -s reload 2>> "$work/out/reload-stderr.txt" || rc=$?
+    if [ "$rc" = 0 ]; then
+        for i in $(seq 75); do
+            left=0
+            for p in $old; do
+                [ "$(title "$p")" = "nginx: worker process" ] && left=1
+            done
+            [ "$left" = 0 ] && break
+            sleep 0.02
+        done
+    fi
+    echo "$t reload $rc $2 $(now_ms) $1" >> "$events"
+}
+
+fails=
+fail() { fails="$fails
+  - $*"; }
+
+ticks=$((secs - 1))
+for s in $(seq 1 "$ticks"); do
+    kill -0 "$master" 2>/dev/null || { fail "the nginx master died at tick $s"; break; }
+
+    sleep_until $((s * 1000))
+    if [ $((s % 2)) = 0 ] && [ $((s % 20)) != 10 ]; then
+        v=good-a; [ $((s / 2 % 2)) = 1 ] && v=good-b
+    else
+        v=${corrupt[$(( (s / 2) % 4 ))]}
+    fi
+    put_crl "$v"
+    event crl "$v" "$s"
+
+    if [ $((s % 30)) = 15 ]; then
+        sleep_until $((s * 1000 + 250))
+        # the current worker with the most client connections (ss), so
+        # that the kill hits requests in flight
+        cur=$(current_workers | tr '\n' ' ')
+        socks=$(ss -tnpH state established "( sport = :$port )" 2>/dev/null || true)
+        victim=$(printf '%s\n' "$socks" | awk -v cur=" $cur" '
+            { while (match($0, /pid=[0-9]+/)) {
+                  p = substr($0, RSTART + 4, RLENGTH - 4)
+                  if (index(cur, " " p " ")) n[p]++
+                  $0 = substr($0, RSTART + RLENGTH) } }
+            END { for (p in n) if (n[p] > m) { m = n[p]; v = p }
+                  if (v == "") { split(cur, a, " "); v = a[1]; m = 0 }
+                  print v, m + 0 }')
+        read -r victim vconns <<< "$victim"
+        if [ -n "$victim" ]; then
+            t=$(now_ms)
+            kill -KILL "$victim" 2>/dev/null || true
+            echo "$t kill $victim $s $vconns" >> "$events"
+        fi
+    fi
+
+    if [ $((s % 2)) = 0 ]; then
+        sleep_until $((s * 1000 + 500))
+        if [ $((s % 20)) = 10 ]; then reload "$s" refused; else reload "$s" ok; fi
+    fi
+
+    sleep_until $((s * 1000 + 750))
+    sample_rss "$s"
+done
+event faults-end
+
+# wrk stops by itself after SOAK_SECONDS (timeout kills it 60 s later)
+for p in $wrk_pids; do
+    wait "$p" || fail "wrk process $p exited with status $? (see $work/out/wrk-*.txt)"
+done
+wrk_pids=
+event traffic-end
+say "traffic done"
+
+# the decisions once more, after all the faults; then stop nginx
+if kill -0 "$master" 2>/dev/null; then
+    check_clients "after the soak" || fail "curl got a wrong decision after the soak"
+    kill -QUIT "$master" 2>/dev/null || true
+    for i in $(seq 100); do
+        kill -0 "$master" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$master" 2>/dev/null && fail "nginx did not quit within 10 s"
+else
+    fail "the nginx master is gone at the end"
+fi
+
+# --- report ---------------------------------------------------------------------------
+
+out=$work/out
+cat "$out"/wrk-*.txt | grep '^soak ' > "$out/soak-lines.txt" || true
+for n in alice bob revoked nocert; do
+    grep -q "^soak total $n " "$out/soak-lines.txt" \
+        || fail "wrk for $n printed no totals: $(tail -3 "$out/wrk-$n.txt" | tr '\n' ' ')"
+done
+
+# connection drops (wrk closes a socket to reconnect; every failed request
+# is one), except wrk's connectivity probe (a plain TCP connect and close,
+# one per process, when it starts): at a kill if within 1 s after one; at a
+# reload if between the
+# reload command and 1 s after its old workers stopped being current (they
+# close idle keep-alive connections at once, busy ones after the response);
+# else "other"
+cat "$out"/closes-*.txt 2>/dev/null | sort -n > "$out/closes.txt" || true
+awk '
+    FNR == NR {
+        if ($2 == "start") t0 = $1
+        if ($2 == "kill") k[++nk] = $1
+        if ($2 == "reload" && $3 == 0) { r0[++nr] = $1; r1[nr] = $5 }
+        next
+    }
+    {
+        c = $1; how = "other"; ms = ""
+        if (c < t0 + 500) { print c, "probe", ""; next }
+        for (i = 1; i <= nk; i++)
+            if (c >= k[i] && c <= k[i] + 1000) { how = "kill"; ms = c - k[i]; break }
+        if (how == "other")
+            for (i = 1; i <= nr; i++)
+                if (c >= r0[i] && c <= r1[i] + 1000) { how = "reload"; ms = c - r0[i]; break }
+        print c, how, ms
+    }' "$events" "$out/closes.txt" > "$out/drops.txt"
+
+read -r resp wrong outst stuck slow maxlat <<< "$(awk '
+    $2 == "total" { r += $5; w += $7; o += $9; st += $11; sl += $13
+                    if ($15 > m) m = $15 }
+    END { print r + 0, w + 0, o + 0, st + 0, sl + 0, m + 0 }' \
+    "$out/soak-lines.txt")"
+read -r e_conn e_read e_write e_tmo <<< "$(awk '
+    $2 == "errors" { c += $5; r += $7; w += $9; t += $11 }
+    END { print c + 0, r + 0, w + 0, t + 0 }' "$out/soak-lines.txt")"
+failed=$((e_conn + e_read + e_write + e_tmo))
+drops=$(awk '$2 != "probe"' "$out/drops.txt" | wc -l)
+drops_kill=$(awk '$2 == "kill"' "$out/drops.txt" | wc -l)
+drops_reload=$(awk '$2 == "reload"' "$out/drops.txt" | wc -l)
+drops_other=$(awk '$2 == "other"' "$out/drops.txt" | wc -l)
+drop_ms() {   # drop_ms KIND: the largest delay of such a drop after its event
+    awk -v k="$1" '$2 == k && $3 > m { m = $3 } END { print m + 0 }' "$out/drops.txt"
+}
+
+n_kill=$(awk '$2 == "kill"' "$events" | wc -l)
+n_reload=$(awk '$2 == "reload"' "$events" | wc -l)
+n_reload_ok=$(awk '$2 == "reload" && $3 == 0' "$events" | wc -l)
+n_reload_bad=$(awk '$2 == "reload" && (($3 == 0) != ($4 == "ok"))' "$events" | wc -l)
+n_crl=$(awk '$2 == "crl"' "$events" | wc -l)
+n_crl_good=$(awk '$2 == "crl" && $3 ~ /^good/' "$events" | wc -l)
+
+# RSS: the median, over a window of ticks, of the largest RSS among the
+# current workers (and of the master's RSS), sampled on odd ticks only
+# (0.75 s after a CRL swap, 1.25 s after the last reload: workers that have
+# served requests and loaded CRLs); start window: ticks 5 .. 5+W, end
+# window: the last W ticks, W = min(30, SOAK_SECONDS / 4)
+win=$(( secs / 4 < 30 ? secs / 4 : 30 ))
+rss_stats() {   # rss_stats COLUMN FROM TO: median of COLUMN over odd ticks
+    awk -v c="$1" -v a="$2" -v b="$3" '$1 >= a && $1 < b && $1 % 2 == 1 && $3 > 0 { print $c }' \
+        "$rss" | sort -n | awk '{ v[NR] = $1 } END {
+            if (NR == 0) { print 0; exit }
+            print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+w_start=$(rss_stats 4 5 $((5 + win)))
+w_end=$(rss_stats 4 $((ticks + 1 - win)) $((ticks + 1)))
+m_start=$(rss_stats 2 5 $((5 + win)))
+m_end=$(rss_stats 2 $((ticks + 1 - win)) $((ticks + 1)))
+growth() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%+.1f", (b - a) * 100 / a; else print "n/a" }'; }
+w_growth=$(growth "$w_start" "$w_end")
+m_growth=$(growth "$m_start" "$m_end")
+w_min=$(awk '$3 > 0 { print $4 }' "$rss" | sort -n | head -1)
+w_max=$(awk '$3 > 0 { print $4 }' "$rss" | sort -n | tail -1)
+max_old=$(awk '{ print $6 }' "$rss" | sort -n | tail -1)
+max_cur=$(awk '{ print $3 }' "$rss" | sort -n | tail -1)
+
+# the error log, line kinds: the date, pids, connection numbers and the
+# request context dropped, numbers written N, except in denials (reason
+# and subject kept) and CRL load errors (reason kept)
+sed -E -e 's/^[0-9/]+ [0-9:]+ //' -e 's/ [0-9]+#[0-9]+: (\*[0-9]+ )?/ /' \
+    -e 's/, client: .*$//' "$work/logs/error.log" \
+  | awk '
+    /certauthz: access forbidden/ {
+        r = $0; sub(/.*reason: /, "", r); sub(/,.*/, "", r)
+        s = ""; if (match($0, /subject: "[^"]*"/)) s = " " substr($0, RSTART, RLENGTH)
+        print $1 " certauthz: access forbidden, reason: " r s; next }
+    /certauthz: cannot load CRL file/ { sub(/"[^"]*"/, "\"FILE\""); print; next }
+    /certauthz: loaded CRL file/ {
+        sub(/"[^"]*"/, "\"FILE\""); print; next }
+    /exited on signal/ { sub(/process [0-9]+/, "process N"); print; next }
+    { gsub(/[0-9]+/, "N"); print }' \
+  | sort | uniq -c | sort -rn > "$out/errorlog-kinds.txt"
+
+n_load_err=$(awk '/cannot load CRL file/ { n += $1 } END { print n + 0 }' "$out/errorlog-kinds.txt")
+n_load_ok=$(awk '/loaded CRL file/ { n += $1 } END { print n + 0 }' "$out/errorlog-kinds.txt")
+n_sig9=$(awk '/exited on signal 9/ { n += $1 } END { print n + 0 }' "$out/errorlog-kinds.txt")
+n_sig_other=$(grep -E 'exited on signal' "$out/errorlog-kinds.txt" | grep -vc 'signal 9' || true)
+n_bad_reason=$(grep 'access forbidden' "$out/errorlog-kinds.txt" \
+    | grep -Evc 'reason: deny subject: "CN=bob,|reason: revoked subject: "CN=svc-billing,|reason: no-cert$' || true)
+
+# --- the verdict -----------------------------------------------------------------------
+
+[ "$wrong" = 0 ] || fail "$wrong wrong decisions"
+[ "$drops_other" = 0 ] || echo "soak: note: $drops_other connection drops not at a kill or reload (see $out/drops.txt)" >&2
+[ "$stuck" = 0 ] || fail "$stuck requests stuck (no response for more than 5 s)"
+awk -v g="$w_growth" 'BEGIN { exit !(g == "n/a" || g > 5) }' \
+    && fail "worker RSS grew by $w_growth % (more than 5 %)"
+awk -v g="$m_growth" 'BEGIN { exit !(g == "n/a" || g > 5) }' \
+    && fail "master RSS grew by $m_growth % (more than 5 %)"
+[ "$n_reload_bad" = 0 ] || fail "$n_reload_bad reloads did not do what they should (see $events)"
+[ "$n_sig_other" = 0 ] || fail "a worker died of a signal other than SIGKILL (see the error log)"
+[ "$n_load_err" -gt 0 ] || fail "no 'cannot load CRL file' in the error log: the corrupt files were never looked at"
+[ "$n_load_ok" -gt 0 ] || fail "no 'loaded CRL file' in the error log: the good files were never reloaded"
+[ "$n_bad_reason" = 0 ] || fail "$n_bad_reason kinds of denial lines with an unexpected reason or subject"
+
+{
+    echo "certauthz soak, $(date -u '+%F %T') UTC: $(nproc) cores," \
+         "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $("$nginx" -v 2>&1 | sed 's/.*: //')"
+    echo "command: SOAK_SECONDS=$secs bash soak/run.sh $nginx MODULE (work dir $work)"
+    echo "traffic: 4 wrk processes (alice 200, bob 403 deny, svc-billing 403 revoked," \
+         "no cert 403 no-cert), each -t$conns -c$conns, ${delay_ms} ms think time, ${secs} s"
+    echo "faults:  $n_reload reloads (${n_reload_ok} done, $((n_reload - n_reload_ok)) refused:" \
+         "corrupt CRL file at that moment, as planned), $n_kill workers SIGKILLed," \
+         "$n_crl CRL file swaps ($n_crl_good good, $((n_crl - n_crl_good)) corrupt)"
+    echo
+    echo "requests sent:     $((resp + e_read + e_write + outst)) ($resp answered," \
+         "$((e_read + e_write)) failed with a socket error, $outst in flight at the end)"
+    echo "responses:         $resp ($(awk -v r="$resp" -v s="$secs" 'BEGIN { printf "%.0f", r / s }') per second;" \
+         "max latency $maxlat ms, $slow slower than 1 s, $stuck stuck)"
+    echo "wrong decisions:   $wrong"
+    awk '$2 == "total" { printf "  %-8s responses %d, wrong %d\n", $3, $5, $7 }' "$out/soak-lines.txt"
+    awk '$2 == "status" { printf "  %-8s status %s: %d\n", $3, $4, $5 }' "$out/soak-lines.txt" | sort
+    awk '$2 == "wrong"' "$out/soak-lines.txt" | head -20 | sed 's/^soak /  /'
+    echo "failed requests:   $failed (wrk: connect $e_conn, read $e_read, write $e_write, timeout $e_tmo)"
+    echo "connection drops:  $drops (wrk reconnected; every failed request is one; wrk's start-up"
+    echo "                   probes not counted), of which"
+    echo "  at a kill (within 1 s):            $drops_kill  (latest $(drop_ms kill) ms after the kill)"
+    echo "  at a reload (until 1 s after the"
+    echo "  old workers stopped):              $drops_reload  (latest $(drop_ms reload) ms after the reload command)"
+    echo "  other:                             $drops_other"
+    if [ "$drops_other" = 0 ]; then
+        echo "  so every failed request was in flight at a kill or a reload"
+    fi
+    echo
+    echo "worker RSS (kB; the largest current worker, median over odd ticks):"
+    echo "  start (ticks 5..$((4 + win))):  $w_start"
+    echo "  end (ticks $((ticks + 1 - win))..$ticks):  $w_end   ($w_growth %)"
+    echo "  min / max of all samples: $w_min / $w_max"
+    echo "master RSS (kB): start $m_start, end $m_end ($m_growth %)"
+    echo "workers seen at once: at most $max_cur current, $max_old shutting down"
+    echo
+    echo "error log ($(wc -l < "$work/logs/error.log") lines), by kind:"
+    sed 's/^/  /' "$out/errorlog-kinds.txt"
+    echo
+    if [ -n "$fails" ]; then
+        echo "FAILED:$fails"
+    else
+        echo "PASSED: no wrong decision, RSS growth within 5 %, every reload as planned"
+    fi
+    echo "raw data: $out (events.txt, rss.txt, drops.txt, wrk-*.txt), $work/logs/error.log"
+} > "$report"
+
+cat "$report"
+[ -z "$fails" ] || exit 1
