@@ -151,10 +151,57 @@ client() {
         client_ext "$name" "$AKID" "$@"
     fi
     sign "$name" "$issuer" "$serial"
-    case $issuer in
-    int) cat "$tmp/$name.crt" "$tmp/int.crt" >"$tmp/$name.pem" ;;
-    *)   cat "$tmp/$name.crt" >"$tmp/$name.pem" ;;
+    chain "$name" "$issuer"
+}
+
+# chain NAME ISSUER: NAME.pem, the certificate followed by its intermediate
+# CA, if it has one (the client presents that; nginx trusts only ca.crt).
+chain() {
+    case $2 in
+    int|srvca) cat "$tmp/$1.crt" "$tmp/$2.crt" >"$tmp/$1.pem" ;;
+    *)         cat "$tmp/$1.crt" >"$tmp/$1.pem" ;;
     esac
+}
+
+# der_hex FILE: the DER of the PEM certificate FILE as upper-case hex.
+der_hex() {
+    openssl x509 -in "$1" -outform DER | od -An -v -tx1 | tr -d ' \n' \
+        | tr 'a-f' 'A-F'
+}
+
+# patched NAME SERIAL SUBJECT PLACEHOLDER TLV [EXTRA-EXT-LINE...]: a client
+# certificate issued by int whose subject is SUBJECT, with the UTF8String
+# PLACEHOLDER in it replaced by TLV (DER hex, no colons, same length).
+# openssl req cannot write a NUL byte or a UniversalString into a subject,
+# so: issue a throw-away self-signed certificate with the placeholder,
+# rewrite that TLV in its DER, let openssl re-sign it with the same key (so
+# it is a valid self-signed input again), then have the intermediate
+# certify it like any other client.
+patched() {
+    local name=$1 serial=$2 subj=$3 ph=$4 to=$5 from hex
+    shift 5
+    newkey "$name" "$subj"
+    client_ext "$name" "$AKID" "$@"
+    run openssl x509 -req -in "$tmp/csr/$name.csr" -key "$tmp/$name.key" \
+        -set_serial "$serial" -days 3650 -sha256 -out "$tmp/csr/$name-ph.crt"
+    from=$(tlv 0C "$(hexcolon "$ph")" | tr -d :)
+    [ "${#from}" -eq "${#to}" ] \
+        || die "$name: replacement TLV $to is not as long as $from"
+    hex=$(der_hex "$tmp/csr/$name-ph.crt")
+    case $hex in
+    *"$from"*) ;;
+    *) die "$name: placeholder $ph not found in DER" ;;
+    esac
+    hex=${hex//"$from"/"$to"}
+    printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" \
+        >"$tmp/csr/$name-patched.der"
+    run openssl x509 -inform DER -in "$tmp/csr/$name-patched.der" \
+        -key "$tmp/$name.key" -days 3650 -sha256 -out "$tmp/csr/$name-self.crt"
+    run openssl x509 -in "$tmp/csr/$name-self.crt" \
+        -CA "$tmp/int.crt" -CAkey "$tmp/int.key" \
+        -set_serial "$serial" -days 3650 -sha256 \
+        -extfile "$tmp/ext/$name.cnf" -extensions ext -out "$tmp/$name.crt"
+    chain "$name" int
 }
 
 # hexcolon STRING: the bytes of STRING as colon-separated upper-case hex.
@@ -214,7 +261,9 @@ sign server root 0x04
 # --- clients -----------------------------------------------------------------
 # Order here is the order of expected.txt.
 CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
-big-serial highbit eve mallory rootclient quoted crlf'
+big-serial highbit eve mallory rootclient quoted crlf nulcn dnspecial manysan
+bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
+viasrvca'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -237,38 +286,15 @@ client utf8 int 0x5004 '/O=Example Corp/CN=Jürgen Müller' utf8
 
 client bmp int 0x5005 '/CN=Jürgen' bmp
 
-# CN "Jürgen" as a UniversalString.  openssl req cannot produce one for CN,
-# so: issue a throw-away self-signed certificate whose CN is a UTF8String
-# placeholder of exactly the same encoded length, rewrite that TLV (tag 0x0C ->
-# 0x1C, content -> UCS-4BE) in the DER, let openssl re-sign it with the same
-# key (so it is a valid self-signed input again), then have the intermediate
-# certify it like any other client.
+# CN "Jürgen" as a UniversalString (UCS-4BE), which openssl req cannot
+# produce for CN: a UTF8String placeholder of the same length, patched.
 univ_cn=$(printf '%s' 'Jürgen' | iconv -f UTF-8 -t UCS-4BE | od -An -v -tx1 \
     | tr -d ' \n' | tr 'a-f' 'A-F')
 univ_len=$(( ${#univ_cn} / 2 ))
 [ "$univ_len" -gt 0 ] && [ "$univ_len" -lt 128 ] || die "univ: bad CN length"
 univ_ph=$(printf '%*s' "$univ_len" '' | tr ' ' 'U')
-newkey univ "/CN=$univ_ph"
-client_ext univ "$AKID"
-run openssl x509 -req -in "$tmp/csr/univ.csr" -key "$tmp/univ.key" \
-    -set_serial 0x5006 -days 3650 -sha256 -out "$tmp/csr/univ-ph.crt"
-univ_hex=$(openssl x509 -in "$tmp/csr/univ-ph.crt" -outform DER \
-    | od -An -v -tx1 | tr -d ' \n' | tr 'a-f' 'A-F')
-univ_from=$(printf '0C%02X' "$univ_len")$(hexcolon "$univ_ph" | tr -d :)
-univ_to=$(printf '1C%02X' "$univ_len")$univ_cn
-case $univ_hex in
-*"$univ_from"*) ;;
-*) die "univ: placeholder CN not found in DER" ;;
-esac
-univ_hex=${univ_hex//"$univ_from"/"$univ_to"}
-printf "$(printf '%s' "$univ_hex" | sed 's/../\\x&/g')" >"$tmp/csr/univ-patched.der"
-run openssl x509 -inform DER -in "$tmp/csr/univ-patched.der" \
-    -key "$tmp/univ.key" -days 3650 -sha256 -out "$tmp/csr/univ-self.crt"
-run openssl x509 -in "$tmp/csr/univ-self.crt" \
-    -CA "$tmp/int.crt" -CAkey "$tmp/int.key" \
-    -set_serial 0x5006 -days 3650 -sha256 \
-    -extfile "$tmp/ext/univ.cnf" -extensions ext -out "$tmp/univ.crt"
-cat "$tmp/univ.crt" "$tmp/int.crt" >"$tmp/univ.pem"
+patched univ 0x5006 "/CN=$univ_ph" "$univ_ph" \
+    "$(printf '1C%02X' "$univ_len")$univ_cn"
 
 # subjectAltName as raw DER: SEQUENCE {
 #   [1] rfc822Name "admin@example.com" 00 ".evil.net",
@@ -317,6 +343,102 @@ client quoted int 0x5010 '/O=Example Corp/CN=quoted' utf8 \
     "DNS.1 = $quoted_dns" \
     "URI.2 = $quoted_uri2"
 
+# --- adversarial certificates (t/160-adversarial.t) ---------------------------
+
+# CN "admin" NUL ".evil": truncated at the NUL it would read "admin".
+nulcn_ph=UUUUUUUUUUU
+patched nulcn 0x5011 "/O=Example Corp/CN=$nulcn_ph" "$nulcn_ph" \
+    "$(tlv 0C "$(hexcolon admin):00:$(hexcolon .evil)" | tr -d :)"
+
+# Every RFC 2253 special in O, a leading '#' and a backslash in CN, a
+# leading and a trailing space in two OUs.  In -subj syntax '\' escapes the
+# next character, so '\\' is a backslash and '\+' a plus sign.
+client dnspecial int 0x5012 \
+    '/O=x,y\+z"w\\v<u>t;s=r/OU= lead/OU=trail /CN=\#hash\\back' utf8
+
+# 1,000 SAN entries: 250 each of DNS, email, URI and IP, interleaved; the
+# last one is IP 10.9.0.250.
+many=()
+for i in $(seq 1 250); do
+    many+=("DNS.$i = host-$i.many.example" "email.$i = user-$i@many.example"
+           "URI.$i = spiffe://many.example/w/$i" "IP.$i = 10.9.0.$i")
+done
+client manysan int 0x5013 '/CN=manysan' utf8 \
+    'subjectAltName = @alt_many' '[ alt_many ]' "${many[@]}"
+
+# bigcert: a DER certificate of at least 64 KiB (65,536 to 65,600 bytes),
+# padded by a private, non-critical extension (OID under the example
+# enterprise number of RFC 5612) holding a long UTF8String.
+# hugecert: 120 KiB, more than OpenSSL accepts by default in a
+# Certificate message (SSL_CTX_set_max_cert_list(): 100 KiB).
+# size_to NAME SERIAL BYTES: issue NAME with the padding adjusted so its
+# DER is BYTES to BYTES+64 long.
+size_to() {
+    local name=$1 serial=$2 want=$3 pad=$(( $3 - 1024 )) size
+    for _ in 1 2; do
+        client "$name" int "$serial" "/CN=$name" utf8 \
+            "subjectAltName = DNS:$name.example.com" \
+            "1.3.6.1.4.1.32473.1 = ASN1:UTF8String:$(printf '%*s' "$pad" '' | tr ' ' x)"
+        size=$(openssl x509 -in "$tmp/$name.crt" -outform DER | wc -c)
+        pad=$(( pad + want + 32 - size ))
+    done
+    [ "$size" -ge "$want" ] && [ "$size" -le $(( want + 64 )) ] \
+        || die "$name.crt: $size bytes, wanted $want"
+}
+size_to bigcert 0x5014 65536
+size_to hugecert 0x5015 122880
+
+# No subject at all: the SAN (critical, as RFC 5280 wants then) names it.
+client nosubject int 0x5016 '/' utf8 \
+    'subjectAltName = critical, email:anon@example.com, DNS:anon.example.com, URI:spiffe://example.com/anon'
+
+# A 20-byte serial with the high bit set (DER: 21 bytes, 00 FF 01 ...) and
+# a negative one, of the same magnitude as alice's (DER FF 5E 4E D4).
+client serial20 int 0xFF0102030405060708090A0B0C0D0E0F10111213 \
+    '/CN=serial20' utf8
+client negserial int -0x0A1B2C '/CN=negserial' utf8
+
+# IDN: an A-label, a U-label (UTF-8 bytes in an IA5String, which a
+# dNSName must be: invalid, but openssl writes it) and an e-mail address
+# with an A-label domain.
+client idn int 0x5017 '/CN=idn' utf8 \
+    'subjectAltName = DNS:xn--mnchen-3ya.example, DNS:münchen.example, email:user@xn--mnchen-3ya.example'
+
+# IPv6 SANs, written so that inet_ntop() must shorten them.
+client ipv6 int 0x5018 '/CN=ipv6' utf8 \
+    'subjectAltName = IP:2001:DB8:0:0:1:0:0:1, IP:2001:db8:0:1:1:1:1:1, IP:::ffff:10.1.2.3, IP:0:0:0:0:0:0:0:0, IP:0:0:0:0:0:0:0:1, IP:FE80:0000:0000:0000:0202:B3FF:FE1E:8329, IP:192.0.2.7'
+
+# iPAddress entries of 5 and 8 bytes (neither IPv4 nor IPv6), then a good
+# one: SEQUENCE { [7] 0A000001 02, [7] 0A000000 FF000000, [7] C0000207 }.
+badip_san=$(tlv 30 "$(tlv 87 0A:00:00:01:02):$(tlv 87 0A:00:00:00:FF:00:00:00):$(tlv 87 C0:00:02:07)")
+client badip int 0x5019 '/CN=badip' utf8 "subjectAltName = DER:$badip_san"
+
+# Several OUs, one with a comma, two in one multi-valued RDN (DER sorts a
+# SET OF, so "Lab" is encoded before "Ops").
+client multiou int 0x501A \
+    '/O=Example Corp/OU=Alpha/OU=Research, Dev/OU=Ops+OU=Lab/CN=multiou' utf8
+
+# Certificates that are good except for their purpose: srvauth has
+# extendedKeyUsage serverAuth only; viasrvca has clientAuth but is issued
+# by srvca, an intermediate CA (under the root) restricted to serverAuth.
+newkey srvauth '/CN=srvauth'
+ext srvauth <<CNF
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+$AKID
+CNF
+sign srvauth int 0x501B
+chain srvauth int
+
+newkey srvca '/O=certauthz tests/CN=certauthz Test Server-only CA'
+printf '%s\n' "$CA_EXT" "$AKID" 'extendedKeyUsage = serverAuth' \
+    | sed 's/CA:TRUE$/CA:TRUE, pathlen:0/' | ext srvca
+sign srvca root 0x05
+
+client viasrvca srvca 0x501C '/CN=viasrvca' utf8
+
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {
     openssl asn1parse -in "$tmp/$1.crt" >"$log" 2>&1 \
@@ -344,11 +466,22 @@ esac
 
 for name in $CLIENTS; do
     case $name in
-    eve|mallory) continue ;;
+    eve|mallory|srvauth|viasrvca) continue ;;
     rootclient) set -- -CAfile "$tmp/root.crt" ;;
     *) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/int.crt" ;;
     esac
     run openssl verify -purpose sslclient "$@" "$tmp/$name.crt"
+done
+
+# srvauth and viasrvca: a good chain, but not for client authentication
+for name in srvauth viasrvca; do
+    set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/$name.pem" "$tmp/$name.crt"
+    run openssl verify "$@"
+    if openssl verify -purpose sslclient "$@" >"$log" 2>&1; then
+        die "$name.crt verifies for client authentication"
+    fi
+    grep -q 'error 26 at' "$log" \
+        || die "$name.crt: not refused for its purpose: $(cat "$log")"
 done
 
 # --- expected.txt --------------------------------------------------------------
@@ -356,17 +489,17 @@ for name in $CLIENTS; do
     openssl x509 -in "$tmp/$name.crt" -noout -nameopt RFC2253 \
         -subject -issuer -serial -fingerprint -sha256 >"$log" 2>&1 \
         || die "reading $name.crt failed: $(cat "$log")"
-    subject= issuer= serial= fp=
+    subject= issuer= serial= fp= have_subject=
     while IFS= read -r line; do
         case $line in
-        subject=*) subject=${line#subject=} ;;
+        subject=*) subject=${line#subject=} have_subject=1 ;;
         issuer=*) issuer=${line#issuer=} ;;
         serial=*) serial=${line#serial=} ;;
         *[Ff]ingerprint=*)
             fp=$(printf '%s' "${line#*=}" | tr -d : | tr 'A-F' 'a-f') ;;
         esac
     done <"$log"
-    [ -n "$subject" ] && [ -n "$issuer" ] && [ -n "$serial" ] && [ -n "$fp" ] \
+    [ -n "$have_subject" ] && [ -n "$issuer" ] && [ -n "$serial" ] && [ -n "$fp" ] \
         || die "could not parse openssl output for $name.crt: $(cat "$log")"
     printf '%s.subject=%s\n' "$name" "${subject# }"
     printf '%s.issuer=%s\n' "$name" "${issuer# }"

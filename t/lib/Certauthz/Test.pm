@@ -33,7 +33,9 @@ use File::Spec;
 
 our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
                   nulemail special big-serial highbit eve mallory
-                  rootclient quoted crlf);
+                  rootclient quoted crlf nulcn dnspecial manysan bigcert
+                  hugecert nosubject serial20 negserial idn ipv6 badip
+                  multiou srvauth viasrvca);
 
 my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
 my $pki = "$root/t/pki";
