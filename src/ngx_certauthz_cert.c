@@ -38,6 +38,9 @@ static ngx_int_t ngx_certauthz_cert_fingerprint(X509 *x509,
 static ngx_pool_t *ngx_certauthz_cert_pool(ngx_connection_t *c);
 static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
     ngx_uint_t upper);
+static ngx_uint_t ngx_certauthz_cert_escaped(u_char c, ngx_uint_t multi,
+    ngx_uint_t poisoned);
+static ngx_uint_t ngx_certauthz_cert_ascii_only(ASN1_STRING *s);
 static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
     ngx_pool_t *pool, ngx_certauthz_values_t *vals, ngx_uint_t n);
 
@@ -535,6 +538,30 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
         return;
     }
 
+    if (ngx_certauthz_cert_ascii_only(s)) {
+
+        /*
+         * bytes above ASCII in a type that allows none (a UTF-8 U-label
+         * in a dNSName, say): OpenSSL would read them as Latin-1 and give
+         * a string the certificate never meant; kept as they are, never
+         * matched, written %XX by variables
+         */
+
+        len = ASN1_STRING_length(s);
+
+        v->str.data = ngx_pnalloc(pool, len + 1);
+        if (v->str.data == NULL) {
+            return;
+        }
+
+        ngx_memcpy(v->str.data, ASN1_STRING_get0_data(s), len);
+        v->str.data[len] = '\0';
+        v->str.len = len;
+        v->poisoned = 1;
+
+        return;
+    }
+
     utf8 = NULL;
     len = (s != NULL) ? ASN1_STRING_to_UTF8(&utf8, s) : -1;
 
@@ -613,6 +640,38 @@ ngx_certauthz_cert_ascii(ASN1_STRING *s, ngx_pool_t *pool,
     *d = '\0';
 
     return 1;
+}
+
+
+/* a string type that is ASCII by definition, holding a byte above it */
+
+static ngx_uint_t
+ngx_certauthz_cert_ascii_only(ASN1_STRING *s)
+{
+    int            type;
+    const u_char  *p, *last;
+
+    if (s == NULL) {
+        return 0;
+    }
+
+    type = ASN1_STRING_type(s);
+
+    if (type != V_ASN1_IA5STRING && type != V_ASN1_PRINTABLESTRING
+        && type != V_ASN1_VISIBLESTRING && type != V_ASN1_NUMERICSTRING)
+    {
+        return 0;
+    }
+
+    p = ASN1_STRING_get0_data(s);
+
+    for (last = p + ASN1_STRING_length(s); p < last; p++) {
+        if (*p >= 0x80) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -762,6 +821,19 @@ ngx_certauthz_cert_ctl(u_char c)
 }
 
 
+/*
+ * written %XX: control bytes; "," inside a value of a multi-valued field;
+ * and the bytes above ASCII of a poisoned value, which are not UTF-8
+ */
+
+static ngx_uint_t
+ngx_certauthz_cert_escaped(u_char c, ngx_uint_t multi, ngx_uint_t poisoned)
+{
+    return ngx_certauthz_cert_ctl(c) || (multi && c == ',')
+           || (poisoned && c >= 0x80);
+}
+
+
 ngx_int_t
 ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_uint_t field, ngx_str_t *out)
@@ -788,7 +860,7 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
 
     for (i = 0; i < vals->nelts; i++) {
         for (p = v[i].str.data; p < v[i].str.data + v[i].str.len; p++) {
-            len += (ngx_certauthz_cert_ctl(*p) || (multi && *p == ','))
+            len += ngx_certauthz_cert_escaped(*p, multi, v[i].poisoned)
                    ? 3 : 1;
         }
     }
@@ -806,11 +878,8 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         }
 
         for (q = v[i].str.data; q < v[i].str.data + v[i].str.len; q++) {
-            if (ngx_certauthz_cert_ctl(*q)) {
+            if (ngx_certauthz_cert_escaped(*q, multi, v[i].poisoned)) {
                 p = ngx_sprintf(p, "%%%02XD", *q);
-
-            } else if (multi && *q == ',') {
-                p = ngx_cpymem(p, "%2C", 3);
 
             } else {
                 *p++ = *q;
@@ -931,30 +1000,53 @@ ngx_int_t
 ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
     ngx_str_t *v, const char **err)
 {
-    int      af;
-    u_char   addr[16], *p;
-    char     text[INET6_ADDRSTRLEN];
+    int         af;
+    u_char      addr[16], *p;
+    char        text[INET6_ADDRSTRLEN];
+    ngx_str_t   mag;
+    ngx_uint_t  neg;
 
     switch (field) {
 
     case NGX_CERTAUTHZ_FIELD_SERIAL:
 
-        v->data = ngx_pstrdup(pool, v);
-        if (v->data == NULL) {
+        /* a negative serial (not valid, but seen) is "-" and its magnitude */
+
+        neg = (v->len > 1 && v->data[0] == '-');
+
+        /* one byte in front of the magnitude, for the "-" */
+
+        p = ngx_pnalloc(pool, v->len + 1);
+        if (p == NULL) {
             return NGX_ERROR;
         }
 
-        if (ngx_certauthz_hex_normalise(v, 1) != NGX_OK) {
+        mag.len = v->len - neg;
+        mag.data = p + 1;
+
+        ngx_memcpy(mag.data, v->data + neg, mag.len);
+
+        if (ngx_certauthz_hex_normalise(&mag, 1) != NGX_OK) {
             *err = "invalid serial";
             return NGX_DECLINED;
         }
 
         /* no leading zeros, but "0" stays */
-        for (p = v->data; v->len > 1 && *p == '0'; p++) {
-            v->len--;
+        for (p = mag.data; mag.len > 1 && *p == '0'; p++) {
+            mag.len--;
+        }
+
+        if (neg && mag.len == 1 && *p == '0') {
+            neg = 0;     /* "-0" is 0, as the certificate's is */
+        }
+
+        if (neg) {
+            *--p = '-';
+            mag.len++;
         }
 
         v->data = p;
+        v->len = mag.len;
 
         return NGX_OK;
 

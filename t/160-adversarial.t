@@ -796,3 +796,59 @@ certauthz: audit
 --- no_error_log
 certauthz: access forbidden
 certauthz: audit
+
+
+
+=== TEST 25: a U-label in a dNSName (UTF-8 bytes in an IA5String) never matches, in no form, and is not forwarded
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /utf8/    { alias $TEST_NGINX_PKI/www/; certauthz_allow dns=münchen.example; }
+        location /latin1/  { alias $TEST_NGINX_PKI/www/; certauthz_allow dns=mÃ¼nchen.example; }
+        location /re/      { alias $TEST_NGINX_PKI/www/; certauthz_allow "dns~^m"; }
+        location /nre/     { alias $TEST_NGINX_PKI/www/; certauthz_allow "dns!~^m"; }
+        location /alabel/  { alias $TEST_NGINX_PKI/www/; certauthz_allow dns=xn--mnchen-3ya.example; }
+        location /vars/ {
+            certauthz off;
+            return 200 "dns=[$certauthz_dns]\nxfcc=[$certauthz_xfcc]\n";
+        }
+    }
+--- request eval
+[map { "GET /idn/$_" } qw(utf8/ok.txt latin1/ok.txt re/ok.txt nre/ok.txt alabel/ok.txt vars/)]
+--- error_code eval
+[403, 403, 403, 200, 200, 200]
+--- response_body_like eval
+["403 Forbidden", "403 Forbidden", "403 Forbidden", "^ok", "^ok",
+ "^dns=\\[xn--mnchen-3ya\\.example,m%C3%BCnchen\\.example\\]\nxfcc=\\[Hash=[0-9a-f]{64};Subject=\"CN=idn\";DNS=xn--mnchen-3ya\\.example\\]\n\$"]
+
+
+
+=== TEST 26: a negative serial is named by "-" and its normalised magnitude, in a rule and in a list file
+--- user_files
+>>> serials.txt
+-0a:1b:2c
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /eq/   { alias $TEST_NGINX_PKI/www/; certauthz_allow serial=-A1B2C; }
+        location /norm/ { alias $TEST_NGINX_PKI/www/; certauthz_allow serial=-00:0a:1b:2c; }
+        location /list/ { alias $TEST_NGINX_PKI/www/; certauthz_allow serial=@$TEST_NGINX_SERVER_ROOT/html/serials.txt; }
+    }
+--- request eval
+["GET /negserial/eq/ok.txt", "GET /negserial/norm/ok.txt", "GET /negserial/list/ok.txt",
+ "GET /alice/eq/ok.txt", "GET /alice/norm/ok.txt", "GET /alice/list/ok.txt"]
+--- error_code eval
+[200, 200, 200, 403, 403, 403]
+--- response_headers eval
+["X-Reason: allow", "X-Reason: allow", "X-Reason: allow",
+ "X-Reason: no-match", "X-Reason: no-match", "X-Reason: no-match"]
