@@ -42,6 +42,14 @@ WARN        := -Wall -Wextra -Werror -Wno-unused-parameter
 CC_OPT      := -g -O2 -fstack-protector-strong -Wformat \
                -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2
 LD_OPT      := -Wl,-z,relro -Wl,-z,now -fPIC
+# make SANITIZE=1: the module with AddressSanitizer and UBSan (test-asan);
+# any finding stops the process that makes it
+ifeq ($(SANITIZE),1)
+CC_OPT      += -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+LD_OPT      += -fsanitize=address,undefined
+endif
+
 FULL_FLAGS  := --with-compat --with-debug --with-threads --with-pcre-jit \
                --with-http_ssl_module --with-http_v2_module \
                --with-http_dav_module
@@ -56,7 +64,7 @@ PACKAGES    := nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev gcc make \
                libhttp-message-perl
 
 # and what "make bench" needs besides
-BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux
+BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux python3
 
 # and what the sanitizer builds and the fuzzers need
 FUZZ_PACKAGES := clang libclang-rt-14-dev llvm libasan8 libubsan1 valgrind \
@@ -69,8 +77,8 @@ PROVE_FLAGS ?= -r
 export TEST_NGINX_BINARY       ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all deps bench-deps fuzz-deps build test demo demo-stop bench \
-        fuzz soak clean
+.PHONY: all deps bench-deps fuzz-deps build test test-asan asan-suite \
+        test-valgrind demo demo-stop bench fuzz soak clean
 
 all: build
 
@@ -134,6 +142,35 @@ build: deps $(MODULE)
 
 test: build
 	$(PROVE) $(PROVE_FLAGS) t
+
+# The whole suite against a module built with ASan and UBSan, loaded by the
+# system nginx with the ASan runtime preloaded (t/lib/nginx-sanitized),
+# then 30 seconds of each fuzzer.  Reports land in build/asan/reports and
+# fail the target; leaks are left to test-valgrind (docs/security.md).
+ASAN_BUILD  := $(CURDIR)/build/asan
+ASAN_OPTS    = log_path=$(BUILD)/reports/asan:detect_leaks=0:halt_on_error=1
+UBSAN_OPTS   = log_path=$(BUILD)/reports/ubsan:print_stacktrace=1:halt_on_error=1
+
+test-asan: deps fuzz-deps
+	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 asan-suite
+	FUZZ_SECONDS=30 bash fuzz/run.sh
+
+asan-suite: $(MODULE)
+	rm -rf $(BUILD)/reports
+	mkdir -p -m 1777 $(BUILD)/reports    # workers run as nobody
+	CERTAUTHZ_NGINX="$(NGINX_BIN)" \
+	CERTAUTHZ_PRELOAD="$$($(CC) -print-file-name=libasan.so)" \
+	ASAN_OPTIONS="$(ASAN_OPTS)" UBSAN_OPTIONS="$(UBSAN_OPTS)" \
+	TEST_NGINX_BINARY="$(CURDIR)/t/lib/nginx-sanitized" \
+	$(PROVE) $(PROVE_FLAGS) t; rc=$$?; \
+	bash t/lib/sanitizer-reports.sh $(BUILD)/reports || rc=1; exit $$rc
+
+# The suite with nginx under valgrind memcheck (TEST_NGINX_USE_VALGRIND, as
+# in Test::Nginx): the project runner fails a block on any error or definite
+# leak; slow (about half an hour)
+test-valgrind: build
+	$(call install,valgrind)
+	TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_TIMEOUT=20 $(PROVE) $(PROVE_FLAGS) t
 
 demo: build
 	bash demo/run.sh "$(NGINX_BIN)" "$(MODULE)"

@@ -3,7 +3,7 @@
 #
 # Debian packages it needs besides the build's (the top Makefile's deps
 # target installs them; run.sh itself installs nothing):
-#     wrk valgrind libnginx-mod-http-lua
+#     wrk valgrind libnginx-mod-http-lua python3 (bench/hold-conns.py)
 # and, as for the build and the tests: gcc libc6-dev libssl-dev openssl
 # curl procps (pgrep) util-linux (taskset).
 #
@@ -40,6 +40,8 @@
 #              connection (out/parse-once.txt) and where the instructions
 #              go (out/delta-ARM-minus-A0.txt, per function and request)
 #   RSS        VmRSS of the worker after all the wrk runs
+#   conn mem   worker RSS with MEM_CONNS idle keep-alive connections held by
+#              bench/hold-conns.py, minus before, per connection: C10 - A0
 #
 # Environment: BENCH_QUICK=1 (smoke run, ~2 minutes), BENCH_DIR (work dir,
 # /tmp/certauthz-bench), BENCH_OUT (raw results, /tmp/bench-out),
@@ -63,12 +65,14 @@ quick=${BENCH_QUICK:-0}
 luamods=/usr/lib/nginx/modules
 
 if [ "$quick" = 1 ]; then
-    DUR=1 ROUNDS=3 LAT_ROUNDS=1 N1=50 N2=250 HN1=10 HN2=40
+    DUR=1 ROUNDS=3 LAT_ROUNDS=1 N1=50 N2=250 HN1=10 HN2=40 MEM_CONNS=1000
 else
-    DUR=4 ROUNDS=7 LAT_ROUNDS=3 N1=200 N2=1200 HN1=20 HN2=120
+    DUR=4 ROUNDS=7 LAT_ROUNDS=3 N1=200 N2=1200 HN1=20 HN2=120 MEM_CONNS=3000
 fi
 
 ARMS="A0 A1 A2 C10 C10cap C100k CRL1M"
+
+ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"   # hold-conns.py
 PAIRED="A1 A2 C10 C10cap C100k CRL1M"    # each run next to an A0 run
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -431,6 +435,33 @@ for a in $ARMS; do
     echo "$a $(awk '/VmRSS/ { r = $2 } /VmHWM/ { h = $2 } END { print r, h }' "/proc/$w/status")" >> "$rss"
 done
 
+# per-connection memory: the worker's RSS with MEM_CONNS idle keep-alive
+# connections held open (one request served on each) minus without them,
+# for A0 and C10; C10 - A0 is what certauthz keeps per connection
+mem=$out/conn-mem.txt
+: > "$mem"
+for a in A0 C10; do
+    w=$(worker_of "$a")
+    before=$(awk '/VmRSS/ { print $2 }' "/proc/$w/status")
+    fifo=$work/run/hold.fifo
+    rm -f "$fifo"; mkfifo "$fifo"
+    python3 "$here/hold-conns.py" "$(port_of "$a")" "$pki/alice.pem" \
+        "$pki/alice.key" "$MEM_CONNS" < "$fifo" > "$work/logs/hold.txt" &
+    holder=$!
+    exec 9> "$fifo"
+    for i in $(seq 600); do
+        grep -q '^held' "$work/logs/hold.txt" && break
+        kill -0 "$holder" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q '^held' "$work/logs/hold.txt" \
+        || die "hold-conns.py could not hold $MEM_CONNS connections on $a"
+    after=$(awk '/VmRSS/ { print $2 }' "/proc/$w/status")
+    exec 9>&-
+    wait "$holder" || true
+    echo "$a $before $after $MEM_CONNS" >> "$mem"
+done
+
 for a in $ARMS; do
     stop_arm "$a"
 done
@@ -703,6 +734,11 @@ table=$out/table.txt
     echo "(RSS: VmRSS of the worker after the wrk runs; H-* rows run on the A0/C10 workers."
     echo " The worker was busy $(awk -v d="$DUR" '$3 == "ka" { print $9 / d }' "$res" | median)% of the" \
          "time in the median -c32 run: nginx, not wrk, is the bottleneck.)"
+    awk '{ per[$1] = ($3 - $2) * 1024 / $4; n = $4 }
+         END { printf "per-connection memory (worker RSS with %d idle keep-alive" \
+                      " connections held, alice, minus without): A0 %.0f B," \
+                      " C10 %.0f B: certauthz keeps %.0f B per connection\n",
+                      n, per["A0"], per["C10"], per["C10"] - per["A0"] }' "$mem"
 } > "$table"
 
 echo
