@@ -31,10 +31,17 @@
 #            (not shutting down) with the most client connections; the
 #            master starts a new one
 #   +0.50 s  on even ticks: nginx -s reload.  On ticks s % 20 == 10 the file
-#            is corrupt, so that reload must be refused (the configuration
-#            load fails, the running workers stay); every other one must
-#            succeed
+#            is corrupt, so that reload must be refused (nginx -s parses the
+#            configuration first, the CRL load fails, no signal is sent and
+#            the running workers stay); every other one must succeed
 #   +0.75 s  RSS of the master and of every worker (/proc/PID/status)
+#
+# Failed requests are wrk's socket error counts; a failed request always
+# makes wrk reconnect, and the times of those connection drops are matched
+# with the kills and reloads (see "connection drops" below).  RSS: VmRSS,
+# sampled every tick; for the workers, the largest among the current
+# workers, on odd ticks (workers 1.25 s old); start and end are the medians
+# over ticks 5..5+W and over the last W ticks, W = min(30, SOAK_SECONDS/4).
 #
 # Result: WORK/report.txt (also printed).  The exit status is 1 if any
 # response was a wrong decision, worker or master RSS grew by more than 5 %,
@@ -47,7 +54,8 @@
 # SOAK_CORES=1 (core dumps of crashed nginx processes in WORK/cores).
 #
 # Debian packages: wrk, procps (pgrep), openssl, gcc, libssl-dev, curl
-# ("make soak" installs them through the Makefile's bench-deps and deps).
+# ("make soak" installs them through the Makefile's bench-deps and deps);
+# iproute2 (ss) if present: without it the kills pick any current worker.
 
 set -eu
 set -o pipefail
@@ -80,6 +88,8 @@ done
 case $(ldd "$(command -v wrk)") in *libssl.so*) ;; *) false ;; esac \
     || die "wrk does not link libssl dynamically: the certificate shim cannot work"
 [ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
+command -v ss >/dev/null \
+    || echo "soak: no ss (iproute2): the kills pick any current worker" >&2
 
 mkdir -p "$work"
 rm -rf "$work/run" "$work/logs" "$work/crl" "$work/out"
