@@ -23,6 +23,7 @@ static ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
 static size_t ngx_certauthz_crl_der_len(const u_char *p, size_t size);
 static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
     u_char *der, size_t len, const char **err);
+static void ngx_certauthz_crl_file_cleanup(void *data);
 static void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
 static void ngx_certauthz_crl_trim(void);
 static void ngx_certauthz_crl_name_cleanup(void *data);
@@ -99,16 +100,15 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
         return NULL;
     }
 
-    /* the configuration's copy goes with the configuration */
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
         ngx_certauthz_crl_set_free(f->set);
         return NULL;
     }
 
-    cln->handler = (ngx_pool_cleanup_pt) ngx_certauthz_crl_set_free;
-    cln->data = f->set;
-    f->cln = cln;
+    /* frees whichever set is current when the cycle goes */
+    cln->handler = ngx_certauthz_crl_file_cleanup;
+    cln->data = f;
 
     file = ngx_array_push(files);
     if (file == NULL) {
@@ -432,13 +432,8 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf, ngx_log_t *log)
 
     /*
      * Nothing keeps a pointer into a set past the request that checks it
-     * (connections remember the generation only), so the old set goes now,
-     * also the one loaded with the configuration: its cleanup is disarmed.
+     * (connections remember the generation only), so the old set goes now.
      */
-
-    if (file->cln && file->cln->data == file->set) {
-        file->cln->handler = NULL;
-    }
 
     ngx_certauthz_crl_set_free(file->set);
 
@@ -784,9 +779,26 @@ done:
 
 
 static void
+ngx_certauthz_crl_file_cleanup(void *data)
+{
+    ngx_certauthz_crl_file_t  *f = data;
+
+    ngx_certauthz_crl_set_free(f->set);
+    f->set = NULL;
+}
+
+
+static void
 ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set)
 {
     if (set != NULL) {
+        /*
+         * A set loaded with the configuration got the log that nginx
+         * parses a configuration with: on a reload, the previous cycle's,
+         * freed since.  Destroying the pool writes to its log.
+         */
+        set->pool->log = ngx_cycle->log;
+
         ngx_destroy_pool(set->pool);
     }
 }

@@ -59,7 +59,6 @@ typedef struct {
 typedef struct {
     ngx_str_t                 path;
     ngx_certauthz_crl_set_t  *set;
-    ngx_pool_cleanup_t       *cln;            /* frees the first set */
     ngx_uint_t                generation;
     ngx_msec_t                checked;
     time_t                    mtime;

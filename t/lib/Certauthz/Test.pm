@@ -83,6 +83,59 @@ sub expected {
 }
 
 
+# For "--- init": reloads the test nginx (SIGHUP to the pid in
+# logs/nginx.pid) and waits for the reload to be done (as a test nginx
+# runs without a master process, the reload happens in that process), then replaces the
+# file html/DEST with a copy of html/SRC (a new file renamed into place)
+# and waits WAIT seconds.  Runs between nginx's start and the requests, with
+# both runners.
+
+sub reload_then_replace {
+    my ($dest, $src, $wait) = @_;
+    my $root = servroot();
+    my $log = "$root/logs/error.log";
+
+    open my $p, '<', "$root/logs/nginx.pid" or die "nginx.pid: $!\n";
+    my $pid = <$p>;
+    chomp $pid;
+
+    my $before = () = slurp($log) =~ /reconfiguring/g;
+    kill 'HUP', $pid or die "kill HUP $pid: $!\n";
+
+    # nginx logs "reconfiguring", then reads the configuration (ms)
+    for (1 .. 100) {
+        my $after = () = slurp($log) =~ /reconfiguring/g;
+        last if $after > $before;
+        select undef, undef, undef, 0.1;
+    }
+
+    select undef, undef, undef, 0.5;
+
+    my $data = slurp("$root/html/$src");
+    open my $out, '>', "$root/html/$dest.tmp" or die "$dest.tmp: $!\n";
+    print $out $data;
+    close $out or die "$dest.tmp: $!\n";
+    rename "$root/html/$dest.tmp", "$root/html/$dest" or die "rename: $!\n";
+
+    select undef, undef, undef, $wait;
+}
+
+
+sub slurp {
+    my ($file) = @_;
+    open my $in, '<', $file or return '';
+    local $/;
+    return <$in> // '';
+}
+
+
+sub servroot {
+    return $ENV{TEST_NGINX_SERVER_ROOT}
+           || $ENV{TEST_NGINX_SERVROOT}
+           || File::Spec->rel2abs('t/servroot');
+}
+
+
 sub make_pki {
     my $script = "$root/t/lib/mkpki.sh";
 
@@ -142,10 +195,7 @@ sub http2_syntax {
 
 
 sub front {
-    my $servroot = $ENV{TEST_NGINX_SERVER_ROOT}
-                   || $ENV{TEST_NGINX_SERVROOT}
-                   || File::Spec->rel2abs('t/servroot');
-    my $sock = "unix:$servroot/tls.sock";
+    my $sock = "unix:" . servroot() . "/tls.sock";
 
     # All these locations reach the same implicit upstream, and nginx keeps
     # one TLS session per upstream: resuming it would present the

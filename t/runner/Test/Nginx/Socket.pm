@@ -26,8 +26,8 @@ server_root, html_dir, server_port, timeout, bail_out, no_long_string
 (no effect).
 
 Sections: main_config, http_config, config, user_files, log_level,
-must_die, request (string or C<eval> array of strings), raw_request,
-pipelined_requests, more_headers, timeout, abort, wait, ignore_response,
+must_die, init (Perl code run after nginx starts, before the requests),
+request (string or C<eval> array of strings), raw_request, pipelined_requests, more_headers, timeout, abort, wait, ignore_response,
 error_code, error_code_like, response_headers, response_headers_like,
 response_body, response_body_like, response_body_unlike, error_log,
 no_error_log, grep_error_log, grep_error_log_out.
@@ -136,6 +136,12 @@ sub run_block {
         Test::More::fail("$name - nginx started");
         Test::More::diag("nginx failed to start (status $status):\n$stderr");
         return;
+    }
+
+    # Perl code run after nginx started, before the first request
+    if (defined(my $init = $block->init)) {
+        eval $init;
+        bail_out("$name - init failed: $@") if $@;
     }
 
     my $pos = 0;

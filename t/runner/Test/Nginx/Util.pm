@@ -438,6 +438,17 @@ my $NginxExitLeaks = <<'SUPP';
    obj:*
    fun:ngx_spawn_process
 }
+{
+   nginx (stripped): the same, in a worker started by a reload
+   Memcheck:Leak
+   match-leak-kinds: definite
+   fun:malloc
+   fun:ngx_alloc
+   obj:*/nginx
+   obj:*/nginx
+   obj:*/nginx
+   fun:ngx_spawn_process
+}
 SUPP
 
 sub _valgrind_argv {
