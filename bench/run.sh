@@ -41,7 +41,8 @@
 #              go (out/delta-ARM-minus-A0.txt, per function and request)
 #   RSS        VmRSS of the worker after all the wrk runs
 #   conn mem   worker RSS with MEM_CONNS idle keep-alive connections held by
-#              bench/hold-conns.py, minus before, per connection: C10 - A0
+#              bench/hold-conns.py, minus before, per connection: C10 - A0,
+#              each arm restarted first
 #
 # Environment: BENCH_QUICK=1 (smoke run, ~2 minutes), BENCH_DIR (work dir,
 # /tmp/certauthz-bench), BENCH_OUT (raw results, /tmp/bench-out),
@@ -438,9 +439,12 @@ done
 # per-connection memory: the worker's RSS with MEM_CONNS idle keep-alive
 # connections held open (one request served on each) minus without them,
 # for A0 and C10; C10 - A0 is what certauthz keeps per connection
+# (each on a fresh nginx, so that both heaps have the same history)
 mem=$out/conn-mem.txt
 : > "$mem"
 for a in A0 C10; do
+    stop_arm "$a"
+    start_arm "$a"
     w=$(worker_of "$a")
     before=$(awk '/VmRSS/ { print $2 }' "/proc/$w/status")
     fifo=$work/run/hold.fifo
