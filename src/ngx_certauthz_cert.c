@@ -27,8 +27,7 @@ static ngx_int_t ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_cert_t *cert);
 static void ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v);
-static ngx_uint_t ngx_certauthz_cert_ascii(ASN1_STRING *s, ngx_pool_t *pool,
-    ngx_certauthz_value_t *v);
+static ngx_uint_t ngx_certauthz_cert_ascii(ASN1_STRING *s);
 static void ngx_certauthz_cert_ip(ASN1_OCTET_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v);
 static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
@@ -40,9 +39,13 @@ static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
     ngx_uint_t upper);
 static ngx_uint_t ngx_certauthz_cert_escaped(u_char c, ngx_uint_t multi,
     ngx_uint_t poisoned);
-static ngx_uint_t ngx_certauthz_cert_ascii_only(ASN1_STRING *s);
 static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
     ngx_pool_t *pool, ngx_certauthz_values_t *vals, ngx_uint_t n);
+
+
+#define NGX_CERTAUTHZ_STR_CONVERT    0
+#define NGX_CERTAUTHZ_STR_ASCII      1
+#define NGX_CERTAUTHZ_STR_NOT_ASCII  2
 
 
 static int  ngx_certauthz_cert_index = -1;
@@ -588,20 +591,14 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v)
 {
     int             len;
+    ngx_uint_t      kind;
     unsigned char  *utf8;
 
-    if (ngx_certauthz_cert_ascii(s, pool, v)) {
-        return;
-    }
+    kind = ngx_certauthz_cert_ascii(s);
 
-    if (ngx_certauthz_cert_ascii_only(s)) {
+    if (kind != NGX_CERTAUTHZ_STR_CONVERT) {
 
-        /*
-         * bytes above ASCII in a type that allows none (a UTF-8 U-label
-         * in a dNSName, say): OpenSSL would read them as Latin-1 and give
-         * a string the certificate never meant; kept as they are, never
-         * matched, written %XX by variables
-         */
+        /* its bytes as they are: see ngx_certauthz_cert_ascii() */
 
         len = ASN1_STRING_length(s);
 
@@ -613,7 +610,7 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
         ngx_memcpy(v->str.data, ASN1_STRING_get0_data(s), len);
         v->str.data[len] = '\0';
         v->str.len = len;
-        v->poisoned = 1;
+        v->poisoned = (kind == NGX_CERTAUTHZ_STR_NOT_ASCII);
 
         return;
     }
@@ -647,87 +644,60 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
 
 
 /*
- * The common case, without OpenSSL's general conversion (most of the cost
- * of parsing a certificate): a string type whose bytes OpenSSL takes as
- * ASCII or UTF-8, holding only printable ASCII and spaces, is its own
- * UTF-8.  Anything else, a NUL or a control byte among it, is left to
- * ASN1_STRING_to_UTF8().  Returns 0 if not taken.
+ * What a string's type and bytes call for:
+ *   NGX_CERTAUTHZ_STR_ASCII: a type that OpenSSL reads as ASCII or UTF-8
+ *     (UTF8String, PrintableString, IA5String, VisibleString) holding only
+ *     printable ASCII and spaces: its bytes are its UTF-8, copied without
+ *     OpenSSL's general conversion (most of the cost of parsing a
+ *     certificate);
+ *   NGX_CERTAUTHZ_STR_NOT_ASCII: a type that allows only ASCII (those but
+ *     UTF8String, and NumericString) with a byte above it, a UTF-8 U-label
+ *     in a dNSName, say: OpenSSL would read it as Latin-1 and give a
+ *     string the certificate never meant, so it is kept as it is and
+ *     poisoned (never matched, written %XX by variables);
+ *   NGX_CERTAUTHZ_STR_CONVERT: anything else, for ASN1_STRING_to_UTF8().
  */
 
 static ngx_uint_t
-ngx_certauthz_cert_ascii(ASN1_STRING *s, ngx_pool_t *pool,
-    ngx_certauthz_value_t *v)
+ngx_certauthz_cert_ascii(ASN1_STRING *s)
 {
-    int            len, type;
-    u_char        *d;
+    int            type;
+    ngx_uint_t     printable, high;
     const u_char  *p, *last;
 
     if (s == NULL) {
-        return 0;
+        return NGX_CERTAUTHZ_STR_CONVERT;
     }
 
     type = ASN1_STRING_type(s);
 
     if (type != V_ASN1_UTF8STRING && type != V_ASN1_PRINTABLESTRING
-        && type != V_ASN1_IA5STRING && type != V_ASN1_VISIBLESTRING)
+        && type != V_ASN1_IA5STRING && type != V_ASN1_VISIBLESTRING
+        && type != V_ASN1_NUMERICSTRING)
     {
-        return 0;
+        return NGX_CERTAUTHZ_STR_CONVERT;
     }
 
-    p = ASN1_STRING_get0_data(s);
-    len = ASN1_STRING_length(s);
-
-    for (last = p + len; p < last; p++) {
-        if (*p < 0x20 || *p > 0x7e) {
-            return 0;
-        }
-    }
-
-    d = ngx_pnalloc(pool, len + 1);
-    if (d == NULL) {
-        v->str.data = NULL;
-        return 1;
-    }
-
-    v->str.data = d;
-    v->str.len = len;
-
-    d = ngx_cpymem(d, ASN1_STRING_get0_data(s), len);
-    *d = '\0';
-
-    return 1;
-}
-
-
-/* a string type that is ASCII by definition, holding a byte above it */
-
-static ngx_uint_t
-ngx_certauthz_cert_ascii_only(ASN1_STRING *s)
-{
-    int            type;
-    const u_char  *p, *last;
-
-    if (s == NULL) {
-        return 0;
-    }
-
-    type = ASN1_STRING_type(s);
-
-    if (type != V_ASN1_IA5STRING && type != V_ASN1_PRINTABLESTRING
-        && type != V_ASN1_VISIBLESTRING && type != V_ASN1_NUMERICSTRING)
-    {
-        return 0;
-    }
+    printable = 1;
+    high = 0;
 
     p = ASN1_STRING_get0_data(s);
 
     for (last = p + ASN1_STRING_length(s); p < last; p++) {
         if (*p >= 0x80) {
-            return 1;
+            high = 1;
+
+        } else if (*p < 0x20 || *p == 0x7f) {
+            printable = 0;
         }
     }
 
-    return 0;
+    if (high) {
+        return (type == V_ASN1_UTF8STRING) ? NGX_CERTAUTHZ_STR_CONVERT
+                                           : NGX_CERTAUTHZ_STR_NOT_ASCII;
+    }
+
+    return printable ? NGX_CERTAUTHZ_STR_ASCII : NGX_CERTAUTHZ_STR_CONVERT;
 }
 
 
