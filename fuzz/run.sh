@@ -28,6 +28,9 @@ bash "$ROOT/fuzz/mkcorpus.sh" "$OUT"
 
 mkdir -p "$OUT/tmp" "$OUT/logs" "$OUT/artifacts"
 
+# what a crashed harness could not remove
+rm -rf "$OUT"/tmp/certauthz-fuzz.*
+
 export CERTAUTHZ_FUZZ_PKI=$OUT/pki
 export TMPDIR=$OUT/tmp
 ASAN_DEFAULT=detect_leaks=1:strict_string_checks=1
