@@ -36,8 +36,13 @@ static size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial,
     u_char *key, size_t size);
 
 
-/* a serial key: a sign byte, then the magnitude without leading zeros */
-#define NGX_CERTAUTHZ_SERIAL_KEY_LEN  (1 + 64)
+/*
+ * a serial key: a sign byte, then the magnitude without leading zeros;
+ * RFC 5280 allows 20 bytes, OpenSSL any number: a CRL that lists a longer
+ * serial is refused, and a certificate with one gets no CRL verdict
+ * (crl-missing), so that no revoked certificate ever passes unseen
+ */
+#define NGX_CERTAUTHZ_SERIAL_KEY_LEN  (1 + 1024)
 
 
 /*
@@ -213,9 +218,16 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
             continue;
         }
 
+        if (len == 0) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "certauthz: the serial of the client certificate "
+                          "is longer than 1024 bytes, no CRL can be applied");
+            break;
+        }
+
         usable++;
 
-        if (len && ngx_certauthz_set_has(&crl[i].serials, key, len)) {
+        if (ngx_certauthz_set_has(&crl[i].serials, key, len)) {
             revoked = 1;
         }
 
@@ -759,7 +771,8 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
                    key, sizeof(key));
 
         if (size == 0) {
-            continue;
+            *err = "a revoked serial in it is longer than 1024 bytes";
+            goto done;
         }
 
         if (ngx_certauthz_set_add(&crl->serials, key, size) == NGX_DECLINED) {

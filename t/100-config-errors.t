@@ -29,7 +29,9 @@ mkdir "$dir/logs";
 {
     open my $in, '<', "$ENV{TEST_NGINX_PKI}/crl/int-alice.crl" or die $!;
     my $pem = do { local $/; <$in> };
+    open my $long, '<', "$ENV{TEST_NGINX_PKI}/crl/int-longserial.crl" or die $!;
     my %crl = ('garbage.crl' => "this is not a CRL\n",
+               'longserial.crl' => do { local $/; <$long> },
                'truncated.crl' => substr($pem, 0, length($pem) / 2),
                'empty.crl' => '',
                'good.crl' => $pem);
@@ -251,6 +253,12 @@ stat\(\) CRL file "\S+/no-such.crl" failed \(2: No such file or directory\)
 certauthz_crl garbage.crl;
 --- error chomp
 cannot load CRL file "\S+/garbage.crl": it is neither a PEM nor a valid DER CRL
+
+=== a CRL revoking a serial longer than 1024 bytes is refused, not skipped
+--- conf
+certauthz_crl longserial.crl;
+--- error chomp
+cannot load CRL file "\S+/longserial.crl": a revoked serial in it is longer than 1024 bytes
 
 === a truncated PEM CRL file
 --- conf

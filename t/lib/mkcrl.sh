@@ -16,6 +16,8 @@
 #   chain-empty.crl   root-empty.crl + int-empty.crl
 #   mixed-other.crl   other-0a1b2c.crl + int-empty.crl
 #   garbage.crl       not a CRL
+#   int-longserial.crl  the intermediate's CRL revoking a serial of 1,025
+#                     bytes (longer than certauthz accepts: refused)
 #
 # Silent unless something fails.
 
@@ -81,6 +83,17 @@ openssl req -x509 -new -key "$pki/other-root.key" -days 3650 -sha256 \
     -subj "/O=certauthz tests/CN=certauthz Test Intermediate CA" \
     -out "$work/fake-int.crt" 2>/dev/null
 gencrl int-wrongkey "$pki/other-root.key" "$work/fake-int.crt"
+
+# a revoked serial longer than any real one, written into the CA's index
+d=$work/int-longserial
+mkdir -p "$d"
+sed "s|/int-empty/|/int-longserial/|" "$work/int-empty/ca.cnf" > "$d/ca.cnf"
+echo 1000 > "$d/crlnumber"
+printf 'R\t301231235959Z\t240101000000Z\t%s\tunknown\t/CN=long\n' \
+    "$(printf '7F%.0s' $(seq 1025))" > "$d/index.txt"
+openssl ca -batch -config "$d/ca.cnf" -gencrl -keyfile "$pki/int.key" \
+    -cert "$pki/int.crt" -out "$out/int-longserial.crl" > "$d/log" 2>&1 \
+    || { cat "$d/log" >&2; exit 1; }
 
 openssl crl -in "$out/int-alice.crl" -outform DER -out "$out/int-alice.der"
 
