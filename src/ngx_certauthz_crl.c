@@ -808,7 +808,7 @@ ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set)
         /*
          * A set loaded with the configuration got the log that nginx
          * parses a configuration with: on a reload, the previous cycle's,
-         * freed since.  Destroying the pool writes to its log.
+         * freed since; destroying the pool logs through its log.
          */
         set->pool->log = ngx_cycle->log;
 
