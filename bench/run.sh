@@ -44,7 +44,8 @@
 #              bench/hold-conns.py, minus before, per connection: C10 - A0,
 #              each arm restarted first
 #
-# Environment: BENCH_QUICK=1 (smoke run, ~2 minutes), BENCH_DIR (work dir,
+# Environment: BENCH_QUICK=1 (smoke run, ~2 minutes), BENCH_ROUNDS and
+# BENCH_LAT_ROUNDS (throughput and latency rounds: 7 and 3), BENCH_DIR (work dir,
 # /tmp/certauthz-bench), BENCH_OUT (raw results, /tmp/bench-out),
 # BENCH_PORT (first of 10 loopback ports, 9951), BENCH_FRESH=1 (new PKI,
 # list and CRL even if the ones in BENCH_DIR are usable).
@@ -70,6 +71,9 @@ if [ "$quick" = 1 ]; then
 else
     DUR=4 ROUNDS=7 LAT_ROUNDS=3 N1=200 N2=1200 HN1=20 HN2=120 MEM_CONNS=3000
 fi
+# more rounds narrow the medians on a noisy machine
+ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
+LAT_ROUNDS=${BENCH_LAT_ROUNDS:-$LAT_ROUNDS}
 
 ARMS="A0 A1 A2 C10 C10cap C100k CRL1M"
 
@@ -627,8 +631,9 @@ done
     echo " which verifies the client's chain (a resumed session is not verified again);"
     echo " decide: ngx_certauthz_decide; cert_get: ngx_certauthz_cert_get, which parses"
     echo " the certificate (ngx_certauthz_cert_parse, inlined) only when the connection"
-    echo " has no parsed copy yet: the parse calls ngx_certauthz_cert_dn twice and"
-    echo " SSL_get1_peer_certificate and SSL_set_ex_data once, from cert_get)"
+    echo " has no parsed copy yet: the parse calls SSL_get1_peer_certificate and"
+    echo " SSL_set_ex_data once, from cert_get; cert_dn builds the subject or issuer"
+    echo " string, only for a rule, variable or log line that asks for it: none here)"
 } > "$out/parse-once.txt"
 
 # where the instructions of a request go: per function and per request,
