@@ -296,3 +296,31 @@ GET /page.html
 --- error_code: 200
 --- response_body eval
 ".:bob:allow\n\nr:bob:allow\n\n.:alice:revoked\n\nr:alice:revoked\n\n"
+
+
+
+=== TEST 12: a certificate whose serial is longer than 1024 bytes gets no CRL verdict (crl-missing), never passes unchecked
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /crl/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-empty.crl;
+        }
+
+        location /nocrl/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz on;
+        }
+    }
+--- request eval
+["GET /longserial/crl/ok.txt", "GET /longserial/nocrl/ok.txt", "GET /alice/crl/ok.txt"]
+--- error_code eval
+[403, 200, 200]
+--- response_headers eval
+["X-Reason: crl-missing", "X-Reason: allow", "X-Reason: allow"]

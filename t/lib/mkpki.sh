@@ -263,7 +263,7 @@ sign server root 0x04
 CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
 big-serial highbit eve mallory rootclient quoted crlf nulcn dnspecial manysan
 bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
-viasrvca'
+viasrvca longserial'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -319,6 +319,9 @@ client big-serial int 0x7F0102030405060708090A0B0C0D0E0F10111213 \
     '/CN=big-serial' utf8
 
 client highbit int 0x8A '/CN=highbit' utf8
+
+# A serial of 1,025 bytes: longer than certauthz looks up in a CRL.
+client longserial int "0x$(printf '7F%.0s' $(seq 1025))" '/CN=longserial' utf8
 
 # Untrusted issuer, same serial as alice.
 client eve other-root 0x0A1B2C '/O=Other/CN=eve' utf8
