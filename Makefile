@@ -21,7 +21,7 @@ CC          ?= cc
 BUILD       := $(CURDIR)/build
 TREE        := $(BUILD)/nginx
 MODULE      := $(BUILD)/ngx_http_certauthz_module.so
-STAMP       := $(TREE)/.certauthz-configured
+STAMP        = $(TREE)/.certauthz-configured-$(BUILD_GOAL)
 
 # Debian's tree holds headers and conf_flags only: build just the module
 # with the flags the system nginx was built with.  A full tree builds its
@@ -138,7 +138,9 @@ $(MODULE): $(STAMP) $(SOURCES)
 	cp $(TREE)/objs/ngx_http_certauthz_module.so $@.tmp
 	mv -f $@.tmp $@    # a running nginx keeps the file it loaded
 
-build: deps $(MODULE)
+# a sub-make: what deps installed (nginx-dev's tree) is looked at afresh
+build: deps
+	@$(MAKE) --no-print-directory $(MODULE)
 
 test: build
 	$(PROVE) $(PROVE_FLAGS) t
