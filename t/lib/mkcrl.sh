@@ -7,6 +7,7 @@
 #   int-alice.der     the same, DER
 #   int-stale.crl     nothing revoked, nextUpdate in 2020
 #   int-stale-alice.crl  alice revoked, nextUpdate in 2020
+#   int-1969.crl      nothing revoked, nextUpdate in 1969 (before the epoch)
 #   int-wrongkey.crl  issuer name of the intermediate, revoking nothing,
 #                     but signed by another key (must not count)
 #   root-empty.crl    the root's CRL, nothing revoked
@@ -74,6 +75,9 @@ gencrl int-alice "$pki/int.key" "$pki/int.crt" -- "$pki/alice.crt"
 gencrl int-stale "$pki/int.key" "$pki/int.crt" "${past[@]}"
 gencrl int-stale-alice "$pki/int.key" "$pki/int.crt" "${past[@]}" \
     -- "$pki/alice.crt"
+# nextUpdate before 1970 (a UTCTime can say 1950-1999)
+gencrl int-1969 "$pki/int.key" "$pki/int.crt" \
+    -crl_lastupdate 19690101000000Z -crl_nextupdate 19691231000000Z
 gencrl root-empty "$pki/root.key" "$pki/root.crt"
 gencrl other-0a1b2c "$pki/other-root.key" "$pki/other-root.crt" \
     -- "$pki/eve.crt"

@@ -263,7 +263,7 @@ sign server root 0x04
 CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
 big-serial highbit eve mallory rootclient quoted crlf nulcn dnspecial manysan
 bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
-viasrvca longserial'
+viasrvca longserial injsan ctlcn pct'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -441,6 +441,24 @@ printf '%s\n' "$CA_EXT" "$AKID" 'extendedKeyUsage = serverAuth' \
 sign srvca root 0x05
 
 client viasrvca srvca 0x501C '/CN=viasrvca' utf8
+
+# --- control characters (t/155-control-chars.t) -------------------------------
+
+# A header injection through a regex capture: SEQUENCE {
+#   [6] URI "spiffe://example.com/ns/prod/sa/web" CR LF "X-Role: admin" }
+injsan_san=$(tlv 30 "$(tlv 86 "$(hexcolon spiffe://example.com/ns/prod/sa/web):0D:0A:$(hexcolon 'X-Role: admin')")")
+client injsan int 0x501D '/O=Example Corp/CN=injsan' utf8 \
+    "subjectAltName = DER:$injsan_san"
+
+# CN "admin" LF: "$" in a regex matches before a final newline.
+ctlcn_ph=UUUUUU
+patched ctlcn 0x501E "/O=Example Corp/CN=$ctlcn_ph" "$ctlcn_ph" \
+    "$(tlv 0C "$(hexcolon admin):0A" | tr -d :)"
+
+# One URI with "%2C" in it, one with a ",": joined, they must differ.
+client pct int 0x501F '/CN=pct' utf8 'subjectAltName = @alt_pct' \
+    '[ alt_pct ]' 'URI.1 = spiffe://example.com/a%2Cb' \
+    'URI.2 = spiffe://example.com/a,b'
 
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {

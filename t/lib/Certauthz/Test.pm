@@ -35,7 +35,7 @@ our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
                   nulemail special big-serial highbit eve mallory
                   rootclient quoted crlf nulcn dnspecial manysan bigcert
                   hugecert nosubject serial20 negserial idn ipv6 badip
-                  multiou srvauth viasrvca longserial);
+                  multiou srvauth viasrvca longserial injsan ctlcn pct);
 
 my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
 my $pki = "$root/t/pki";
@@ -118,6 +118,38 @@ sub reload_then_replace {
     rename "$root/html/$dest.tmp", "$root/html/$dest" or die "rename: $!\n";
 
     select undef, undef, undef, $wait;
+}
+
+
+# For a .t file that injects faults (before run_tests):
+#     Certauthz::Test::fault('ASN1_STRING_to_UTF8:1');
+# builds t/lib/fault.c into build/t/certauthz-fault.so (once) and preloads
+# it into the nginx the tests start, with that specification (see the
+# comment at the top of fault.c).
+
+sub fault {
+    my ($spec) = @_;
+    my $src = "$root/t/lib/fault.c";
+    my $dir = "$root/build/t";
+    my $so = "$dir/certauthz-fault.so";
+
+    open my $lock, '>', "$root/t/.pki.lock" or die "t/.pki.lock: $!\n";
+    flock $lock, LOCK_EX or die "flock: $!\n";
+
+    if (!-e $so || -M $so > -M $src) {
+        system('mkdir', '-p', $dir) == 0 or die "mkdir $dir failed\n";
+        my $cc = $ENV{CC} || 'cc';
+        system($cc, '-shared', '-fPIC', '-O1', '-Wall', '-Werror',
+               '-o', "$so.tmp", $src, '-lcrypto', '-ldl') == 0
+            or die "certauthz tests: cannot build $so\n";
+        rename "$so.tmp", $so or die "rename $so: $!\n";
+    }
+
+    close $lock;
+
+    $ENV{LD_PRELOAD} = join ' ', grep { defined && length }
+                       $ENV{LD_PRELOAD}, $so;
+    $ENV{CERTAUTHZ_FAULT} = $spec;
 }
 
 
