@@ -220,7 +220,8 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     d = &ctx->decision;
 
     if (ngx_certauthz_decide(lcf->rules, lcf->captures, &lcf->crl,
-                             r->connection, cert,
+                             ngx_http_certauthz_trusted(r), r->connection,
+                             cert,
                              ngx_http_certauthz_regex_exec, r, d)
         != NGX_OK)
     {
@@ -348,6 +349,22 @@ ngx_http_certauthz_get_ctx(ngx_http_request_t *r)
     }
 
     return ctx;
+}
+
+
+/*
+ * The SSL_CTX of the request's server: only its trusted CAs count, see
+ * ngx_certauthz_decide()
+ */
+
+SSL_CTX *
+ngx_http_certauthz_trusted(ngx_http_request_t *r)
+{
+    ngx_http_ssl_srv_conf_t  *sscf;
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_ssl_module);
+
+    return sscf->ssl.ctx;
 }
 
 

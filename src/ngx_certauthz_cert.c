@@ -25,8 +25,9 @@ static ngx_int_t ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
     ngx_uint_t last_only, ngx_pool_t *pool, ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_cert_t *cert);
-static void ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
+static ngx_int_t ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v);
+static ngx_uint_t ngx_certauthz_cert_malformed(void);
 static ngx_uint_t ngx_certauthz_cert_ascii(ASN1_STRING *s);
 static void ngx_certauthz_cert_ip(ASN1_OCTET_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v);
@@ -51,10 +52,16 @@ static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
 static int  ngx_certauthz_cert_index = -1;
 
 
-/* what a connection without a certificate (or without TLS) has */
-static ngx_certauthz_cert_t  ngx_certauthz_cert_none = {
-    0, 0, ngx_string("NONE"), 0, { { NULL, 0, ngx_null_string, 0 } },
-    ngx_null_string, NULL, NULL, 0, NULL, 0, 0, 0
+/*
+ * what a connection without a certificate (or without TLS) has: nothing,
+ * and $certauthz_verify "NONE" (set by ngx_certauthz_cert_init())
+ */
+static ngx_certauthz_cert_t  ngx_certauthz_cert_none;
+
+
+/* 1970-01-01 00:00:00 UTC, to turn an ASN1_TIME into a time_t */
+static ASN1_STRING  ngx_certauthz_epoch = {
+    13, V_ASN1_UTCTIME, (u_char *) "700101000000Z", 0
 };
 
 
@@ -76,6 +83,8 @@ static ngx_str_t  ngx_certauthz_field_names[] = {
 ngx_int_t
 ngx_certauthz_cert_init(ngx_log_t *log)
 {
+    ngx_str_set(&ngx_certauthz_cert_none.verify, "NONE");
+
     if (ngx_certauthz_cert_index != -1) {
         return NGX_OK;
     }
@@ -166,6 +175,14 @@ ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
     const char  *err;
 
     cert->present = 1;
+
+    if (ngx_certauthz_asn1_time(X509_get0_notBefore(x509), &cert->not_before)
+        != NGX_OK
+        || ngx_certauthz_asn1_time(X509_get0_notAfter(x509), &cert->not_after)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     rc = SSL_get_verify_result(ssl);
 
@@ -397,11 +414,9 @@ ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
             return NGX_ERROR;
         }
 
-        ngx_certauthz_cert_utf8(
-            X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last)),
-            pool, v);
-
-        return v->str.data ? NGX_OK : NGX_ERROR;
+        return ngx_certauthz_cert_utf8(
+                   X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last)),
+                   pool, v);
     }
 
     v = ngx_certauthz_cert_alloc_values(pool, vals, n);
@@ -413,10 +428,11 @@ ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
          i >= 0;
          i = X509_NAME_get_index_by_NID(name, nid, i))
     {
-        ngx_certauthz_cert_utf8(
-            X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)), pool, v);
-
-        if (v->str.data == NULL) {
+        if (ngx_certauthz_cert_utf8(
+                X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)),
+                pool, v)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
@@ -542,13 +558,18 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
                 name.type = V_ASN1_OCTET_STRING;
                 ngx_certauthz_cert_ip(&name, pool, next[field]);
 
+                if (next[field]->str.data == NULL) {
+                    return NGX_ERROR;
+                }
+
             } else {
                 name.type = V_ASN1_IA5STRING;
-                ngx_certauthz_cert_utf8(&name, pool, next[field]);
-            }
 
-            if (next[field]->str.data == NULL) {
-                return NGX_ERROR;
+                if (ngx_certauthz_cert_utf8(&name, pool, next[field])
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
             }
 
             next[field]++;
@@ -581,18 +602,29 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
 
 
 /*
- * Any ASN.1 string type to UTF-8.  A string that cannot be converted, or
- * that holds a NUL byte, is kept "poisoned": it never matches a rule.
- * On allocation failure v->str.data stays NULL.
+ * Any ASN.1 string type to UTF-8.  A string that holds a control
+ * character (NUL, CR, LF, ... DEL) once converted, or that is malformed
+ * for its type, is kept "poisoned": it never matches a rule.  NGX_ERROR
+ * on an internal failure (allocation, OpenSSL), which must not be taken
+ * for a value that matches nothing: the request is refused, and the
+ * field is built again for the next one.
  */
 
-static void
+static ngx_int_t
 ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v)
 {
     int             len;
+    u_char         *p;
     ngx_uint_t      kind;
     unsigned char  *utf8;
+
+    if (s == NULL) {
+        v->poisoned = 1;
+        v->str.len = 0;
+        v->str.data = (u_char *) "";
+        return NGX_OK;
+    }
 
     kind = ngx_certauthz_cert_ascii(s);
 
@@ -604,31 +636,40 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
 
         v->str.data = ngx_pnalloc(pool, len + 1);
         if (v->str.data == NULL) {
-            return;
+            return NGX_ERROR;
         }
 
         ngx_memcpy(v->str.data, ASN1_STRING_get0_data(s), len);
         v->str.data[len] = '\0';
         v->str.len = len;
-        v->poisoned = (kind == NGX_CERTAUTHZ_STR_NOT_ASCII);
+        v->poisoned = (kind != NGX_CERTAUTHZ_STR_ASCII);
 
-        return;
+        return NGX_OK;
     }
 
     utf8 = NULL;
-    len = (s != NULL) ? ASN1_STRING_to_UTF8(&utf8, s) : -1;
+
+    ERR_clear_error();
+
+    len = ASN1_STRING_to_UTF8(&utf8, s);
 
     if (len < 0) {
+        if (!ngx_certauthz_cert_malformed()) {
+            return NGX_ERROR;
+        }
+
+        ERR_clear_error();
+
         v->poisoned = 1;
         v->str.len = 0;
         v->str.data = (u_char *) "";
-        return;
+        return NGX_OK;
     }
 
     v->str.data = ngx_pnalloc(pool, len + 1);
     if (v->str.data == NULL) {
         OPENSSL_free(utf8);
-        return;
+        return NGX_ERROR;
     }
 
     ngx_memcpy(v->str.data, utf8, len);
@@ -637,8 +678,45 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
 
     OPENSSL_free(utf8);
 
-    if (ngx_strlchr(v->str.data, v->str.data + len, '\0') != NULL) {
-        v->poisoned = 1;
+    for (p = v->str.data; p < v->str.data + len; p++) {
+        if (ngx_certauthz_cert_ctl(*p)) {
+            v->poisoned = 1;
+            break;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Why ASN1_STRING_to_UTF8() failed: the string is malformed for its type
+ * (a BMPString of odd length, bad UTF-8, a type that is no string), or
+ * anything else, an allocation failure first of all.  Only the errors
+ * that name the string's content count as malformed; what OpenSSL does
+ * not explain is an internal failure, so that it can never let a
+ * certificate skip a rule.
+ */
+
+static ngx_uint_t
+ngx_certauthz_cert_malformed(void)
+{
+    unsigned long  e;
+
+    e = ERR_peek_last_error();
+
+    if (ERR_GET_LIB(e) != ERR_LIB_ASN1) {
+        return 0;
+    }
+
+    switch (ERR_GET_REASON(e)) {
+    case ASN1_R_INVALID_BMPSTRING_LENGTH:
+    case ASN1_R_INVALID_UNIVERSALSTRING_LENGTH:
+    case ASN1_R_INVALID_UTF8STRING:
+    case ASN1_R_ILLEGAL_CHARACTERS:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -654,7 +732,11 @@ ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
  *     UTF8String, and NumericString) with a byte above it, a UTF-8 U-label
  *     in a dNSName, say: OpenSSL would read it as Latin-1 and give a
  *     string the certificate never meant, so it is kept as it is and
- *     poisoned (never matched, written %XX by variables);
+ *     poisoned (never matched, written %XX by variables); and any of
+ *     these types with a control character, which is poisoned whatever
+ *     else it holds; and a type that is no text at all (an OCTET STRING
+ *     where a name belongs), which ASN1_STRING_to_UTF8() fails on without
+ *     saying why;
  *   NGX_CERTAUTHZ_STR_CONVERT: anything else, for ASN1_STRING_to_UTF8().
  */
 
@@ -665,17 +747,27 @@ ngx_certauthz_cert_ascii(ASN1_STRING *s)
     ngx_uint_t     printable, high;
     const u_char  *p, *last;
 
-    if (s == NULL) {
-        return NGX_CERTAUTHZ_STR_CONVERT;
-    }
-
     type = ASN1_STRING_type(s);
 
-    if (type != V_ASN1_UTF8STRING && type != V_ASN1_PRINTABLESTRING
-        && type != V_ASN1_IA5STRING && type != V_ASN1_VISIBLESTRING
-        && type != V_ASN1_NUMERICSTRING)
-    {
+    switch (type) {
+
+    case V_ASN1_UTF8STRING:
+    case V_ASN1_PRINTABLESTRING:
+    case V_ASN1_IA5STRING:
+    case V_ASN1_VISIBLESTRING:
+    case V_ASN1_NUMERICSTRING:
+        break;
+
+    /* the other types that ASN1_STRING_to_UTF8() reads */
+    case V_ASN1_T61STRING:
+    case V_ASN1_UTCTIME:
+    case V_ASN1_GENERALIZEDTIME:
+    case V_ASN1_UNIVERSALSTRING:
+    case V_ASN1_BMPSTRING:
         return NGX_CERTAUTHZ_STR_CONVERT;
+
+    default:
+        return NGX_CERTAUTHZ_STR_NOT_ASCII;
     }
 
     printable = 1;
@@ -692,12 +784,16 @@ ngx_certauthz_cert_ascii(ASN1_STRING *s)
         }
     }
 
+    if (!printable) {
+        return NGX_CERTAUTHZ_STR_NOT_ASCII;
+    }
+
     if (high) {
         return (type == V_ASN1_UTF8STRING) ? NGX_CERTAUTHZ_STR_CONVERT
                                            : NGX_CERTAUTHZ_STR_NOT_ASCII;
     }
 
-    return printable ? NGX_CERTAUTHZ_STR_ASCII : NGX_CERTAUTHZ_STR_CONVERT;
+    return NGX_CERTAUTHZ_STR_ASCII;
 }
 
 
@@ -836,14 +932,6 @@ ngx_certauthz_cert_alloc_values(ngx_pool_t *pool,
 }
 
 
-/*
- * The text of a field for variables: values joined by ",", a "," inside
- * a value of a multi-valued field written "%2C", and control characters
- * (a NUL byte, CR, LF, ...) as "%XX", so that no certificate can split a
- * header that carries the variable.
- * Built once per connection, in the connection's pool.
- */
-
 ngx_uint_t
 ngx_certauthz_cert_ctl(u_char c)
 {
@@ -852,16 +940,26 @@ ngx_certauthz_cert_ctl(u_char c)
 
 
 /*
- * written %XX: control bytes; "," inside a value of a multi-valued field;
- * and the bytes above ASCII of a poisoned value, which are not UTF-8
+ * written %XX: control bytes; "," and "%" inside a value of a multi-valued
+ * field (so that "a,b" as one value and "a%2Cb" as one value read
+ * differently once joined); and the bytes above ASCII of a poisoned value,
+ * which need not be UTF-8
  */
 
 static ngx_uint_t
 ngx_certauthz_cert_escaped(u_char c, ngx_uint_t multi, ngx_uint_t poisoned)
 {
-    return ngx_certauthz_cert_ctl(c) || (multi && c == ',')
+    return ngx_certauthz_cert_ctl(c) || (multi && (c == ',' || c == '%'))
            || (poisoned && c >= 0x80);
 }
+
+
+/*
+ * The text of a field for variables: values joined by ",", with the
+ * bytes above written "%XX", so that no certificate can split a header
+ * that carries the variable.  Built once per connection, in the
+ * connection's pool.
+ */
 
 
 ngx_int_t
@@ -923,6 +1021,43 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     *out = vals->joined;
 
     return NGX_OK;
+}
+
+
+/*
+ * An ASN1_TIME as a time_t (before 1970 too): the whole seconds from the
+ * epoch, as OpenSSL counts them
+ */
+
+ngx_int_t
+ngx_certauthz_asn1_time(const ASN1_TIME *t, time_t *out)
+{
+    int  day, sec;
+
+    if (t == NULL || ASN1_TIME_diff(&day, &sec, &ngx_certauthz_epoch, t) != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    *out = (time_t) day * 86400 + sec;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Whether the OpenSSL call that just failed ran out of memory (an
+ * internal failure, to be answered with 500 and tried again), as opposed
+ * to finding its input bad (an answer about the input, to be kept).
+ */
+
+ngx_uint_t
+ngx_certauthz_ssl_oom(void)
+{
+    /* the allocator's own report comes first, the callers' after it */
+
+    return ERR_GET_REASON(ERR_peek_error()) == ERR_R_MALLOC_FAILURE
+           || ERR_GET_REASON(ERR_peek_last_error()) == ERR_R_MALLOC_FAILURE;
 }
 
 

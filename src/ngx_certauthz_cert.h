@@ -35,7 +35,10 @@ typedef enum {
 
 typedef struct {
     ngx_str_t                 str;
-    /* the certificate string held a NUL byte: it never matches */
+    /*
+     * the certificate string held a control character (NUL, CR, LF, ...,
+     * DEL) or could not be read as text: it never matches
+     */
     unsigned                  poisoned:1;
 } ngx_certauthz_value_t;
 
@@ -56,6 +59,10 @@ typedef struct {
     unsigned                  verified:1;
 
     ngx_str_t                 verify;     /* SUCCESS, NONE, FAILED:... */
+
+    /* the validity period, checked per request */
+    time_t                    not_before;
+    time_t                    not_after;
 
     /*
      * fields built so far, a bit per field: the DN strings and the
@@ -81,7 +88,8 @@ typedef struct {
     void                     *crl_file;
     ngx_uint_t                crl_generation;
     ngx_uint_t                crl_result;
-    time_t                    crl_fresh_until;    /* 0: no limit */
+    time_t                    crl_fresh_until;
+    unsigned                  crl_limited:1;      /* fresh_until applies */
 } ngx_certauthz_cert_t;
 
 
@@ -93,6 +101,8 @@ ngx_uint_t ngx_certauthz_cert_ctl(u_char c);
 ngx_int_t ngx_certauthz_cert_text(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field, ngx_str_t *out);
 
+ngx_int_t ngx_certauthz_asn1_time(const ASN1_TIME *t, time_t *out);
+ngx_uint_t ngx_certauthz_ssl_oom(void);
 ngx_int_t ngx_certauthz_cert_der(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_str_t *der);
 ngx_int_t ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,

@@ -31,7 +31,8 @@ static ngx_int_t ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file,
     ngx_connection_t *c, ngx_certauthz_cert_t *cert);
 static ngx_int_t ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_t *crl, X509 *issuer, ngx_log_t *log);
-static X509 *ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf);
+static ngx_int_t ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf,
+    X509 **issuer);
 static size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial,
     u_char *key, size_t size);
 
@@ -153,7 +154,7 @@ ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
     *result = cert->crl_result;
 
     if (*result == NGX_CERTAUTHZ_CRL_OK
-        && cert->crl_fresh_until
+        && cert->crl_limited
         && ngx_time() >= cert->crl_fresh_until)
     {
         *result = NGX_CERTAUTHZ_CRL_STALE;
@@ -172,7 +173,8 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
     size_t                len;
     time_t                fresh_until;
     u_char                key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
-    ngx_uint_t            i, usable, revoked, forever;
+    ngx_int_t             rc;
+    ngx_uint_t            i, usable, revoked, forever, limited;
     X509_NAME            *name;
     ngx_certauthz_crl_t  *crl;
 
@@ -191,7 +193,9 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
     usable = 0;
     revoked = 0;
     forever = 0;
+    limited = 0;
     fresh_until = 0;
+    rc = NGX_OK;
 
     crl = file->set->crls.elts;
 
@@ -202,8 +206,17 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
         }
 
         if (issuer == NULL) {
-            issuer = ngx_certauthz_crl_issuer(ssl, leaf);
-            if (issuer == NULL) {
+            rc = ngx_certauthz_crl_issuer(ssl, leaf, &issuer);
+
+            if (rc == NGX_ERROR) {
+                ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
+                              "certauthz: cannot look up the issuer of the "
+                              "client certificate");
+                break;
+            }
+
+            if (rc == NGX_DECLINED) {
+                rc = NGX_OK;
                 ngx_log_error(NGX_LOG_INFO, c->log, 0,
                               "certauthz: the issuer of the client "
                               "certificate is unknown, its CRL cannot be "
@@ -212,9 +225,14 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
             }
         }
 
-        if (ngx_certauthz_crl_verify(file, &crl[i], issuer, c->log)
-            != NGX_OK)
-        {
+        rc = ngx_certauthz_crl_verify(file, &crl[i], issuer, c->log);
+
+        if (rc == NGX_ERROR) {
+            break;
+        }
+
+        if (rc == NGX_DECLINED) {
+            rc = NGX_OK;
             continue;
         }
 
@@ -231,10 +249,11 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
             revoked = 1;
         }
 
-        if (crl[i].next_update == 0) {
+        if (!crl[i].has_next_update) {
             forever = 1;
 
-        } else if (crl[i].next_update > fresh_until) {
+        } else if (!limited || crl[i].next_update > fresh_until) {
+            limited = 1;
             fresh_until = crl[i].next_update;
         }
     }
@@ -245,9 +264,16 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
 
     X509_free(leaf);
 
+    /* an internal failure is no verdict: the next request tries again */
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
     cert->crl_file = file;
     cert->crl_generation = file->generation;
-    cert->crl_fresh_until = forever ? 0 : fresh_until;
+    cert->crl_limited = limited && !forever;
+    cert->crl_fresh_until = fresh_until;
     cert->crl_result = revoked ? NGX_CERTAUTHZ_CRL_REVOKED
                        : usable ? NGX_CERTAUTHZ_CRL_OK
                        : NGX_CERTAUTHZ_CRL_MISSING;
@@ -260,52 +286,73 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
 }
 
 
-/* the leaf's issuer: from the verified chain, else the trusted store */
+/*
+ * The leaf's issuer: from the verified chain, else the trusted store;
+ * NGX_DECLINED if there is none, NGX_ERROR on an internal failure.
+ */
 
-static X509 *
-ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf)
+static ngx_int_t
+ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf, X509 **issuer)
 {
-    X509            *issuer;
+    int              rc;
     X509_STORE      *store;
     X509_STORE_CTX  *ctx;
     STACK_OF(X509)  *chain;
 
+    *issuer = NULL;
+
     chain = SSL_get0_verified_chain(ssl);
 
     if (chain != NULL && sk_X509_num(chain) > 1) {
-        issuer = sk_X509_value(chain, 1);
-        X509_up_ref(issuer);
-        return issuer;
+        *issuer = sk_X509_value(chain, 1);
+        X509_up_ref(*issuer);
+        return NGX_OK;
     }
 
     /* a resumed session carries the certificate, but no chain */
 
     store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
     if (store == NULL) {
-        return NULL;
+        return NGX_DECLINED;
     }
+
+    ERR_clear_error();
 
     ctx = X509_STORE_CTX_new();
     if (ctx == NULL) {
-        return NULL;
+        return NGX_ERROR;
     }
 
-    issuer = NULL;
+    rc = X509_STORE_CTX_init(ctx, store, leaf, NULL);
 
-    if (X509_STORE_CTX_init(ctx, store, leaf, NULL) != 1
-        || X509_STORE_CTX_get1_issuer(&issuer, ctx, leaf) != 1)
-    {
-        issuer = NULL;
+    if (rc == 1) {
+        /* 1: found, 0: not found, -1: failed */
+        rc = X509_STORE_CTX_get1_issuer(issuer, ctx, leaf);
     }
 
     X509_STORE_CTX_free(ctx);
+
+    if (rc < 0 || (rc == 0 && ngx_certauthz_ssl_oom())) {
+        *issuer = NULL;
+        return NGX_ERROR;
+    }
+
     ERR_clear_error();
 
-    return issuer;
+    if (rc != 1) {
+        *issuer = NULL;
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 
-/* once per CRL and issuer key: then the answer is remembered */
+/*
+ * Whether a CRL verifies with the issuer's key: NGX_OK or NGX_DECLINED,
+ * remembered per CRL and issuer key, or NGX_ERROR on an internal failure
+ * (logged), which is not remembered: the next request tries again.
+ */
 
 static ngx_int_t
 ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
@@ -318,7 +365,7 @@ ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
     EVP_PKEY_CTX  *ctx;
 
     if (X509_pubkey_digest(issuer, EVP_sha256(), key, &n) != 1) {
-        return NGX_DECLINED;
+        goto failed;
     }
 
     if (crl->key_result != NGX_AGAIN
@@ -330,18 +377,31 @@ ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
     rc = 0;
     pkey = X509_get0_pubkey(issuer);
 
-    if (crl->md != NULL && pkey != NULL) {
-        ctx = EVP_PKEY_CTX_new(pkey, NULL);
+    ERR_clear_error();
 
-        if (ctx != NULL
-            && EVP_PKEY_verify_init(ctx) == 1
+    /* an unsupported algorithm, or a key of another kind: does not verify */
+
+    if (crl->md != NULL && pkey != NULL
+        && EVP_PKEY_get_base_id(pkey) == crl->pkey_type)
+    {
+        ctx = EVP_PKEY_CTX_new(pkey, NULL);
+        if (ctx == NULL) {
+            goto failed;
+        }
+
+        if (EVP_PKEY_verify_init(ctx) == 1
             && EVP_PKEY_CTX_set_signature_md(ctx, crl->md) == 1)
         {
+            /* 1: verifies, 0: does not, < 0: cannot tell (bad encoding) */
             rc = EVP_PKEY_verify(ctx, crl->sig, crl->sig_len, crl->digest,
                                  crl->digest_len);
         }
 
         EVP_PKEY_CTX_free(ctx);
+
+        if (rc != 1 && ngx_certauthz_ssl_oom()) {
+            goto failed;
+        }
     }
 
     ERR_clear_error();
@@ -357,6 +417,14 @@ ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
     }
 
     return crl->key_result;
+
+failed:
+
+    ngx_ssl_error(NGX_LOG_ALERT, log, 0,
+                  "certauthz: cannot check the signature of a CRL in \"%V\"",
+                  &file->path);
+
+    return NGX_ERROR;
 }
 
 
@@ -651,7 +719,7 @@ static ngx_int_t
 ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     const char **err)
 {
-    int                        i, n, md_nid, pkey_nid, day, sec;
+    int                        i, n, md_nid, pkey_nid;
     long                       outer;
     u_char                     key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
     size_t                     size, tbs_len;
@@ -701,16 +769,12 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     next = X509_CRL_get0_nextUpdate(x509_crl);
 
     if (next != NULL) {
-        if (ASN1_TIME_diff(&day, &sec, NULL, next) != 1) {
+        if (ngx_certauthz_asn1_time(next, &crl->next_update) != NGX_OK) {
             *err = "a CRL in it has a bad nextUpdate";
             goto done;
         }
 
-        crl->next_update = ngx_time() + (time_t) day * 86400 + sec;
-
-        if (crl->next_update == 0) {
-            crl->next_update = 1;
-        }
+        crl->has_next_update = 1;
     }
 
     X509_CRL_get0_signature(x509_crl, &sig, &alg);
@@ -720,6 +784,7 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         && md_nid != NID_undef)
     {
         crl->md = EVP_get_digestbynid(md_nid);
+        crl->pkey_type = pkey_nid;
     }
 
     if (crl->md != NULL) {

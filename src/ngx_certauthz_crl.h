@@ -27,7 +27,8 @@
 
 typedef struct {
     X509_NAME                *issuer;
-    time_t                    next_update;    /* 0: none given */
+    time_t                    next_update;
+    unsigned                  has_next_update:1;
 
     /*
      * The signature, over a digest of the signed part taken at load time:
@@ -35,14 +36,18 @@ typedef struct {
      * chain brings, and the whole CRL need not be kept for that.
      */
     const EVP_MD             *md;             /* NULL: unsupported */
+    int                       pkey_type;      /* the key it needs */
     u_char                    digest[EVP_MAX_MD_SIZE];
     unsigned int              digest_len;
     u_char                   *sig;
     size_t                    sig_len;
 
-    /* the last issuer key checked, by SHA-256, and what it gave */
+    /*
+     * the last issuer key checked, by SHA-256, and what it gave: NGX_OK
+     * or NGX_DECLINED, never an internal failure (NGX_AGAIN: none yet)
+     */
     u_char                    key[32];
-    ngx_int_t                 key_result;     /* NGX_AGAIN: none yet */
+    ngx_int_t                 key_result;
     unsigned                  warned:1;
 
     ngx_certauthz_set_t       serials;        /* sign byte + magnitude */

@@ -47,6 +47,7 @@ static ngx_str_t  ngx_certauthz_reasons[] = {
     ngx_string("no-match"),
     ngx_string("no-cert"),
     ngx_string("unverified"),
+    ngx_string("expired"),
     ngx_string("revoked"),
     ngx_string("crl-missing"),
     ngx_string("crl-stale")
@@ -194,10 +195,16 @@ ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where)
 
 
 /*
- * Only a certificate that nginx verified counts; a revoked one is denied
- * before any rule is consulted, as is one whose issuer has no usable or
- * no fresh CRL where CRLs are asked for; then the first rule whose
- * conditions all hold decides, and no match denies.
+ * Only a certificate that nginx verified counts, and only if it was
+ * verified with the CAs that the server of the request trusts: "trusted"
+ * is that server's SSL_CTX.  A client that sends no SNI (or another name
+ * than the Host it asks for) has its handshake, and its certificate
+ * verified, in the SSL_CTX of the default server of the address.
+ * The certificate must be within its validity period now, not only at the
+ * handshake: connections and resumed sessions outlive certificates.
+ * A revoked one is denied before any rule is consulted, as is one whose
+ * issuer has no usable or no fresh CRL where CRLs are asked for; then the
+ * first rule whose conditions all hold decides, and no match denies.
  *
  * The certificate of a connection does not change: the outcome of a rule
  * list is kept with the connection and reused by its next requests, unless
@@ -206,10 +213,11 @@ ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where)
 
 ngx_int_t
 ngx_certauthz_decide(ngx_array_t *rules, ngx_uint_t captures,
-    ngx_certauthz_crl_conf_t *crl, ngx_connection_t *c,
+    ngx_certauthz_crl_conf_t *crl, SSL_CTX *trusted, ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
     void *data, ngx_certauthz_decision_t *d)
 {
+    time_t                 now;
     ngx_int_t              rc;
     ngx_uint_t             i, j, revocation;
     ngx_certauthz_rule_t  *rule;
@@ -224,6 +232,23 @@ ngx_certauthz_decide(ngx_array_t *rules, ngx_uint_t captures,
 
     if (!cert->verified) {
         d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
+        return NGX_OK;
+    }
+
+    if (SSL_get_SSL_CTX(c->ssl->connection) != trusted) {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "certauthz: the client certificate was verified with "
+                      "the trusted CAs of another server (the client sent "
+                      "no SNI, or another name), not of this one");
+
+        d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
+        return NGX_OK;
+    }
+
+    now = ngx_time();
+
+    if (now > cert->not_after || now < cert->not_before) {
+        d->reason = NGX_CERTAUTHZ_REASON_EXPIRED;
         return NGX_OK;
     }
 

@@ -31,6 +31,7 @@ typedef enum {
     NGX_CERTAUTHZ_REASON_NO_MATCH,
     NGX_CERTAUTHZ_REASON_NO_CERT,
     NGX_CERTAUTHZ_REASON_UNVERIFIED,
+    NGX_CERTAUTHZ_REASON_EXPIRED,
     NGX_CERTAUTHZ_REASON_REVOKED,
     NGX_CERTAUTHZ_REASON_CRL_MISSING,
     NGX_CERTAUTHZ_REASON_CRL_STALE
@@ -73,7 +74,7 @@ ngx_int_t ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
     ngx_certauthz_cond_t *cond, ngx_array_t *lists);
 ngx_int_t ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where);
 ngx_int_t ngx_certauthz_decide(ngx_array_t *rules, ngx_uint_t captures,
-    ngx_certauthz_crl_conf_t *crl, ngx_connection_t *c,
+    ngx_certauthz_crl_conf_t *crl, SSL_CTX *trusted, ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
     void *data, ngx_certauthz_decision_t *d);
 ngx_str_t *ngx_certauthz_reason_name(ngx_uint_t reason);

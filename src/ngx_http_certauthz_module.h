@@ -25,6 +25,7 @@ typedef struct {
 
 
 ngx_http_certauthz_ctx_t *ngx_http_certauthz_get_ctx(ngx_http_request_t *r);
+SSL_CTX *ngx_http_certauthz_trusted(ngx_http_request_t *r);
 
 
 extern ngx_module_t  ngx_http_certauthz_module;

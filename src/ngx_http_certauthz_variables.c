@@ -27,6 +27,7 @@ static ngx_int_t ngx_http_certauthz_client_cert_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_uint_t ngx_http_certauthz_xfcc_writable(ngx_str_t *value);
 static u_char *ngx_http_certauthz_xfcc_pair(u_char *p, char *key,
     ngx_str_t *value, ngx_uint_t quote, size_t *len);
 static ngx_int_t ngx_http_certauthz_decision_variable(
@@ -144,15 +145,32 @@ ngx_http_certauthz_field_variable(ngx_http_request_t *r,
 }
 
 
+/*
+ * As $ssl_client_verify, but a certificate verified with the CAs of
+ * another server (no SNI, then the Host of this one) is not SUCCESS here,
+ * so that an upstream that trusts this header is not misled either
+ */
+
 static ngx_int_t
 ngx_http_certauthz_verify_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     ngx_certauthz_cert_t  *cert;
 
+    static ngx_str_t       other =
+        ngx_string("FAILED:verified with the CAs of another server");
+
     cert = ngx_certauthz_cert_get(r->connection);
     if (cert == NULL) {
         return NGX_ERROR;
+    }
+
+    if (cert->verified
+        && SSL_get_SSL_CTX(r->connection->ssl->connection)
+           != ngx_http_certauthz_trusted(r))
+    {
+        ngx_http_certauthz_value(v, other.data, other.len, 0);
+        return NGX_OK;
     }
 
     ngx_http_certauthz_value(v, cert->verify.data, cert->verify.len, 0);
@@ -205,7 +223,9 @@ ngx_http_certauthz_client_cert_variable(ngx_http_request_t *r,
 /*
  * One element of an Envoy-style X-Forwarded-Client-Cert header:
  * Hash=...;Subject="...", then ;URI=... and ;DNS=... per SAN entry.
- * Values with a NUL byte inside cannot be written and are left out.
+ * A poisoned value is written only if it is what the certificate says
+ * with control characters as %XX; one with a NUL byte (the truncation
+ * trick) or with bytes that are not text is left out.
  */
 
 static ngx_int_t
@@ -266,7 +286,9 @@ ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
             val = vals->elts;
 
             for (i = 0; i < vals->nelts; i++) {
-                if (!val[i].poisoned) {
+                if (!val[i].poisoned
+                    || ngx_http_certauthz_xfcc_writable(&val[i].str))
+                {
                     p = ngx_http_certauthz_xfcc_pair(p, names[f],
                                                      &val[i].str, 0, &len);
                 }
@@ -284,6 +306,21 @@ ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
     ngx_http_certauthz_value(v, start, len, 0);
 
     return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_certauthz_xfcc_writable(ngx_str_t *value)
+{
+    u_char  *p;
+
+    for (p = value->data; p < value->data + value->len; p++) {
+        if (*p == '\0' || *p >= 0x80) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

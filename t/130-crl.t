@@ -324,3 +324,39 @@ GET /page.html
 [403, 200, 200]
 --- response_headers eval
 ["X-Reason: crl-missing", "X-Reason: allow", "X-Reason: allow"]
+
+
+
+=== TEST 13: a CRL whose nextUpdate lies before 1970 is stale like any other past nextUpdate
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /1969/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-1969.crl;
+        }
+
+        location /2020/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-stale.crl;
+        }
+
+        location /1969-allow/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-1969.crl;
+            certauthz_crl_stale allow;
+        }
+    }
+--- request eval
+["GET /alice/1969/ok.txt", "GET /alice/2020/ok.txt", "GET /alice/1969-allow/ok.txt"]
+--- error_code eval
+[403, 403, 200]
+--- response_headers eval
+["X-Reason: crl-stale", "X-Reason: crl-stale", "X-Reason: allow"]
