@@ -207,7 +207,7 @@ fuzz_cert_text(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
 {
     u_char                  *p;
     ngx_str_t                text, der;
-    ngx_uint_t               field, commas;
+    ngx_uint_t               i, field, commas;
     ngx_certauthz_values_t  *vals;
 
     for (field = 0; field < NGX_CERTAUTHZ_NFIELDS; field++) {
@@ -219,6 +219,23 @@ fuzz_cert_text(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
         vals = ngx_certauthz_cert_field(&fc->c, cert, field);
         if (vals == NULL) {
             abort();
+        }
+
+        /* a value with a control character is never matched */
+
+        for (i = 0; i < vals->nelts; i++) {
+            for (p = vals->elts[i].str.data;
+                 !vals->elts[i].poisoned
+                 && p < vals->elts[i].str.data + vals->elts[i].str.len;
+                 p++)
+            {
+                if (*p < 0x20 || *p == 0x7f) {
+                    fprintf(stderr, "fuzz_cert: control character in a "
+                            "matchable %s\n",
+                            ngx_certauthz_field_name(field)->data);
+                    abort();
+                }
+            }
         }
 
         commas = 0;
@@ -305,8 +322,8 @@ fuzz_cert_decide(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
 
     for (i = 0; i < fuzz_nrule_lists; i++) {
         rc = ngx_certauthz_decide(fuzz_rule_lists[i], fuzz_rule_captures[i],
-                                  NULL, &fc->c, cert, fuzz_regex_exec, NULL,
-                                  &d);
+                                  NULL, SSL_get_SSL_CTX(fc->c.ssl->connection),
+                                  &fc->c, cert, fuzz_regex_exec, NULL, &d);
 
         if (rc == NGX_OK
             && (d.reason == NGX_CERTAUTHZ_REASON_NONE
@@ -334,7 +351,11 @@ fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
     ngx_certauthz_values_t    *vals;
     ngx_certauthz_decision_t   d;
 
-    if (!cert->verified) {
+    /* only a verified certificate within its dates can be allowed */
+
+    if (!cert->verified
+        || ngx_time() > cert->not_after || ngx_time() < cert->not_before)
+    {
         return;
     }
 
@@ -393,8 +414,9 @@ fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
             abort();
         }
 
-        rc = ngx_certauthz_decide(rules, 0, NULL, &fc->c, cert,
-                                  fuzz_regex_exec, NULL, &d);
+        rc = ngx_certauthz_decide(rules, 0, NULL,
+                                  SSL_get_SSL_CTX(fc->c.ssl->connection),
+                                  &fc->c, cert, fuzz_regex_exec, NULL, &d);
 
         if (rc != NGX_OK || !d.allow) {
             fprintf(stderr, "fuzz_cert: \"%s\" does not match\n",

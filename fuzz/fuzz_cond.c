@@ -140,13 +140,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rule->conds = &cond;
     rule->nconds = 1;
 
-    rc = ngx_certauthz_decide(&rules, 1, NULL, &fc.c, cert, fuzz_regex_exec,
-                              NULL, &d);
+    rc = ngx_certauthz_decide(&rules, 1, NULL, fuzz_ssl_ctx, &fc.c, cert,
+                              fuzz_regex_exec, NULL, &d);
 
     if (rc == NGX_OK) {
         cond.negate = !cond.negate;
 
-        if (ngx_certauthz_decide(&rules, 1, NULL, &fc.c, cert,
+        if (ngx_certauthz_decide(&rules, 1, NULL, fuzz_ssl_ctx, &fc.c, cert,
                                  fuzz_regex_exec, NULL, &nd)
             == NGX_OK
             && d.allow == nd.allow)

@@ -140,8 +140,8 @@ fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
 
     /* the rules are not consulted for a revoked certificate */
 
-    if (ngx_certauthz_decide(NULL, 0, &conf, &fc.c, cert, fuzz_regex_exec,
-                             NULL, &d)
+    if (ngx_certauthz_decide(NULL, 0, &conf, fuzz_ssl_ctx, &fc.c, cert,
+                             fuzz_regex_exec, NULL, &d)
         != NGX_OK
         || (result == NGX_CERTAUTHZ_CRL_REVOKED
             && (d.allow || d.reason != NGX_CERTAUTHZ_REASON_REVOKED))

@@ -176,12 +176,16 @@ ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
 
     cert->present = 1;
 
+    /* dates that cannot be read (OpenSSL refuses them too): never valid */
+
     if (ngx_certauthz_asn1_time(X509_get0_notBefore(x509), &cert->not_before)
         != NGX_OK
         || ngx_certauthz_asn1_time(X509_get0_notAfter(x509), &cert->not_after)
            != NGX_OK)
     {
-        return NGX_ERROR;
+        ERR_clear_error();
+        cert->not_before = 1;
+        cert->not_after = 0;
     }
 
     rc = SSL_get_verify_result(ssl);

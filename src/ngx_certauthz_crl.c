@@ -168,6 +168,7 @@ static ngx_int_t
 ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
     ngx_certauthz_cert_t *cert)
 {
+    int                   n;
     SSL                  *ssl;
     X509                 *leaf, *issuer;
     size_t                len;
@@ -201,7 +202,18 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
 
     for (i = 0; i < file->set->crls.nelts; i++) {
 
-        if (X509_NAME_cmp(crl[i].issuer, name) != 0) {
+        n = X509_NAME_cmp(crl[i].issuer, name);
+
+        if (n == -2) {
+            /* it could not encode a name: memory, not a mismatch */
+            ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
+                          "certauthz: cannot compare the issuer of the "
+                          "client certificate with a CRL's");
+            rc = NGX_ERROR;
+            break;
+        }
+
+        if (n != 0) {
             continue;
         }
 

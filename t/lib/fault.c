@@ -58,15 +58,23 @@ fault_init(void)
 {
     int          i;
     long         n;
-    char        *spec, *tok, *colon, *save;
+    char        *tok, *colon, *save;
     const char  *env;
+    static char  spec[256];
+
+    /* no heap here: this runs before the sanitizers' runtime is ready */
 
     env = getenv("CERTAUTHZ_FAULT");
     if (env == NULL || *env == '\0') {
         return;
     }
 
-    spec = strdup(env);
+    if (strlen(env) >= sizeof(spec)) {
+        fprintf(stderr, "certauthz fault: specification too long\n");
+        abort();
+    }
+
+    strcpy(spec, env);
 
     for (tok = strtok_r(spec, " ,", &save); tok;
          tok = strtok_r(NULL, " ,", &save))
@@ -93,8 +101,6 @@ fault_init(void)
             abort();
         }
     }
-
-    free(spec);
 
     if (fault_at[FAULT_MALLOC]
         && !CRYPTO_set_mem_functions(fault_malloc, NULL, NULL))
