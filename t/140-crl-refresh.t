@@ -11,15 +11,8 @@ use lib 't/lib';
 use Certauthz::Test;
 use Test::Nginx::Socket 'no_plan';
 
-sub crl {
-    my ($name) = @_;
-    open my $in, '<', "$ENV{TEST_NGINX_PKI}/crl/$name" or die "$name: $!";
-    local $/;
-    return <$in>;
-}
-
-our $Crls = ">>> crl/int-empty.crl\n" . crl('int-empty.crl')
-          . ">>> crl/int-alice.crl\n" . crl('int-alice.crl')
+our $Crls = ">>> crl/int-empty.crl\n" . Certauthz::Test::crl('int-empty.crl')
+          . ">>> crl/int-alice.crl\n" . Certauthz::Test::crl('int-alice.crl')
           . ">>> crl/garbage.crl\nthis is not a CRL\n";
 
 our $HttpConfig = <<'_EOC_';
@@ -121,7 +114,7 @@ __DATA__
 
 === TEST 1: a CRL swapped in revokes alice within the refresh interval, no reload
 --- user_files eval
-$::Crls . ">>> crl/current.crl\n" . main::crl('int-empty.crl') . $::Pages . <<'_EOF_'
+$::Crls . ">>> crl/current.crl\n" . Certauthz::Test::crl('int-empty.crl') . $::Pages . <<'_EOF_'
 >>> page.html
 <!--# include virtual="/alice/conn.html" wait="yes" -->
 <!--# include virtual="/swap/int-alice.crl" wait="yes" -->
@@ -144,7 +137,7 @@ qr/\[notice\] .*certauthz: loaded CRL file "\S+current\.crl": 1 CRLs, 1 revoked 
 
 === TEST 2: a corrupt replacement keeps the last good CRLs; a later good one is taken
 --- user_files eval
-$::Crls . ">>> crl/current.crl\n" . main::crl('int-alice.crl') . $::Pages . <<'_EOF_'
+$::Crls . ">>> crl/current.crl\n" . Certauthz::Test::crl('int-alice.crl') . $::Pages . <<'_EOF_'
 >>> page.html
 <!--# include virtual="/alice/conn.html" wait="yes" -->
 <!--# include virtual="/swap/garbage.crl" wait="yes" -->
@@ -170,7 +163,7 @@ GET /page.html
 
 === TEST 3: the change reaches an open keep-alive connection
 --- user_files eval
-$::Crls . ">>> crl/current.crl\n" . main::crl('int-empty.crl') . $::Pages . <<'_EOF_'
+$::Crls . ">>> crl/current.crl\n" . Certauthz::Test::crl('int-empty.crl') . $::Pages . <<'_EOF_'
 >>> page.html
 <!--# include virtual="/ka/conn.html" wait="yes" -->
 <!--# include virtual="/swap/int-alice.crl" wait="yes" -->
@@ -190,7 +183,7 @@ GET /page.html
 
 === TEST 4: the change reaches a resumed TLS session
 --- user_files eval
-$::Crls . ">>> crl/current.crl\n" . main::crl('int-empty.crl') . $::Pages . <<'_EOF_'
+$::Crls . ">>> crl/current.crl\n" . Certauthz::Test::crl('int-empty.crl') . $::Pages . <<'_EOF_'
 >>> page.html
 <!--# include virtual="/resume/conn.html" wait="yes" -->
 <!--# include virtual="/swap/int-alice.crl" wait="yes" -->

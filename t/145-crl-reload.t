@@ -10,13 +10,6 @@ use lib 't/lib';
 use Certauthz::Test;
 use Test::Nginx::Socket 'no_plan';
 
-sub crl {
-    my ($name) = @_;
-    open my $in, '<', "$ENV{TEST_NGINX_PKI}/crl/$name" or die "$name: $!";
-    local $/;
-    return <$in>;
-}
-
 master_on();
 no_shuffle();
 run_tests();
@@ -25,8 +18,8 @@ __DATA__
 
 === TEST 1: after a reload, a changed CRL is taken, and the CRLs the reload read are freed safely
 --- user_files eval
-">>> crl/int-alice.crl\n" . main::crl('int-alice.crl')
-. ">>> crl/current.crl\n" . main::crl('int-empty.crl')
+">>> crl/int-alice.crl\n" . Certauthz::Test::crl('int-alice.crl')
+. ">>> crl/current.crl\n" . Certauthz::Test::crl('int-empty.crl')
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;

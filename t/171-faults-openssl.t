@@ -6,13 +6,6 @@ use lib 't/lib';
 use Certauthz::Test;
 use Test::Nginx::Socket 'no_plan';
 
-sub crl {
-    my ($name) = @_;
-    open my $in, '<', "$ENV{TEST_NGINX_PKI}/crl/$name" or die "$name: $!";
-    local $/;
-    return <$in>;
-}
-
 Certauthz::Test::fault('malloc:1');
 
 no_shuffle();
@@ -45,7 +38,7 @@ __DATA__
 
 === TEST 2: a failed signature check is not cached as "the CRL does not verify" (a newer CRL revoking alice, then an older one)
 --- user_files eval
-">>> two.crl\n" . main::crl('int-alice.crl') . main::crl('int-empty.crl')
+">>> two.crl\n" . Certauthz::Test::crl('int-alice.crl') . Certauthz::Test::crl('int-empty.crl')
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;

@@ -121,6 +121,23 @@ sub reload_then_replace {
 }
 
 
+# the text of a CRL made by mkcrl.sh, for "--- user_files":
+# Certauthz::Test::crl('int-alice.crl')
+
+sub crl {
+    my ($name) = @_;
+    return slurp_or_die("$pki/crl/$name");
+}
+
+
+sub slurp_or_die {
+    my ($file) = @_;
+    open my $in, '<', $file or die "$file: $!\n";
+    local $/;
+    return <$in>;
+}
+
+
 # For a .t file that injects faults (before run_tests):
 #     Certauthz::Test::fault('ASN1_STRING_to_UTF8:1');
 # builds t/lib/fault.c into build/t/certauthz-fault.so (once) and preloads
@@ -147,8 +164,9 @@ sub fault {
 
     close $lock;
 
-    $ENV{LD_PRELOAD} = join ' ', grep { defined && length }
-                       $ENV{LD_PRELOAD}, $so;
+    # Test::Nginx's own way of preloading into the nginx it starts only
+    $ENV{TEST_NGINX_LD_PRELOAD} = join ' ', grep { defined && length }
+                                  $ENV{TEST_NGINX_LD_PRELOAD}, $so;
     $ENV{CERTAUTHZ_FAULT} = $spec;
 }
 

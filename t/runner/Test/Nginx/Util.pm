@@ -476,6 +476,11 @@ sub _spawn {
         open STDIN,  '<', '/dev/null';
         open STDOUT, '>', '/dev/null';
         open STDERR, '>', $stderr_file;
+        # as Test::Nginx: TEST_NGINX_LD_PRELOAD goes before LD_PRELOAD
+        if (defined(my $pre = $ENV{TEST_NGINX_LD_PRELOAD})) {
+            $ENV{LD_PRELOAD} = join ' ', grep { defined && length }
+                               $pre, $ENV{LD_PRELOAD};
+        }
         exec { $argv[0] } @argv or POSIX::_exit(127);
     }
     return $pid;
