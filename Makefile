@@ -1,8 +1,14 @@
-# certauthz: build, test and demo.
+# certauthz: build, test, install, package.
 #
-#   make demo      installs what is missing, builds, runs a demo on 127.0.0.1
-#   make test      installs what is missing, builds, runs the t/ suite
-#   make           builds build/ngx_http_certauthz_module.so
+#   make demo      installs what is missing (Debian), builds, runs a demo on
+#                  127.0.0.1
+#   make test      installs what is missing (Debian), builds, runs the t/ suite
+#   make           only builds build/ngx_http_certauthz_module.so (no dpkg,
+#                  no apt: any machine with a compiler and the headers)
+#   make install   into the modules path of the nginx on PATH (NGINX=...,
+#                  DESTDIR=...)
+#   make deb       Debian packages with dh-sequence-nginx, into build/deb
+#   make matrix NGINX_TREES="dir ..."  the suite against each nginx tree
 #   make bench     the benchmark suite (docs/benchmarks.md)
 #   make test-asan the suite with an ASan+UBSan module, then a short fuzz run
 #   make test-valgrind  the suite under valgrind memcheck
@@ -13,10 +19,18 @@
 # Debian's nginx-dev ships for the system nginx; any full nginx source tree
 # works too (make NGINX_SRC=/path/to/nginx-1.x.y), and then that tree's own
 # nginx binary is built and used by the tests.
+#
+# Targets that install Debian packages first (demo, test, ...) run the
+# build in a sub-make, so that what the packages bring (nginx-dev's tree)
+# is looked at after they are installed, never before.
 
 SHELL       := /bin/bash
 NGINX_SRC   ?= /usr/share/nginx/src
 CC          ?= cc
+VERSION     := $(shell cat $(CURDIR)/VERSION)
+
+# the nginx that "make install" installs for
+NGINX       ?= nginx
 
 BUILD       := $(CURDIR)/build
 TREE        := $(BUILD)/nginx
@@ -50,11 +64,17 @@ CC_OPT      += -fsanitize=address,undefined -fno-sanitize-recover=all \
 LD_OPT      += -fsanitize=address,undefined
 endif
 
+FULL_TREE   := $(if $(DEBIAN_TREE),,full)
+
 FULL_FLAGS  := --with-compat --with-debug --with-threads --with-pcre-jit \
                --with-http_ssl_module --with-http_v2_module \
                --with-http_dav_module
 
 SOURCES     := config ngx_http_certauthz_module.c $(wildcard src/*.[ch])
+
+# a Debian-family machine: packages are installed with apt
+HAVE_APT    := $(shell command -v dpkg-query >/dev/null 2>&1 \
+                 && command -v apt-get >/dev/null 2>&1 && echo yes)
 
 # Debian packages the build, the tests and the demo need
 PACKAGES    := nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev gcc make \
@@ -65,6 +85,10 @@ PACKAGES    := nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev gcc make \
 
 # and what "make bench" needs besides
 BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux python3
+
+# and what "make deb" needs
+DEB_PACKAGES := debhelper dpkg-dev nginx-dev lintian libpcre2-dev \
+                libssl-dev zlib1g-dev
 
 # and what the sanitizer builds and the fuzzers need
 FUZZ_PACKAGES := clang libclang-rt-14-dev llvm libasan8 libubsan1 valgrind \
@@ -77,14 +101,21 @@ PROVE_FLAGS ?= -r
 export TEST_NGINX_BINARY       ?= $(NGINX_BIN)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all deps bench-deps fuzz-deps build test test-asan asan-suite \
-        test-valgrind demo demo-stop bench fuzz soak clean
+.PHONY: all check deps bench-deps fuzz-deps deb-deps build run-tests test \
+        test-asan asan-suite test-valgrind demo run-demo demo-stop install \
+        deb matrix bench fuzz soak clean
 
 all: build
 
-# install the Debian packages of $(1) that are missing
+# install the Debian packages of $(1) that are missing; elsewhere, say
+# that the equivalents are needed and go on (make only builds needs none)
 define install
-	@missing=; \
+	@if [ "$(HAVE_APT)" != yes ]; then \
+	    echo "certauthz: no dpkg/apt here: install yourself what" \
+	         "these Debian packages provide: $(strip $(1))"; \
+	    exit 0; \
+	fi; \
+	missing=; \
 	for p in $(1); do \
 	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null \
 	        | grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -111,10 +142,14 @@ bench-deps:
 fuzz-deps:
 	$(call install,$(FUZZ_PACKAGES))
 
-$(STAMP): config Makefile
-	@test -d "$(NGINX_SRC)/src/http" || { \
-	    echo "certauthz: no nginx source tree at $(NGINX_SRC)" >&2; \
-	    exit 1; }
+deb-deps:
+	$(call install,$(DEB_PACKAGES))
+
+# what a build needs, each missing piece named with its package
+check:
+	@bash mk/check-build.sh "$(NGINX_SRC)" "$(CC)" $(FULL_TREE)
+
+$(STAMP): config Makefile | check
 	rm -rf $(TREE)
 	mkdir -p $(BUILD)
 	cp -a $(NGINX_SRC) $(TREE)
@@ -138,12 +173,13 @@ $(MODULE): $(STAMP) $(SOURCES)
 	cp $(TREE)/objs/ngx_http_certauthz_module.so $@.tmp
 	mv -f $@.tmp $@    # a running nginx keeps the file it loaded
 
-# a sub-make: what deps installed (nginx-dev's tree) is looked at afresh
-build: deps
-	@$(MAKE) --no-print-directory $(MODULE)
+build: check $(MODULE)
 
-test: build
+run-tests: build
 	$(PROVE) $(PROVE_FLAGS) t
+
+test: deps
+	@$(MAKE) --no-print-directory run-tests
 
 # The whole suite against a module built with ASan and UBSan, loaded by the
 # system nginx with the ASan runtime preloaded (t/lib/nginx-sanitized),
@@ -170,18 +206,52 @@ asan-suite: $(MODULE)
 # The suite with nginx under valgrind memcheck (TEST_NGINX_USE_VALGRIND, as
 # in Test::Nginx): the project runner fails a block on any error or definite
 # leak; slow (about half an hour)
-test-valgrind: build
+test-valgrind: deps
 	$(call install,valgrind)
+	@$(MAKE) --no-print-directory build
 	TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_TIMEOUT=20 $(PROVE) $(PROVE_FLAGS) t
 
-demo: build
+demo: deps
+	@$(MAKE) --no-print-directory run-demo
+
+run-demo: build
 	bash demo/run.sh "$(NGINX_BIN)" "$(MODULE)"
 
 demo-stop:
 	bash demo/run.sh --stop "$(NGINX_BIN)"
 
+# into the modules path of $(NGINX) ("nginx -V"), under $(DESTDIR); on a
+# Debian layout also modules-available and a modules-enabled link
+install: build
+	bash mk/install.sh "$(NGINX)" "$(MODULE)"
+
+# libnginx-mod-http-certauthz_$(VERSION)_*.deb into build/deb, lintian-clean
+deb: deb-deps
+	bash mk/deb.sh "$(BUILD)/deb"
+
+# the suite against each nginx source tree of NGINX_TREES, each built in
+# build/matrix/<its directory name>; a line per tree at the end
+matrix: deps
+	@test -n "$(NGINX_TREES)" || { \
+	    echo "certauthz: make matrix NGINX_TREES=\"/path/to/nginx-1.x.y ...\"" >&2; \
+	    exit 1; }
+	@rc=0; results=; \
+	for tree in $(NGINX_TREES); do \
+	    name=$$(basename "$$tree"); \
+	    log=$(BUILD)/matrix/$$name.log; \
+	    mkdir -p $(BUILD)/matrix; \
+	    echo "certauthz: matrix: $$tree (log: $$log)"; \
+	    if env -u TEST_NGINX_BINARY -u TEST_NGINX_LOAD_MODULES \
+	        $(MAKE) --no-print-directory NGINX_SRC="$$tree" \
+	            BUILD=$(BUILD)/matrix/$$name run-tests >"$$log" 2>&1; \
+	    then res=pass; else res=FAIL; rc=1; fi; \
+	    results="$$results$$name: $$res ($$(grep -E '^(Files=|Result)' "$$log" | tr '\n' ' '))\n"; \
+	done; \
+	printf "$$results"; exit $$rc
+
 # BENCH_QUICK=1 for a two-minute smoke run; see docs/benchmarks.md
-bench: build bench-deps
+bench: deps bench-deps
+	@$(MAKE) --no-print-directory build
 	bash bench/run.sh "$(NGINX_BIN)" "$(MODULE)"
 
 # libFuzzer harnesses against a clang build of nginx 1.22.1 (docs/security.md)
@@ -189,7 +259,8 @@ fuzz: deps fuzz-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
 
 # bounded, loopback only, stops by itself (docs/security.md)
-soak: build bench-deps
+soak: deps bench-deps
+	@$(MAKE) --no-print-directory build
 	bash soak/run.sh "$(NGINX_BIN)" "$(MODULE)"
 
 clean:

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# mk/install.sh NGINX MODULE.so [MODULE.so ...]
+#
+# Installs the modules into the modules path of NGINX (a binary name or
+# path), as its "nginx -V" reports it (--modules-path, else
+# <--prefix>/modules), under $DESTDIR if set.  Where nginx is laid out
+# the Debian way (/etc/nginx/modules-enabled), it also writes
+# /usr/share/nginx/modules-available/mod-<name>.conf and links it from
+# /etc/nginx/modules-enabled/50-mod-<name>.conf, as Debian's module
+# packages do; elsewhere it prints the load_module line to add.
+
+set -euo pipefail
+
+nginx=$1
+shift
+destdir=${DESTDIR:-}
+
+if ! info=$("$nginx" -V 2>&1); then
+    echo "certauthz: cannot run '$nginx -V': name the nginx to install" \
+         "for with make install NGINX=/path/to/nginx" >&2
+    exit 1
+fi
+
+opt() {
+    printf '%s\n' "$info" | tr ' ' '\n' | sed -n "s/^--$1=//p" | tail -1
+}
+
+modules=$(opt modules-path)
+prefix=$(opt prefix)
+conf=$(opt conf-path)
+
+if [ -z "$modules" ]; then
+    modules=${prefix:-/usr/local/nginx}/modules
+fi
+
+version=$(printf '%s\n' "$info" | sed -n 's|^nginx version: nginx/||p')
+echo "certauthz: installing for nginx $version into $destdir$modules"
+
+install -d "$destdir$modules"
+
+debian=
+if [ "$conf" = /etc/nginx/nginx.conf ] && [ -d /etc/nginx/modules-enabled ]
+then
+    debian=1
+    install -d "$destdir/usr/share/nginx/modules-available" \
+               "$destdir/etc/nginx/modules-enabled"
+fi
+
+for so in "$@"; do
+    file=$(basename "$so")
+    install -m 0644 "$so" "$destdir$modules/$file"
+    echo "  $destdir$modules/$file"
+
+    # ngx_http_certauthz_module.so -> mod-http-certauthz
+    name=mod-$(printf '%s' "${file%_module.so}" | sed 's/^ngx_//; s/_/-/g')
+
+    if [ -n "$debian" ]; then
+        avail=/usr/share/nginx/modules-available/$name.conf
+        printf 'load_module modules/%s;\n' "$file" > "$destdir$avail"
+        ln -sf "$avail" "$destdir/etc/nginx/modules-enabled/50-$name.conf"
+        echo "  $destdir$avail"
+        echo "  $destdir/etc/nginx/modules-enabled/50-$name.conf -> $avail"
+    fi
+done
+
+if [ -n "$debian" ]; then
+    echo "certauthz: enabled in /etc/nginx/modules-enabled; check with" \
+         "nginx -t, then reload nginx"
+else
+    echo "certauthz: add to the top of nginx.conf:"
+    for so in "$@"; do
+        echo "  load_module $modules/$(basename "$so");"
+    done
+fi
