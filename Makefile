@@ -8,6 +8,8 @@
 #   make install   into the modules path of the nginx on PATH (NGINX=...,
 #                  DESTDIR=...)
 #   make deb       Debian packages with dh-sequence-nginx, into build/deb
+#   make deb-check the package installed into the system nginx, nginx -t,
+#                  purged (root)
 #   make matrix NGINX_TREES="dir ..."  the suite against each nginx tree
 #   make bench     the benchmark suite (docs/benchmarks.md)
 #   make test-asan the suite with an ASan+UBSan module, then a short fuzz run
@@ -103,7 +105,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 .PHONY: all check deps bench-deps fuzz-deps deb-deps build run-tests test \
         test-asan asan-suite test-valgrind demo run-demo demo-stop install \
-        deb matrix bench fuzz soak clean
+        deb deb-check matrix bench fuzz soak clean
 
 all: build
 
@@ -228,6 +230,10 @@ install: build
 # libnginx-mod-http-certauthz_$(VERSION)_*.deb into build/deb, lintian-clean
 deb: deb-deps
 	bash mk/deb.sh "$(BUILD)/deb"
+
+# install the package into the system nginx, nginx -t, purge (root)
+deb-check: deb
+	bash mk/deb-check.sh "$(BUILD)/deb"
 
 # the suite against each nginx source tree of NGINX_TREES, each built in
 # build/matrix/<its directory name>; a line per tree at the end

@@ -31,7 +31,7 @@ certauthz ($version) unstable; urgency=medium
 
   * certauthz $version, built from its source tree.
 
- -- certauthz developers <certauthz@localhost.localdomain>  $(date -R)
+ -- certauthz developers <certauthz@example.org>  $(date -R)
 EOC
 
 (cd "$src" && dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1 || {
