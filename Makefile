@@ -72,6 +72,14 @@ FULL_FLAGS  := --with-compat --with-debug --with-threads --with-pcre-jit \
                --with-http_ssl_module --with-http_v2_module \
                --with-http_dav_module
 
+# nginx before 1.20.2 (1.21.2 mainline) does not yet define
+# OPENSSL_SUPPRESS_DEPRECATED itself, and its own -Werror stops on OpenSSL
+# 3.0's deprecations in its own code: define it for such a tree, as later
+# nginx does in ngx_event_openssl.h (defining it twice would be an error)
+FULL_CC_OPT := $(strip -fPIC $(if $(shell grep -s OPENSSL_SUPPRESS_DEPRECATED \
+               $(NGINX_SRC)/src/event/ngx_event_openssl.h),,\
+               -DOPENSSL_SUPPRESS_DEPRECATED))
+
 SOURCES     := config ngx_http_certauthz_module.c $(wildcard src/*.[ch])
 
 # a Debian-family machine: packages are installed with apt
@@ -87,6 +95,9 @@ PACKAGES    := nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev gcc make \
 
 # and what "make bench" needs besides
 BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux python3
+
+# and what "make matrix" needs besides: nginx before 1.21.5 takes only PCRE1
+MATRIX_PACKAGES := libpcre3-dev
 
 # and what "make deb" needs
 DEB_PACKAGES := debhelper dpkg-dev nginx-dev lintian libpcre2-dev \
@@ -164,7 +175,7 @@ $(STAMP): config Makefile | check
 	        --add-dynamic-module=$(CURDIR) >$(BUILD)/configure.log; \
 	else \
 	    conf=./configure; [ -x $$conf ] || conf=./auto/configure; \
-	    CC="$(CC)" $$conf $(FULL_FLAGS) --with-cc-opt="-fPIC" \
+	    CC="$(CC)" $$conf $(FULL_FLAGS) --with-cc-opt="$(FULL_CC_OPT)" \
 	        --add-dynamic-module=$(CURDIR) >$(BUILD)/configure.log; \
 	fi || { tail -20 $(BUILD)/configure.log; exit 1; }
 	touch $@
@@ -238,6 +249,7 @@ deb-check: deb
 # the suite against each nginx source tree of NGINX_TREES, each built in
 # build/matrix/<its directory name>; a line per tree at the end
 matrix: deps
+	$(call install,$(MATRIX_PACKAGES))
 	@test -n "$(NGINX_TREES)" || { \
 	    echo "certauthz: make matrix NGINX_TREES=\"/path/to/nginx-1.x.y ...\"" >&2; \
 	    exit 1; }
