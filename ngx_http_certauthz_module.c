@@ -12,13 +12,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_certauthz_policy.h"
 #include "ngx_http_certauthz_module.h"
 #include "ngx_http_certauthz_variables.h"
-
-
-#define NGX_HTTP_CERTAUTHZ_OFF    0
-#define NGX_HTTP_CERTAUTHZ_ON     1
-#define NGX_HTTP_CERTAUTHZ_AUDIT  2
 
 
 typedef struct {
@@ -29,36 +25,33 @@ typedef struct {
 
 
 typedef struct {
-    ngx_array_t                   lists;  /* of ngx_certauthz_list_t * */
-    ngx_array_t                   crls;   /* of ngx_certauthz_crl_file_t * */
+    ngx_certauthz_files_t         files;
 } ngx_http_certauthz_main_conf_t;
 
 
 typedef struct {
-    ngx_uint_t                    mode;
-    ngx_array_t                  *rules;  /* of ngx_certauthz_rule_t */
-    ngx_uint_t                    captures;   /* a regex of rules has */
+    ngx_certauthz_policy_t        policy;
     ngx_http_certauthz_status_t  *status; /* NULL: 403 */
-    ngx_certauthz_crl_conf_t      crl;
 } ngx_http_certauthz_loc_conf_t;
 
 
 static ngx_int_t ngx_http_certauthz_handler(ngx_http_request_t *r);
 static void ngx_http_certauthz_log_denial(ngx_http_request_t *r,
-    ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_cert_t *cert,
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d);
 static ngx_int_t ngx_http_certauthz_regex_exec(void *data, void *regex,
     ngx_str_t *s);
-static ngx_http_certauthz_ctx_t *ngx_http_certauthz_create_ctx(
-    ngx_http_request_t *r);
-static void ngx_http_certauthz_cleanup(void *data);
+static ngx_uint_t ngx_http_certauthz_regex_captures(void *data, void *regex,
+    int **caps);
+static ngx_int_t ngx_http_certauthz_regex_restore(void *data, void *regex,
+    ngx_str_t *s, int *caps, ngx_uint_t n);
 
 static char *ngx_http_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_certauthz_compile(ngx_conf_t *cf,
-    ngx_certauthz_cond_t *cond, ngx_uint_t *captures);
+    ngx_certauthz_cond_t *cond);
 static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -72,15 +65,6 @@ static char *ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 
 
-static ngx_conf_enum_t  ngx_http_certauthz_modes[] = {
-    { ngx_string("off"), NGX_HTTP_CERTAUTHZ_OFF },
-    { ngx_string("on"), NGX_HTTP_CERTAUTHZ_ON },
-    { ngx_string("audit"), NGX_HTTP_CERTAUTHZ_AUDIT },
-    { ngx_null_string, 0 }
-};
-
-
-static ngx_str_t   ngx_http_certauthz_empty = ngx_null_string;
 static ngx_conf_enum_t  ngx_http_certauthz_crl_stale[] = {
     { ngx_string("deny"), 0 },
     { ngx_string("allow"), 1 },
@@ -139,7 +123,7 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
                         |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_certauthz_loc_conf_t, crl.refresh),
+      offsetof(ngx_http_certauthz_loc_conf_t, policy.crl.refresh),
       NULL },
 
     { ngx_string("certauthz_crl_stale"),
@@ -147,7 +131,7 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
                         |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_enum_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_certauthz_loc_conf_t, crl.stale_allow),
+      offsetof(ngx_http_certauthz_loc_conf_t, policy.crl.stale_allow),
       &ngx_http_certauthz_crl_stale },
 
       ngx_null_command
@@ -188,14 +172,15 @@ ngx_module_t  ngx_http_certauthz_module = {
 static ngx_int_t
 ngx_http_certauthz_handler(ngx_http_request_t *r)
 {
-    ngx_certauthz_cert_t           *cert;
+    ngx_certauthz_conn_t           *conn;
     ngx_http_certauthz_ctx_t       *ctx;
     ngx_certauthz_decision_t       *d;
+    ngx_certauthz_regex_ops_t       ops;
     ngx_http_certauthz_loc_conf_t  *lcf;
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_certauthz_module);
 
-    if (lcf->mode == NGX_HTTP_CERTAUTHZ_OFF) {
+    if (lcf->policy.mode == NGX_CERTAUTHZ_OFF) {
         return NGX_DECLINED;
     }
 
@@ -208,21 +193,24 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
         }
     }
 
-    cert = ngx_certauthz_cert_get(r->connection);
+    conn = ngx_certauthz_conn_get(r->connection);
 
-    if (cert == NULL) {
+    if (conn == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "certauthz: cannot read the client certificate, "
                       "request refused");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ops.exec = ngx_http_certauthz_regex_exec;
+    ops.captures = ngx_http_certauthz_regex_captures;
+    ops.restore = ngx_http_certauthz_regex_restore;
+    ops.data = r;
+
     d = &ctx->decision;
 
-    if (ngx_certauthz_decide(lcf->rules, lcf->captures, &lcf->crl,
-                             ngx_http_certauthz_trusted(r), r->connection,
-                             cert,
-                             ngx_http_certauthz_regex_exec, r, d)
+    if (ngx_certauthz_decide(&lcf->policy, ngx_http_certauthz_trusted(r),
+                             r->connection, conn, &ops, d)
         != NGX_OK)
     {
         ctx->evaluated = 0;
@@ -234,23 +222,23 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     ctx->evaluated = 1;
 
     if (d->allow) {
-        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "certauthz: access allowed, reason: %V%s%V",
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "certauthz: access allowed, reason: %V, rule: %V",
                        ngx_certauthz_reason_name(d->reason),
-                       d->rule ? ", rule: " : "",
-                       d->rule ? &d->rule->where : &ngx_http_certauthz_empty);
+                       d->rule ? &d->rule->where
+                               : ngx_certauthz_reason_name(0));
 
-        return (lcf->mode == NGX_HTTP_CERTAUTHZ_AUDIT) ? NGX_DECLINED
-                                                       : NGX_OK;
+        return (lcf->policy.mode == NGX_CERTAUTHZ_AUDIT) ? NGX_DECLINED
+                                                         : NGX_OK;
     }
 
     /* once per request, also when an internal redirect runs us again */
     if (!ctx->logged) {
         ctx->logged = 1;
-        ngx_http_certauthz_log_denial(r, lcf, cert, d);
+        ngx_http_certauthz_log_denial(r, lcf, conn, d);
     }
 
-    if (lcf->mode == NGX_HTTP_CERTAUTHZ_AUDIT) {
+    if (lcf->policy.mode == NGX_CERTAUTHZ_AUDIT) {
         return NGX_DECLINED;
     }
 
@@ -258,63 +246,42 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * At "error"; under "satisfy any", where another module may still let the
+ * request through (after a 401 or a 403 only), at "info", as the access
+ * module does; in audit mode at "notice"
+ */
+
 static void
 ngx_http_certauthz_log_denial(ngx_http_request_t *r,
-    ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_cert_t *cert,
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d)
 {
-    char                      *what;
     ngx_int_t                  code;
-    ngx_certauthz_values_t    *vals;
-    ngx_str_t                  rule, subject, serial;
     ngx_uint_t                 level;
     ngx_http_core_loc_conf_t  *clcf;
 
-    if (lcf->mode == NGX_HTTP_CERTAUTHZ_AUDIT) {
-        level = NGX_LOG_NOTICE;
-        what = "certauthz: audit: would deny";
-
-    } else {
-        /*
-         * under "satisfy any" another module may still let it through,
-         * but only after a 401 or 403
-         */
-        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-        code = lcf->status ? lcf->status->code : NGX_HTTP_FORBIDDEN;
-
-        level = (clcf->satisfy == NGX_HTTP_SATISFY_ANY
-                 && (code == NGX_HTTP_FORBIDDEN
-                     || code == NGX_HTTP_UNAUTHORIZED))
-                ? NGX_LOG_INFO : NGX_LOG_ERR;
-        what = "certauthz: access forbidden";
-    }
-
-    if (r->connection->log->log_level < level) {
+    if (lcf->policy.mode == NGX_CERTAUTHZ_AUDIT) {
+        ngx_certauthz_log_denial(r->connection->log, NGX_LOG_NOTICE,
+                                 "certauthz: audit: would deny",
+                                 r->connection, conn, d);
         return;
     }
 
-    rule = d->rule ? d->rule->where : ngx_http_certauthz_empty;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    code = lcf->status ? lcf->status->code : NGX_HTTP_FORBIDDEN;
 
-    vals = ngx_certauthz_cert_field(r->connection, cert,
-                                    NGX_CERTAUTHZ_FIELD_SUBJECT);
+    level = (clcf->satisfy == NGX_HTTP_SATISFY_ANY
+             && (code == NGX_HTTP_FORBIDDEN || code == NGX_HTTP_UNAUTHORIZED))
+            ? NGX_LOG_INFO : NGX_LOG_ERR;
 
-    if (cert->present && vals != NULL) {
-        subject = vals->elts[0].str;
-        serial = cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL].elts[0].str;
-
-    } else {
-        subject = ngx_http_certauthz_empty;
-        serial = ngx_http_certauthz_empty;
-    }
-
-    ngx_log_error(level, r->connection->log, 0,
-                  "%s, reason: %V%s%V%s%V%s%V",
-                  what, ngx_certauthz_reason_name(d->reason),
-                  d->rule ? ", rule: " : "", &rule,
-                  subject.data ? ", subject: \"" : "", &subject,
-                  subject.data ? "\", serial: " : "", &serial);
+    ngx_certauthz_log_denial(r->connection->log, level,
+                             "certauthz: access forbidden",
+                             r->connection, conn, d);
 }
 
+
+/* regexes through the http core, so that captures are variables */
 
 static ngx_int_t
 ngx_http_certauthz_regex_exec(void *data, void *regex, ngx_str_t *s)
@@ -323,77 +290,69 @@ ngx_http_certauthz_regex_exec(void *data, void *regex, ngx_str_t *s)
 }
 
 
-/*
- * The request's ctx is wiped by an internal redirect; anchoring it in a
- * pool cleanup (as the realip module does) lets us find it again, so that
- * a denial is logged once per request.
- */
-
-ngx_http_certauthz_ctx_t *
-ngx_http_certauthz_get_ctx(ngx_http_request_t *r)
+static ngx_uint_t
+ngx_http_certauthz_regex_captures(void *data, void *regex, int **caps)
 {
-    ngx_pool_cleanup_t        *cln;
-    ngx_http_certauthz_ctx_t  *ctx;
+    ngx_http_request_t *r = data;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_certauthz_module);
+    ngx_http_regex_t  *re = regex;
 
-    if (ctx == NULL && (r->internal || r->filter_finalize)) {
+    if (re->ncaptures == 0) {
+        return 0;
+    }
 
-        for (cln = r->pool->cleanup; cln; cln = cln->next) {
-            if (cln->handler == ngx_http_certauthz_cleanup) {
-                ctx = cln->data;
-                ngx_http_set_ctx(r, ctx, ngx_http_certauthz_module);
-                break;
-            }
+    *caps = r->captures;
+
+    return r->ncaptures;
+}
+
+
+/* what ngx_http_regex_exec() sets after a match, without matching */
+
+static ngx_int_t
+ngx_http_certauthz_regex_restore(void *data, void *regex, ngx_str_t *s,
+    int *caps, ngx_uint_t n)
+{
+    ngx_http_request_t *r = data;
+
+    ngx_int_t                   index;
+    ngx_uint_t                  i, k;
+    ngx_http_regex_t           *re;
+    ngx_http_variable_value_t  *vv;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    re = regex;
+
+    if (r->captures == NULL || r->realloc_captures) {
+        cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+        r->realloc_captures = 0;
+
+        r->captures = ngx_palloc(r->pool, cmcf->ncaptures * sizeof(int));
+        if (r->captures == NULL) {
+            return NGX_ERROR;
         }
     }
 
-    return ctx;
-}
+    ngx_memcpy(r->captures, caps, n * sizeof(int));
 
+    for (i = 0; i < re->nvariables; i++) {
 
-/*
- * The SSL_CTX of the request's server: only its trusted CAs count, see
- * ngx_certauthz_decide()
- */
+        k = re->variables[i].capture;
+        index = re->variables[i].index;
+        vv = &r->variables[index];
 
-SSL_CTX *
-ngx_http_certauthz_trusted(ngx_http_request_t *r)
-{
-    ngx_http_ssl_srv_conf_t  *sscf;
-
-    sscf = ngx_http_get_module_srv_conf(r, ngx_http_ssl_module);
-
-    return sscf->ssl.ctx;
-}
-
-
-static ngx_http_certauthz_ctx_t *
-ngx_http_certauthz_create_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t        *cln;
-    ngx_http_certauthz_ctx_t  *ctx;
-
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_certauthz_ctx_t));
-    if (cln == NULL) {
-        return NULL;
+        vv->len = caps[k + 1] - caps[k];
+        vv->valid = 1;
+        vv->no_cacheable = 0;
+        vv->not_found = 0;
+        vv->data = &s->data[caps[k]];
     }
 
-    ctx = cln->data;
-    ngx_memzero(ctx, sizeof(ngx_http_certauthz_ctx_t));
+    r->ncaptures = n;
+    r->captures_data = s->data;
 
-    cln->handler = ngx_http_certauthz_cleanup;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_certauthz_module);
-
-    return ctx;
-}
-
-
-static void
-ngx_http_certauthz_cleanup(void *data)
-{
-    /* nothing to free: the handler only marks our ctx in the list */
+    return NGX_OK;
 }
 
 
@@ -402,29 +361,7 @@ ngx_http_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_certauthz_loc_conf_t *lcf = conf;
 
-    ngx_str_t        *value;
-    ngx_conf_enum_t  *e;
-
-    if (lcf->mode != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    for (e = ngx_http_certauthz_modes; e->name.len; e++) {
-        if (e->name.len == value[1].len
-            && ngx_strcmp(e->name.data, value[1].data) == 0)
-        {
-            lcf->mode = e->value;
-            return NGX_CONF_OK;
-        }
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid value \"%V\" in \"%V\" directive, "
-                       "it must be \"off\", \"on\" or \"audit\"",
-                       &value[1], &cmd->name);
-    return NGX_CONF_ERROR;
+    return ngx_certauthz_policy_mode(cf, &lcf->policy);
 }
 
 
@@ -433,84 +370,20 @@ ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_certauthz_loc_conf_t *lcf = conf;
 
-    ngx_str_t                       *value;
-    ngx_uint_t                       i;
-    ngx_certauthz_rule_t            *rule;
     ngx_http_certauthz_main_conf_t  *mcf;
 
-    value = cf->args->elts;
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_certauthz_module);
 
-    if (lcf->rules == NULL) {
-        lcf->rules = ngx_array_create(cf->pool, 4,
-                                      sizeof(ngx_certauthz_rule_t));
-        if (lcf->rules == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    rule = ngx_array_push(lcf->rules);
-    if (rule == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(rule, sizeof(ngx_certauthz_rule_t));
-
-    rule->deny = *(ngx_uint_t *) cmd->post;
-
-    if (ngx_certauthz_rule_where(cf, &rule->where) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "all") == 0) {
-        return NGX_CONF_OK;
-    }
-
-    rule->nconds = cf->args->nelts - 1;
-    rule->conds = ngx_pcalloc(cf->pool,
-                              rule->nconds * sizeof(ngx_certauthz_cond_t));
-    if (rule->conds == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        if (ngx_strcmp(value[i].data, "all") == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"all\" cannot be combined with "
-                               "conditions in \"%V\"", &cmd->name);
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_certauthz_cond_parse(cf, &value[i], &rule->conds[i - 1],
-                                     &mcf->lists)
-            != NGX_OK)
-        {
-            return NGX_CONF_ERROR;
-        }
-
-        if (rule->conds[i - 1].match == NGX_CERTAUTHZ_MATCH_REGEX
-            && ngx_http_certauthz_compile(cf, &rule->conds[i - 1],
-                                          &lcf->captures)
-               != NGX_OK)
-        {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    return NGX_CONF_OK;
+    return ngx_certauthz_policy_rule(cf, &lcf->policy, &mcf->files,
+                                     *(ngx_uint_t *) cmd->post,
+                                     ngx_http_certauthz_compile);
 }
 
 
-/*
- * Through the http core, so that named captures become variables.  A rule
- * list without captures is matched once per connection (see
- * ngx_certauthz_decide()).
- */
+/* through the http core, so that named captures become variables */
 
 static ngx_int_t
-ngx_http_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
-    ngx_uint_t *captures)
+ngx_http_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
 {
 #if (NGX_PCRE)
     u_char               errstr[NGX_MAX_CONF_ERRSTR];
@@ -532,10 +405,7 @@ ngx_http_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
         return NGX_ERROR;
     }
 
-    /* $1, $name: then the rules must be matched for every request */
-    if (rc.captures) {
-        *captures = 1;
-    }
+    cond->captures = (rc.captures != 0);
 
     return NGX_OK;
 
@@ -594,19 +464,11 @@ ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_certauthz_loc_conf_t *lcf = conf;
 
-    ngx_str_t                       *value;
     ngx_http_certauthz_main_conf_t  *mcf;
 
-    if (lcf->crl.file != NULL) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_certauthz_module);
 
-    lcf->crl.file = ngx_certauthz_crl_file(cf, &mcf->crls, &value[1]);
-
-    return lcf->crl.file ? NGX_CONF_OK : NGX_CONF_ERROR;
+    return ngx_certauthz_policy_crl(cf, &lcf->policy, &mcf->files);
 }
 
 
@@ -623,7 +485,7 @@ ngx_http_certauthz_postconfiguration(ngx_conf_t *cf)
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
 
-    if (ngx_certauthz_cert_init(cf->log) != NGX_OK) {
+    if (ngx_certauthz_conn_init(cf->log) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -650,13 +512,7 @@ ngx_http_certauthz_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
-    if (ngx_array_init(&mcf->lists, cf->pool, 4,
-                       sizeof(ngx_certauthz_list_t *))
-        != NGX_OK
-        || ngx_array_init(&mcf->crls, cf->pool, 4,
-                          sizeof(ngx_certauthz_crl_file_t *))
-           != NGX_OK)
-    {
+    if (ngx_certauthz_files_init(cf, &mcf->files) != NGX_OK) {
         return NULL;
     }
 
@@ -677,14 +533,10 @@ ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf)
     /*
      * set by ngx_pcalloc():
      *
-     *     conf->rules = NULL;
      *     conf->status = NULL;
-     *     conf->crl.file = NULL;
      */
 
-    conf->mode = NGX_CONF_UNSET_UINT;
-    conf->crl.refresh = NGX_CONF_UNSET_MSEC;
-    conf->crl.stale_allow = NGX_CONF_UNSET_UINT;
+    ngx_certauthz_policy_init(&conf->policy);
 
     return conf;
 }
@@ -698,28 +550,13 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_http_core_loc_conf_t  *clcf;
 
-    ngx_conf_merge_uint_value(conf->mode, prev->mode,
-                              NGX_HTTP_CERTAUTHZ_OFF);
-
-    /* rules are inherited whole, like "allow" and "deny" */
-    if (conf->rules == NULL) {
-        conf->rules = prev->rules;
-        conf->captures = prev->captures;
-    }
+    ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
 
     if (conf->status == NULL) {
         conf->status = prev->status;
     }
 
-    if (conf->crl.file == NULL) {
-        conf->crl.file = prev->crl.file;
-    }
-
-    ngx_conf_merge_msec_value(conf->crl.refresh, prev->crl.refresh, 60000);
-    ngx_conf_merge_uint_value(conf->crl.stale_allow, prev->crl.stale_allow,
-                              0);
-
-    if (conf->mode != NGX_HTTP_CERTAUTHZ_ON
+    if (conf->policy.mode != NGX_CERTAUTHZ_ON
         || conf->status == NULL
         || conf->status->warned
         || conf->status->code == NGX_HTTP_FORBIDDEN

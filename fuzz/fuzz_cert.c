@@ -28,9 +28,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_cert_text(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert);
-static void fuzz_cert_decide(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert);
+static void fuzz_cert_decide(fuzz_conn_t *fc, ngx_certauthz_conn_t *conn,
+    ngx_uint_t again);
 static void fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc,
-    ngx_certauthz_cert_t *cert);
+    ngx_certauthz_conn_t *conn);
 
 
 #define FUZZ_NRULES  64
@@ -69,18 +70,17 @@ static char  *fuzz_cert_rules[] = {
 };
 
 
-static SSL_CTX      *fuzz_ssl_ctx;
-static ngx_array_t  *fuzz_rule_lists[FUZZ_NRULES];
-static ngx_uint_t    fuzz_rule_captures[FUZZ_NRULES];
-static ngx_uint_t    fuzz_nrule_lists;
+static SSL_CTX                 *fuzz_ssl_ctx;
+static ngx_certauthz_policy_t   fuzz_policies[FUZZ_NRULES];
+static ngx_uint_t               fuzz_npolicies;
 
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    ngx_uint_t   i, all_captures;
-    ngx_array_t *all;
-    static fuzz_ctx_t  ctx;
+    ngx_uint_t               i, n;
+    ngx_certauthz_policy_t  *all;
+    static fuzz_ctx_t        ctx;
 
     fuzz_init();
     fuzz_lists();
@@ -93,22 +93,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     /* kept for good: the configuration that every input is matched with */
     fuzz_begin(&ctx);
 
-    all = ngx_array_create(ctx.pool, 4, sizeof(ngx_certauthz_rule_t));
-    if (all == NULL) {
-        abort();
-    }
+    for (n = 0; fuzz_cert_rules[n]; n++) { /* void */ }
 
-    all_captures = 0;
+    all = &fuzz_policies[n];
+    ngx_certauthz_policy_init(all);
+    all->mode = NGX_CERTAUTHZ_ON;
 
-    for (i = 0; fuzz_cert_rules[i]; i++) {
-        fuzz_rule_lists[i] = ngx_array_create(ctx.pool, 1,
-                                              sizeof(ngx_certauthz_rule_t));
-        if (fuzz_rule_lists[i] == NULL
-            || fuzz_rules(&ctx.cf, &ctx.lists, fuzz_cert_rules[i], 0,
-                          fuzz_rule_lists[i], &fuzz_rule_captures[i])
-               != NGX_OK
-            || fuzz_rules(&ctx.cf, &ctx.lists, fuzz_cert_rules[i], i & 1,
-                          all, &all_captures)
+    for (i = 0; i < n; i++) {
+        ngx_certauthz_policy_init(&fuzz_policies[i]);
+        fuzz_policies[i].mode = NGX_CERTAUTHZ_ON;
+
+        if (fuzz_rules(&ctx.cf, &ctx.files, fuzz_cert_rules[i], 0,
+                       &fuzz_policies[i])
+            != NGX_OK
+            || fuzz_rules(&ctx.cf, &ctx.files, fuzz_cert_rules[i], i & 1,
+                          all)
                != NGX_OK)
         {
             fprintf(stderr, "fuzz_cert: rule \"%s\" refused\n",
@@ -117,20 +116,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         }
     }
 
-    if (fuzz_rules(&ctx.cf, &ctx.lists, "all", 1, all, &all_captures)
-        != NGX_OK)
-    {
+    if (fuzz_rules(&ctx.cf, &ctx.files, "all", 1, all) != NGX_OK) {
         abort();
     }
 
-    fuzz_rule_lists[i] = all;
-    fuzz_rule_captures[i] = all_captures;
-    fuzz_nrule_lists = i + 1;
-
-    /* the same list, matched as a list without captures is */
-    fuzz_rule_lists[i + 1] = all;
-    fuzz_rule_captures[i + 1] = 0;
-    fuzz_nrule_lists = i + 2;
+    fuzz_npolicies = n + 1;
 
     return 0;
 }
@@ -147,6 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_ctx_t             ctx;
     fuzz_conn_t            fc;
     ngx_certauthz_cert_t  *cert;
+    ngx_certauthz_conn_t  *conn;
 
     /* the flags byte: the first one after the certificate's DER */
 
@@ -174,7 +165,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    cert = ngx_certauthz_cert_get(&fc.c);
+    conn = ngx_certauthz_conn_get(&fc.c);
+    cert = conn ? &conn->cert : NULL;
 
     if (cert != NULL) {
         if (!cert->present || cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL].nelts
@@ -185,14 +177,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (flags & 0x02) {
             fuzz_cert_text(&fc, cert);
-            fuzz_cert_decide(&fc, cert);
+            fuzz_cert_decide(&fc, conn, 0);
 
         } else {
-            fuzz_cert_decide(&fc, cert);
+            fuzz_cert_decide(&fc, conn, 0);
             fuzz_cert_text(&fc, cert);
         }
 
-        fuzz_cert_self(&ctx, &fc, cert);
+        /* again: the outcomes kept with the connection, captures set again */
+        fuzz_cert_decide(&fc, conn, 1);
+
+        fuzz_cert_self(&ctx, &fc, conn);
     }
 
     fuzz_conn_close(&fc);
@@ -313,23 +308,42 @@ fuzz_cert_text(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
 }
 
 
-static void
-fuzz_cert_decide(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
-{
-    ngx_int_t                 rc;
-    ngx_uint_t                i;
-    ngx_certauthz_decision_t  d;
+/* with "again", each decision must be the one the first pass made */
 
-    for (i = 0; i < fuzz_nrule_lists; i++) {
-        rc = ngx_certauthz_decide(fuzz_rule_lists[i], fuzz_rule_captures[i],
-                                  NULL, SSL_get_SSL_CTX(fc->c.ssl->connection),
-                                  &fc->c, cert, fuzz_regex_exec, NULL, &d);
+static void
+fuzz_cert_decide(fuzz_conn_t *fc, ngx_certauthz_conn_t *conn,
+    ngx_uint_t again)
+{
+    ngx_int_t                        rc;
+    ngx_uint_t                       i;
+    ngx_certauthz_decision_t         d;
+    static ngx_int_t                 first_rc[FUZZ_NRULES];
+    static ngx_certauthz_decision_t  first[FUZZ_NRULES];
+
+    for (i = 0; i < fuzz_npolicies; i++) {
+        rc = ngx_certauthz_decide(&fuzz_policies[i],
+                                  SSL_get_SSL_CTX(fc->c.ssl->connection),
+                                  &fc->c, conn, &fuzz_regex_ops, &d);
 
         if (rc == NGX_OK
             && (d.reason == NGX_CERTAUTHZ_REASON_NONE
                 || (d.allow && d.reason != NGX_CERTAUTHZ_REASON_ALLOW)
-                || (d.allow && !cert->verified)))
+                || (d.allow && !conn->cert.verified)))
         {
+            abort();
+        }
+
+        if (!again) {
+            first_rc[i] = rc;
+            first[i] = d;
+            continue;
+        }
+
+        if (rc == NGX_OK && first_rc[i] == NGX_OK
+            && (d.allow != first[i].allow || d.reason != first[i].reason
+                || d.rule != first[i].rule))
+        {
+            fprintf(stderr, "fuzz_cert: a kept outcome differs\n");
             abort();
         }
     }
@@ -339,7 +353,7 @@ fuzz_cert_decide(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
 /* a rule made of the certificate's own value must match it */
 
 static void
-fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
+fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_conn_t *conn)
 {
     ngx_int_t                  rc;
     ngx_str_t                  token;
@@ -347,9 +361,13 @@ fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
     ngx_array_t               *rules;
     ngx_certauthz_cond_t      *cond;
     ngx_certauthz_rule_t      *rule;
+    ngx_certauthz_cert_t      *cert;
     ngx_certauthz_value_t     *v;
     ngx_certauthz_values_t    *vals;
+    ngx_certauthz_policy_t     policy;
     ngx_certauthz_decision_t   d;
+
+    cert = &conn->cert;
 
     /* only a verified certificate within its dates can be allowed */
 
@@ -406,7 +424,7 @@ fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
         rule->conds = cond;
         rule->nconds = 1;
 
-        if (ngx_certauthz_cond_parse(&ctx->cf, &token, cond, &ctx->lists)
+        if (ngx_certauthz_cond_parse(&ctx->cf, &token, cond, &ctx->files.lists)
             != NGX_OK)
         {
             fprintf(stderr, "fuzz_cert: condition \"%s\" refused\n",
@@ -414,9 +432,13 @@ fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_cert_t *cert)
             abort();
         }
 
-        rc = ngx_certauthz_decide(rules, 0, NULL,
+        ngx_certauthz_policy_init(&policy);
+        policy.mode = NGX_CERTAUTHZ_ON;
+        policy.rules = rules;
+
+        rc = ngx_certauthz_decide(&policy,
                                   SSL_get_SSL_CTX(fc->c.ssl->connection),
-                                  &fc->c, cert, fuzz_regex_exec, NULL, &d);
+                                  &fc->c, conn, &fuzz_regex_ops, &d);
 
         if (rc != NGX_OK || !d.allow) {
             fprintf(stderr, "fuzz_cert: \"%s\" does not match\n",

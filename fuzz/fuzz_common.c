@@ -135,7 +135,7 @@ fuzz_init(void)
     fuzz_conf_file.line = 1;
 
     if (ngx_ssl_init(fuzz_log) != NGX_OK
-        || ngx_certauthz_cert_init(fuzz_log) != NGX_OK)
+        || ngx_certauthz_conn_init(fuzz_log) != NGX_OK)
     {
         abort();
     }
@@ -240,46 +240,33 @@ fuzz_cert_der(X509 *x509, ngx_str_t *der)
 
 
 /*
- * One rule, as certauthz_allow or certauthz_deny would make it of the
- * tab-separated conditions in "text" (or of "all"), pushed to "rules";
- * NGX_DECLINED if a condition is refused.
+ * One rule of the tab-separated conditions in "text" (or of "all"), made
+ * by the engine as for certauthz_allow or certauthz_deny, added to
+ * "policy"; NGX_DECLINED if a condition is refused.
  */
 
 ngx_int_t
-fuzz_rules(ngx_conf_t *cf, ngx_array_t *lists, char *text, ngx_uint_t deny,
-    ngx_array_t *rules, ngx_uint_t *captures)
+fuzz_rules(ngx_conf_t *cf, ngx_certauthz_files_t *files, char *text,
+    ngx_uint_t deny, ngx_certauthz_policy_t *policy)
 {
-    u_char                *p, *end, *start;
-    ngx_uint_t             n;
-    ngx_str_t              token;
-    ngx_certauthz_rule_t  *rule;
+    u_char       *p, *end, *start;
+    ngx_str_t    *arg;
+    ngx_array_t   args;
 
-    rule = ngx_array_push(rules);
-    if (rule == NULL) {
+    if (ngx_array_init(&args, cf->pool, 4, sizeof(ngx_str_t)) != NGX_OK
+        || (arg = ngx_array_push(&args)) == NULL)
+    {
         return NGX_ERROR;
     }
 
-    ngx_memzero(rule, sizeof(ngx_certauthz_rule_t));
-    rule->deny = deny;
+    if (deny) {
+        ngx_str_set(arg, "certauthz_deny");
 
-    if (ngx_certauthz_rule_where(cf, &rule->where) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_strcmp(text, "all") == 0) {
-        return NGX_OK;
+    } else {
+        ngx_str_set(arg, "certauthz_allow");
     }
 
     end = (u_char *) text + ngx_strlen(text);
-
-    for (n = 1, p = (u_char *) text; p < end; p++) {
-        n += (*p == '\t');
-    }
-
-    rule->conds = ngx_pcalloc(cf->pool, n * sizeof(ngx_certauthz_cond_t));
-    if (rule->conds == NULL) {
-        return NGX_ERROR;
-    }
 
     for (p = (u_char *) text; p < end; p++) {
         start = p;
@@ -290,31 +277,31 @@ fuzz_rules(ngx_conf_t *cf, ngx_array_t *lists, char *text, ngx_uint_t deny,
 
         /* a token of its own, NUL-terminated, as nginx's parser makes it */
 
-        token.len = p - start;
-        token.data = ngx_pnalloc(cf->pool, token.len + 1);
-        if (token.data == NULL) {
+        arg = ngx_array_push(&args);
+        if (arg == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_memcpy(token.data, start, token.len);
-        token.data[token.len] = '\0';
-
-        if (ngx_certauthz_cond_parse(cf, &token, &rule->conds[rule->nconds],
-                                     lists)
-            != NGX_OK)
-        {
-            return NGX_DECLINED;
+        arg->len = p - start;
+        arg->data = ngx_pnalloc(cf->pool, arg->len + 1);
+        if (arg->data == NULL) {
+            return NGX_ERROR;
         }
 
-        if (rule->conds[rule->nconds].match == NGX_CERTAUTHZ_MATCH_REGEX
-            && fuzz_compile(cf, &rule->conds[rule->nconds], captures)
-               != NGX_OK)
-        {
-            return NGX_DECLINED;
-        }
-
-        rule->nconds++;
+        ngx_memcpy(arg->data, start, arg->len);
+        arg->data[arg->len] = '\0';
     }
+
+    cf->args = &args;
+
+    if (ngx_certauthz_policy_rule(cf, policy, files, deny, fuzz_compile)
+        != NGX_CONF_OK)
+    {
+        cf->args = NULL;
+        return NGX_DECLINED;
+    }
+
+    cf->args = NULL;
 
     return NGX_OK;
 }
@@ -374,13 +361,7 @@ fuzz_begin(fuzz_ctx_t *ctx)
     ctx->cf.log = fuzz_log;
     ctx->cf.conf_file = &fuzz_conf_file;
 
-    if (ngx_array_init(&ctx->lists, ctx->pool, 4,
-                       sizeof(ngx_certauthz_list_t *))
-        != NGX_OK
-        || ngx_array_init(&ctx->crls, ctx->pool, 4,
-                          sizeof(ngx_certauthz_crl_file_t *))
-           != NGX_OK)
-    {
+    if (ngx_certauthz_files_init(&ctx->cf, &ctx->files) != NGX_OK) {
         abort();
     }
 }
@@ -556,8 +537,7 @@ fuzz_conn_close(fuzz_conn_t *fc)
 /* what the http face does with a regex condition, without http */
 
 ngx_int_t
-fuzz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
-    ngx_uint_t *captures)
+fuzz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
 {
     u_char               errstr[NGX_MAX_CONF_ERRSTR];
     ngx_regex_compile_t  rc;
@@ -579,24 +559,31 @@ fuzz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
     }
 
     cond->regex = rc.regex;
-
-    if (rc.captures) {
-        *captures = 1;
-    }
+    cond->captures = (rc.captures != 0);
 
     return NGX_OK;
 }
 
 
-/* the engine's regex callback: ngx_regex_exec() with room for captures */
+/*
+ * The engine's regex callbacks: ngx_regex_exec() with room for captures,
+ * the captures of the last match, and a restore that checks what it is
+ * given against a fresh match (the engine keeps captures with the
+ * connection and sets them again instead of matching)
+ */
 
-ngx_int_t
+static int         fuzz_caps[3 * 10];
+static ngx_uint_t  fuzz_ncaps;
+
+
+static ngx_int_t
 fuzz_regex_exec(void *data, void *regex, ngx_str_t *s)
 {
-    int        caps[3 * 10];
     ngx_int_t  rc, i;
 
-    rc = ngx_regex_exec(regex, s, caps, 3 * 10);
+    fuzz_ncaps = 0;
+
+    rc = ngx_regex_exec(regex, s, fuzz_caps, 3 * 10);
 
     if (rc == NGX_REGEX_NO_MATCHED) {
         return NGX_DECLINED;
@@ -611,10 +598,45 @@ fuzz_regex_exec(void *data, void *regex, ngx_str_t *s)
     /* what the face would make variables of lies inside the value */
 
     for (i = 0; i < 2 * (rc ? rc : 10); i++) {
-        if (caps[i] != -1 && (caps[i] < 0 || (size_t) caps[i] > s->len)) {
+        if (fuzz_caps[i] != -1
+            && (fuzz_caps[i] < 0 || (size_t) fuzz_caps[i] > s->len))
+        {
             abort();
         }
     }
 
+    fuzz_ncaps = 2 * (rc ? rc : 10);
+
     return NGX_OK;
 }
+
+
+static ngx_uint_t
+fuzz_regex_captures(void *data, void *regex, int **caps)
+{
+    *caps = fuzz_caps;
+    return fuzz_ncaps;
+}
+
+
+static ngx_int_t
+fuzz_regex_restore(void *data, void *regex, ngx_str_t *s, int *caps,
+    ngx_uint_t n)
+{
+    int  fresh[3 * 10];
+
+    if (ngx_regex_exec(regex, s, fresh, 3 * 10) < 0
+        || n > 3 * 10
+        || ngx_memcmp(fresh, caps, n * sizeof(int)) != 0)
+    {
+        fprintf(stderr, "fuzz: restored captures differ from a match\n");
+        abort();
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_certauthz_regex_ops_t  fuzz_regex_ops = {
+    fuzz_regex_exec, fuzz_regex_captures, fuzz_regex_restore, NULL
+};

@@ -63,13 +63,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ngx_int_t                  rc;
     ngx_str_t                  token;
-    ngx_uint_t                 captures;
     fuzz_ctx_t                 ctx;
     fuzz_conn_t                fc;
-    ngx_array_t                rules;
-    ngx_certauthz_cond_t       cond;
-    ngx_certauthz_rule_t      *rule;
-    ngx_certauthz_cert_t      *cert;
+    ngx_array_t                rules, nrules;
+    ngx_certauthz_cond_t       cond, ncond;
+    ngx_certauthz_rule_t      *rule, *nrule;
+    ngx_certauthz_conn_t      *conn;
+    ngx_certauthz_policy_t     policy, npolicy;
     ngx_certauthz_decision_t   d, nd;
 
     if (size > 4096
@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_memcpy(token.data, data, size);
     token.data[size] = '\0';
 
-    if (ngx_certauthz_cond_parse(&ctx.cf, &token, &cond, &ctx.lists)
+    if (ngx_certauthz_cond_parse(&ctx.cf, &token, &cond, &ctx.files.lists)
         != NGX_OK)
     {
         goto done;
@@ -105,10 +105,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    captures = 0;
-
     if (cond.match == NGX_CERTAUTHZ_MATCH_REGEX
-        && fuzz_compile(&ctx.cf, &cond, &captures) != NGX_OK)
+        && fuzz_compile(&ctx.cf, &cond) != NGX_OK)
     {
         goto done;
     }
@@ -126,28 +124,45 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    cert = ngx_certauthz_cert_get(&fc.c);
+    conn = ngx_certauthz_conn_get(&fc.c);
 
-    if (cert == NULL
+    /* two policies: the outcome of each is kept with the connection */
+
+    if (conn == NULL
         || ngx_array_init(&rules, ctx.pool, 1, sizeof(ngx_certauthz_rule_t))
            != NGX_OK
-        || (rule = ngx_array_push(&rules)) == NULL)
+        || ngx_array_init(&nrules, ctx.pool, 1, sizeof(ngx_certauthz_rule_t))
+           != NGX_OK
+        || (rule = ngx_array_push(&rules)) == NULL
+        || (nrule = ngx_array_push(&nrules)) == NULL)
     {
         abort();
     }
+
+    ncond = cond;
+    ncond.negate = !cond.negate;
 
     ngx_memzero(rule, sizeof(ngx_certauthz_rule_t));
     rule->conds = &cond;
     rule->nconds = 1;
 
-    rc = ngx_certauthz_decide(&rules, 1, NULL, fuzz_ssl_ctx, &fc.c, cert,
-                              fuzz_regex_exec, NULL, &d);
+    ngx_memzero(nrule, sizeof(ngx_certauthz_rule_t));
+    nrule->conds = &ncond;
+    nrule->nconds = 1;
+
+    ngx_certauthz_policy_init(&policy);
+    policy.mode = NGX_CERTAUTHZ_ON;
+    policy.rules = &rules;
+
+    npolicy = policy;
+    npolicy.rules = &nrules;
+
+    rc = ngx_certauthz_decide(&policy, fuzz_ssl_ctx, &fc.c, conn,
+                              &fuzz_regex_ops, &d);
 
     if (rc == NGX_OK) {
-        cond.negate = !cond.negate;
-
-        if (ngx_certauthz_decide(&rules, 1, NULL, fuzz_ssl_ctx, &fc.c, cert,
-                                 fuzz_regex_exec, NULL, &nd)
+        if (ngx_certauthz_decide(&npolicy, fuzz_ssl_ctx, &fc.c, conn,
+                                 &fuzz_regex_ops, &nd)
             == NGX_OK
             && d.allow == nd.allow)
         {

@@ -83,12 +83,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ngx_str_set(&name, "crl");
 
-    file = ngx_certauthz_crl_file(&ctx.cf, &ctx.crls, &name);
+    file = ngx_certauthz_crl_file(&ctx.cf, &ctx.files.crls, &name);
 
     if (file != NULL) {
         if (file->set == NULL
             || file->set->crls.nelts == 0
-            || ngx_certauthz_crl_file(&ctx.cf, &ctx.crls, &name) != file)
+            || ngx_certauthz_crl_file(&ctx.cf, &ctx.files.crls, &name) != file)
         {
             abort();
         }
@@ -109,9 +109,10 @@ fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
 {
     ngx_uint_t                 result, again, generation;
     fuzz_conn_t                fc;
-    ngx_certauthz_cert_t      *cert;
+    ngx_certauthz_conn_t      *conn;
     ngx_certauthz_crl_set_t   *first;
-    ngx_certauthz_crl_conf_t   conf;
+    ngx_certauthz_crl_conf_t  *conf;
+    ngx_certauthz_policy_t     policy;
     ngx_certauthz_decision_t   d;
 
     if (fuzz_conn_open(&fc, ctx->pool, fuzz_ssl_ctx, fuzz_leaf.data,
@@ -121,17 +122,22 @@ fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
         abort();
     }
 
-    cert = ngx_certauthz_cert_get(&fc.c);
-    if (cert == NULL) {
+    conn = ngx_certauthz_conn_get(&fc.c);
+    if (conn == NULL) {
         abort();
     }
 
-    conf.file = file;
-    conf.refresh = 0;
-    conf.stale_allow = 0;
+    ngx_certauthz_policy_init(&policy);
+    policy.mode = NGX_CERTAUTHZ_ON;
 
-    if (ngx_certauthz_crl_check(&conf, &fc.c, cert, &result) != NGX_OK
-        || ngx_certauthz_crl_check(&conf, &fc.c, cert, &again) != NGX_OK
+    conf = &policy.crl;
+    conf->file = file;
+    conf->refresh = 0;
+    conf->stale_allow = 0;
+
+    if (ngx_certauthz_crl_check(conf, &fc.c, &conn->crl, &result) != NGX_OK
+        || ngx_certauthz_crl_check(conf, &fc.c, &conn->crl, &again)
+           != NGX_OK
         || result != again
         || result > NGX_CERTAUTHZ_CRL_STALE)
     {
@@ -140,8 +146,8 @@ fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
 
     /* the rules are not consulted for a revoked certificate */
 
-    if (ngx_certauthz_decide(NULL, 0, &conf, fuzz_ssl_ctx, &fc.c, cert,
-                             fuzz_regex_exec, NULL, &d)
+    if (ngx_certauthz_decide(&policy, fuzz_ssl_ctx, &fc.c, conn,
+                             &fuzz_regex_ops, &d)
         != NGX_OK
         || (result == NGX_CERTAUTHZ_CRL_REVOKED
             && (d.allow || d.reason != NGX_CERTAUTHZ_REASON_REVOKED))
@@ -155,11 +161,11 @@ fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
     first = file->set;
     generation = file->generation;
 
-    conf.refresh = 1;
+    conf->refresh = 1;
     file->checked = ngx_current_msec - 1000;
     file->size = -1;
 
-    if (ngx_certauthz_crl_check(&conf, &fc.c, cert, &again) != NGX_OK
+    if (ngx_certauthz_crl_check(conf, &fc.c, &conn->crl, &again) != NGX_OK
         || file->generation != generation + 1
         || file->set == first
         || again != result)

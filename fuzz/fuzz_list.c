@@ -70,10 +70,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* relative to the prefix, as a configuration would name it */
     ngx_str_set(&name, "list");
 
-    list = ngx_certauthz_list_get(&ctx.cf, &ctx.lists, &name, field);
+    list = ngx_certauthz_list_get(&ctx.cf, &ctx.files.lists, &name, field);
 
     if (list != NULL) {
-        if (ngx_certauthz_list_get(&ctx.cf, &ctx.lists, &name, field)
+        if (ngx_certauthz_list_get(&ctx.cf, &ctx.files.lists, &name, field)
             != list)
         {
             abort();

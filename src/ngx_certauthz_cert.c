@@ -2,9 +2,9 @@
 /*
  * certauthz: X509 -> UTF-8 fields, once per TLS connection.
  *
- * The parsed fields live in the pool of the TCP connection and are found
- * again through an SSL ex_data slot, so every request on a keep-alive
- * connection and every HTTP/2 stream reuses them.
+ * The parsed fields live in the pool of the TCP connection, with the rest
+ * of the connection's state (ngx_certauthz_conn_get()), so every request
+ * on a keep-alive connection and every HTTP/2 stream reuses them.
  */
 
 
@@ -17,8 +17,6 @@
 #include "ngx_certauthz_cert.h"
 
 
-static ngx_int_t ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert,
-    SSL *ssl, X509 *x509, ngx_pool_t *pool, ngx_log_t *log);
 static ngx_int_t ngx_certauthz_cert_dn(X509_NAME *name, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
@@ -35,7 +33,6 @@ static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_fingerprint(X509 *x509,
     ngx_pool_t *pool, ngx_certauthz_values_t *vals);
-static ngx_pool_t *ngx_certauthz_cert_pool(ngx_connection_t *c);
 static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
     ngx_uint_t upper);
 static ngx_uint_t ngx_certauthz_cert_escaped(u_char c, ngx_uint_t multi,
@@ -47,16 +44,6 @@ static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
 #define NGX_CERTAUTHZ_STR_CONVERT    0
 #define NGX_CERTAUTHZ_STR_ASCII      1
 #define NGX_CERTAUTHZ_STR_NOT_ASCII  2
-
-
-static int  ngx_certauthz_cert_index = -1;
-
-
-/*
- * what a connection without a certificate (or without TLS) has: nothing,
- * and $certauthz_verify "NONE" (set by ngx_certauthz_cert_init())
- */
-static ngx_certauthz_cert_t  ngx_certauthz_cert_none;
 
 
 /* 1970-01-01 00:00:00 UTC, to turn an ASN1_TIME into a time_t */
@@ -80,94 +67,14 @@ static ngx_str_t  ngx_certauthz_field_names[] = {
 };
 
 
-ngx_int_t
-ngx_certauthz_cert_init(ngx_log_t *log)
-{
-    ngx_str_set(&ngx_certauthz_cert_none.verify, "NONE");
-
-    if (ngx_certauthz_cert_index != -1) {
-        return NGX_OK;
-    }
-
-    ngx_certauthz_cert_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
-                                                    NULL);
-    if (ngx_certauthz_cert_index == -1) {
-        ngx_ssl_error(NGX_LOG_EMERG, log, 0,
-                      "certauthz: SSL_get_ex_new_index() failed");
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
 /*
- * Returns the fields of the connection's client certificate, parsing it
- * on first use; NULL on an internal failure (logged).
- * c may be an HTTP/2 stream's fake connection: the data is kept in the
- * pool of the TCP connection that owns the SSL object.
+ * The certificate's record: verification, dates and serial now, every
+ * other field on first use.  NGX_ERROR on an internal failure.
  */
 
-ngx_certauthz_cert_t *
-ngx_certauthz_cert_get(ngx_connection_t *c)
-{
-    SSL                   *ssl;
-    X509                  *x509;
-    ngx_pool_t            *pool;
-    ngx_certauthz_cert_t  *cert;
-
-    if (c->ssl == NULL || c->ssl->connection == NULL) {
-        return &ngx_certauthz_cert_none;
-    }
-
-    ssl = c->ssl->connection;
-
-    cert = SSL_get_ex_data(ssl, ngx_certauthz_cert_index);
-    if (cert != NULL) {
-        return cert;
-    }
-
-    x509 = SSL_get_peer_certificate(ssl);
-    if (x509 == NULL) {
-        return &ngx_certauthz_cert_none;
-    }
-
-    pool = ngx_certauthz_cert_pool(c);
-
-    cert = ngx_pcalloc(pool, sizeof(ngx_certauthz_cert_t));
-    if (cert == NULL) {
-        X509_free(x509);
-        return NULL;
-    }
-
-    if (ngx_certauthz_cert_parse(cert, ssl, x509, pool, c->log)
-        != NGX_OK)
-    {
-        X509_free(x509);
-        return NULL;
-    }
-
-    X509_free(x509);
-
-    if (SSL_set_ex_data(ssl, ngx_certauthz_cert_index, cert) == 0) {
-        ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
-                      "certauthz: SSL_set_ex_data() failed");
-        return NULL;
-    }
-
-    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, c->log, 0,
-                   "certauthz: parsed client certificate, serial %V, "
-                   "verify: %V",
-                   &cert->fields[NGX_CERTAUTHZ_FIELD_SERIAL].elts[0].str,
-                   &cert->verify);
-
-    return cert;
-}
-
-
-static ngx_int_t
+ngx_int_t
 ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
-    ngx_pool_t *pool, ngx_log_t *log)
+    ngx_pool_t *pool)
 {
     long         rc;
     u_char      *p;
@@ -323,7 +230,7 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
  * that owns the SSL object (c may be an HTTP/2 stream's fake connection).
  */
 
-static ngx_pool_t *
+ngx_pool_t *
 ngx_certauthz_cert_pool(ngx_connection_t *c)
 {
     ngx_connection_t  *tc;

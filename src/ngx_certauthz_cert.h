@@ -74,27 +74,12 @@ typedef struct {
     ngx_certauthz_values_t    fields[NGX_CERTAUTHZ_NFIELDS];
 
     ngx_str_t                 der;        /* built on first use */
-
-    /*
-     * the outcome of the last rule list matched on this connection, see
-     * ngx_certauthz_decide(): the certificate does not change, so a list
-     * without captures need not be matched again
-     */
-    void                     *rules;
-    void                     *rule;
-    ngx_uint_t                rules_reason;
-
-    /* the connection's CRL verdict, see ngx_certauthz_crl_check() */
-    void                     *crl_file;
-    ngx_uint_t                crl_generation;
-    ngx_uint_t                crl_result;
-    time_t                    crl_fresh_until;
-    unsigned                  crl_limited:1;      /* fresh_until applies */
 } ngx_certauthz_cert_t;
 
 
-ngx_int_t ngx_certauthz_cert_init(ngx_log_t *log);
-ngx_certauthz_cert_t *ngx_certauthz_cert_get(ngx_connection_t *c);
+ngx_int_t ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl,
+    X509 *x509, ngx_pool_t *pool);
+ngx_pool_t *ngx_certauthz_cert_pool(ngx_connection_t *c);
 ngx_certauthz_values_t *ngx_certauthz_cert_field(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field);
 ngx_uint_t ngx_certauthz_cert_ctl(u_char c);

@@ -28,7 +28,7 @@ static void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
 static void ngx_certauthz_crl_trim(void);
 static void ngx_certauthz_crl_name_cleanup(void *data);
 static ngx_int_t ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file,
-    ngx_connection_t *c, ngx_certauthz_cert_t *cert);
+    ngx_connection_t *c, ngx_certauthz_crl_verdict_t *v);
 static ngx_int_t ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_t *crl, X509 *issuer, ngx_log_t *log);
 static ngx_int_t ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf,
@@ -137,7 +137,7 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 
 ngx_int_t
 ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
-    ngx_certauthz_cert_t *cert, ngx_uint_t *result)
+    ngx_certauthz_crl_verdict_t *v, ngx_uint_t *result)
 {
     ngx_certauthz_crl_file_t  *file;
 
@@ -145,17 +145,17 @@ ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
 
     ngx_certauthz_crl_refresh(conf, c->log);
 
-    if (cert->crl_file != file || cert->crl_generation != file->generation) {
-        if (ngx_certauthz_crl_verdict(file, c, cert) != NGX_OK) {
+    if (v->file != file || v->generation != file->generation) {
+        if (ngx_certauthz_crl_verdict(file, c, v) != NGX_OK) {
             return NGX_ERROR;
         }
     }
 
-    *result = cert->crl_result;
+    *result = v->result;
 
     if (*result == NGX_CERTAUTHZ_CRL_OK
-        && cert->crl_limited
-        && ngx_time() >= cert->crl_fresh_until)
+        && v->limited
+        && ngx_time() >= v->fresh_until)
     {
         *result = NGX_CERTAUTHZ_CRL_STALE;
     }
@@ -166,7 +166,7 @@ ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
 
 static ngx_int_t
 ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
-    ngx_certauthz_cert_t *cert)
+    ngx_certauthz_crl_verdict_t *v)
 {
     int                   n;
     SSL                  *ssl;
@@ -282,17 +282,17 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
         return NGX_ERROR;
     }
 
-    cert->crl_file = file;
-    cert->crl_generation = file->generation;
-    cert->crl_limited = limited && !forever;
-    cert->crl_fresh_until = fresh_until;
-    cert->crl_result = revoked ? NGX_CERTAUTHZ_CRL_REVOKED
-                       : usable ? NGX_CERTAUTHZ_CRL_OK
-                       : NGX_CERTAUTHZ_CRL_MISSING;
+    v->file = file;
+    v->generation = file->generation;
+    v->limited = limited && !forever;
+    v->fresh_until = fresh_until;
+    v->result = revoked ? NGX_CERTAUTHZ_CRL_REVOKED
+                : usable ? NGX_CERTAUTHZ_CRL_OK
+                : NGX_CERTAUTHZ_CRL_MISSING;
 
     ngx_log_debug3(NGX_LOG_DEBUG_EVENT, c->log, 0,
                    "certauthz: CRL verdict %ui from %ui usable CRLs of "
-                   "\"%V\"", cert->crl_result, usable, &file->path);
+                   "\"%V\"", v->result, usable, &file->path);
 
     return NGX_OK;
 }

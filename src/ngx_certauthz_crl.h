@@ -80,10 +80,25 @@ typedef struct {
 } ngx_certauthz_crl_conf_t;
 
 
+/*
+ * a connection's CRL verdict, for one file and generation of its CRLs:
+ * finding the issuer and checking signatures is done once per connection
+ * and CRL set; the clock is checked per request
+ */
+typedef struct {
+    ngx_certauthz_crl_file_t *file;
+    ngx_uint_t                generation;
+    ngx_uint_t                result;
+    time_t                    fresh_until;
+    unsigned                  limited:1;      /* fresh_until applies */
+} ngx_certauthz_crl_verdict_t;
+
+
 ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
     ngx_array_t *files, ngx_str_t *path);
 ngx_int_t ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf,
-    ngx_connection_t *c, ngx_certauthz_cert_t *cert, ngx_uint_t *result);
+    ngx_connection_t *c, ngx_certauthz_crl_verdict_t *verdict,
+    ngx_uint_t *result);
 
 
 #endif /* _NGX_CERTAUTHZ_CRL_H_INCLUDED_ */

@@ -21,9 +21,6 @@ typedef struct {
 
 static ngx_int_t ngx_certauthz_cond_normalise(ngx_conf_t *cf,
     ngx_certauthz_cond_t *cond);
-static ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
-    ngx_connection_t *c, ngx_certauthz_cert_t *cert,
-    ngx_certauthz_regex_exec_pt exec, void *data);
 
 
 /* longest first, so that "!~*" is not taken for "!~" */
@@ -195,149 +192,12 @@ ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where)
 
 
 /*
- * Only a certificate that nginx verified counts, and only if it was
- * verified with the CAs that the server of the request trusts: "trusted"
- * is that server's SSL_CTX.  A client that sends no SNI (or another name
- * than the Host it asks for) has its handshake, and its certificate
- * verified, in the SSL_CTX of the default server of the address.
- * The certificate must be within its validity period now, not only at the
- * handshake: connections and resumed sessions outlive certificates.
- * A revoked one is denied before any rule is consulted, as is one whose
- * issuer has no usable or no fresh CRL where CRLs are asked for; then the
- * first rule whose conditions all hold decides, and no match denies.
- *
- * The certificate of a connection does not change: the outcome of a rule
- * list is kept with the connection and reused by its next requests, unless
- * a regex of the list has captures, which must be set for each request.
+ * A positive condition holds if any value of the field matches, a negative
+ * one if none does; a poisoned value (a control character inside) never
+ * matches, and no regex is run on it.
  */
 
 ngx_int_t
-ngx_certauthz_decide(ngx_array_t *rules, ngx_uint_t captures,
-    ngx_certauthz_crl_conf_t *crl, SSL_CTX *trusted, ngx_connection_t *c,
-    ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
-    void *data, ngx_certauthz_decision_t *d)
-{
-    time_t                 now;
-    ngx_int_t              rc;
-    ngx_uint_t             i, j, revocation;
-    ngx_certauthz_rule_t  *rule;
-
-    d->allow = 0;
-    d->rule = NULL;
-
-    if (!cert->present) {
-        d->reason = NGX_CERTAUTHZ_REASON_NO_CERT;
-        return NGX_OK;
-    }
-
-    if (!cert->verified) {
-        d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
-        return NGX_OK;
-    }
-
-    if (SSL_get_SSL_CTX(c->ssl->connection) != trusted) {
-        ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                      "certauthz: the client certificate was verified with "
-                      "the trusted CAs of another server (the client sent "
-                      "no SNI, or another name), not of this one");
-
-        d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
-        return NGX_OK;
-    }
-
-    now = ngx_time();
-
-    if (now > cert->not_after || now < cert->not_before) {
-        d->reason = NGX_CERTAUTHZ_REASON_EXPIRED;
-        return NGX_OK;
-    }
-
-    if (crl != NULL && crl->file != NULL) {
-
-        if (ngx_certauthz_crl_check(crl, c, cert, &revocation) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        switch (revocation) {
-
-        case NGX_CERTAUTHZ_CRL_REVOKED:
-            d->reason = NGX_CERTAUTHZ_REASON_REVOKED;
-            return NGX_OK;
-
-        case NGX_CERTAUTHZ_CRL_MISSING:
-            d->reason = NGX_CERTAUTHZ_REASON_CRL_MISSING;
-            return NGX_OK;
-
-        case NGX_CERTAUTHZ_CRL_STALE:
-            if (!crl->stale_allow) {
-                d->reason = NGX_CERTAUTHZ_REASON_CRL_STALE;
-                return NGX_OK;
-            }
-            break;
-        }
-    }
-
-    if (rules == NULL || rules->nelts == 0) {
-        d->allow = 1;
-        d->reason = NGX_CERTAUTHZ_REASON_ALLOW;
-        return NGX_OK;
-    }
-
-    if (cert->rules == rules) {
-        ngx_log_debug0(NGX_LOG_DEBUG_EVENT, c->log, 0,
-                       "certauthz: rule outcome of the connection reused");
-
-        d->rule = cert->rule;
-        d->reason = cert->rules_reason;
-        d->allow = (d->reason == NGX_CERTAUTHZ_REASON_ALLOW);
-        return NGX_OK;
-    }
-
-    rule = rules->elts;
-
-    for (i = 0; i < rules->nelts; i++) {
-
-        for (j = 0; j < rule[i].nconds; j++) {
-            rc = ngx_certauthz_cond_holds(&rule[i].conds[j], c, cert, exec,
-                                          data);
-            if (rc == NGX_ERROR) {
-                return NGX_ERROR;
-            }
-
-            if (rc == NGX_DECLINED) {
-                break;
-            }
-        }
-
-        if (j == rule[i].nconds) {
-            d->allow = !rule[i].deny;
-            d->reason = rule[i].deny ? NGX_CERTAUTHZ_REASON_DENY
-                                     : NGX_CERTAUTHZ_REASON_ALLOW;
-            d->rule = &rule[i];
-            goto done;
-        }
-    }
-
-    d->reason = NGX_CERTAUTHZ_REASON_NO_MATCH;
-
-done:
-
-    if (!captures) {
-        cert->rules = rules;
-        cert->rule = d->rule;
-        cert->rules_reason = d->reason;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * A positive condition holds if any value of the field matches, a negative
- * one if none does; a poisoned value (NUL byte inside) never matches.
- */
-
-static ngx_int_t
 ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond, ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
     void *data)

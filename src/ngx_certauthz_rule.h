@@ -1,9 +1,9 @@
 
 /*
- * certauthz: rule conditions parsed at configuration time, and the
- * decision that matches a certificate's fields against an ordered rule
- * list.  No HTTP here: regexes are compiled and run by the face through
- * a callback, so that named captures become the face's variables.
+ * certauthz: rule conditions parsed at configuration time and matched
+ * against a certificate's fields.  No HTTP here: regexes are compiled and
+ * run by the face through callbacks, so that named captures become the
+ * face's variables.
  */
 
 
@@ -45,6 +45,7 @@ typedef struct {
     unsigned                  caseless:1; /* ~* !~* */
     ngx_str_t                 value;      /* normalised, or the pattern */
     void                     *regex;      /* compiled by the face */
+    unsigned                  captures:1; /* the regex has groups */
     ngx_certauthz_list_t     *list;
     ngx_str_t                 token;      /* as written, for messages */
 } ngx_certauthz_cond_t;
@@ -73,10 +74,9 @@ typedef ngx_int_t (*ngx_certauthz_regex_exec_pt)(void *data, void *regex,
 ngx_int_t ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
     ngx_certauthz_cond_t *cond, ngx_array_t *lists);
 ngx_int_t ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where);
-ngx_int_t ngx_certauthz_decide(ngx_array_t *rules, ngx_uint_t captures,
-    ngx_certauthz_crl_conf_t *crl, SSL_CTX *trusted, ngx_connection_t *c,
-    ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
-    void *data, ngx_certauthz_decision_t *d);
+ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
+    ngx_connection_t *c, ngx_certauthz_cert_t *cert,
+    ngx_certauthz_regex_exec_pt exec, void *data);
 ngx_str_t *ngx_certauthz_reason_name(ngx_uint_t reason);
 
 

@@ -1,6 +1,7 @@
 
 /*
- * certauthz: what the http face's files share.
+ * certauthz: the http module, for the files of the http face that need
+ * its index.
  */
 
 
@@ -11,21 +12,6 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-
-#include "ngx_certauthz_cert.h"
-#include "ngx_certauthz_rule.h"
-
-
-/* per request; survives internal redirects (see the module's get_ctx) */
-typedef struct {
-    ngx_certauthz_decision_t  decision;
-    unsigned                  evaluated:1;
-    unsigned                  logged:1;
-} ngx_http_certauthz_ctx_t;
-
-
-ngx_http_certauthz_ctx_t *ngx_http_certauthz_get_ctx(ngx_http_request_t *r);
-SSL_CTX *ngx_http_certauthz_trusted(ngx_http_request_t *r);
 
 
 extern ngx_module_t  ngx_http_certauthz_module;

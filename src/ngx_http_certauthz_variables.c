@@ -34,6 +34,8 @@ static ngx_int_t ngx_http_certauthz_decision_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_certauthz_value(ngx_http_variable_value_t *v,
     u_char *data, size_t len, ngx_uint_t no_cacheable);
+static ngx_certauthz_cert_t *ngx_http_certauthz_cert(ngx_http_request_t *r);
+static void ngx_http_certauthz_cleanup(void *data);
 
 
 static ngx_http_variable_t  ngx_http_certauthz_vars[] = {
@@ -125,7 +127,7 @@ ngx_http_certauthz_field_variable(ngx_http_request_t *r,
     ngx_str_t              s;
     ngx_certauthz_cert_t  *cert;
 
-    cert = ngx_certauthz_cert_get(r->connection);
+    cert = ngx_http_certauthz_cert(r);
     if (cert == NULL) {
         return NGX_ERROR;
     }
@@ -160,7 +162,7 @@ ngx_http_certauthz_verify_variable(ngx_http_request_t *r,
     static ngx_str_t       other =
         ngx_string("FAILED:verified with the CAs of another server");
 
-    cert = ngx_certauthz_cert_get(r->connection);
+    cert = ngx_http_certauthz_cert(r);
     if (cert == NULL) {
         return NGX_ERROR;
     }
@@ -189,7 +191,7 @@ ngx_http_certauthz_client_cert_variable(ngx_http_request_t *r,
     ngx_str_t              der, b64;
     ngx_certauthz_cert_t  *cert;
 
-    cert = ngx_certauthz_cert_get(r->connection);
+    cert = ngx_http_certauthz_cert(r);
     if (cert == NULL) {
         return NGX_ERROR;
     }
@@ -243,7 +245,7 @@ ngx_http_certauthz_xfcc_variable(ngx_http_request_t *r,
                                        NGX_CERTAUTHZ_FIELD_DNS };
     static char             *names[] = { ";URI=", ";DNS=" };
 
-    cert = ngx_certauthz_cert_get(r->connection);
+    cert = ngx_http_certauthz_cert(r);
     if (cert == NULL) {
         return NGX_ERROR;
     }
@@ -445,4 +447,92 @@ ngx_http_certauthz_value(ngx_http_variable_value_t *v, u_char *data,
     v->valid = 1;
     v->no_cacheable = no_cacheable;
     v->not_found = 0;
+}
+
+
+/* the certificate of the request's connection; NULL on a failure */
+
+static ngx_certauthz_cert_t *
+ngx_http_certauthz_cert(ngx_http_request_t *r)
+{
+    ngx_certauthz_conn_t  *conn;
+
+    conn = ngx_certauthz_conn_get(r->connection);
+
+    return conn ? &conn->cert : NULL;
+}
+
+
+/*
+ * The request's ctx is wiped by an internal redirect; anchoring it in a
+ * pool cleanup (as the realip module does) lets us find it again, so that
+ * a denial is logged once per request and the decision variables keep
+ * the request's decision.
+ */
+
+ngx_http_certauthz_ctx_t *
+ngx_http_certauthz_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_certauthz_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certauthz_module);
+
+    if (ctx == NULL && (r->internal || r->filter_finalize)) {
+
+        for (cln = r->pool->cleanup; cln; cln = cln->next) {
+            if (cln->handler == ngx_http_certauthz_cleanup) {
+                ctx = cln->data;
+                ngx_http_set_ctx(r, ctx, ngx_http_certauthz_module);
+                break;
+            }
+        }
+    }
+
+    return ctx;
+}
+
+
+ngx_http_certauthz_ctx_t *
+ngx_http_certauthz_create_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_certauthz_ctx_t  *ctx;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_certauthz_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_certauthz_ctx_t));
+
+    cln->handler = ngx_http_certauthz_cleanup;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_certauthz_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_certauthz_cleanup(void *data)
+{
+    /* nothing to free: the handler only marks our ctx in the list */
+}
+
+
+/*
+ * The SSL_CTX of the request's server: only its trusted CAs count, see
+ * ngx_certauthz_decide()
+ */
+
+SSL_CTX *
+ngx_http_certauthz_trusted(ngx_http_request_t *r)
+{
+    ngx_http_ssl_srv_conf_t  *sscf;
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_ssl_module);
+
+    return sscf->ssl.ctx;
 }

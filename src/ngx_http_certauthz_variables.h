@@ -1,6 +1,7 @@
 
 /*
- * certauthz: the $certauthz_* variables.
+ * certauthz: the $certauthz_* variables, and the request's decision they
+ * report.
  */
 
 
@@ -12,8 +13,22 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_certauthz_policy.h"
+
+
+/* per request; survives internal redirects (see ..._get_ctx()) */
+typedef struct {
+    ngx_certauthz_decision_t  decision;
+    unsigned                  evaluated:1;
+    unsigned                  logged:1;
+} ngx_http_certauthz_ctx_t;
+
 
 ngx_int_t ngx_http_certauthz_add_variables(ngx_conf_t *cf);
+ngx_http_certauthz_ctx_t *ngx_http_certauthz_get_ctx(ngx_http_request_t *r);
+ngx_http_certauthz_ctx_t *ngx_http_certauthz_create_ctx(
+    ngx_http_request_t *r);
+SSL_CTX *ngx_http_certauthz_trusted(ngx_http_request_t *r);
 
 
 #endif /* _NGX_HTTP_CERTAUTHZ_VARIABLES_H_INCLUDED_ */

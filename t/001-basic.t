@@ -47,3 +47,31 @@ GET /alice/ok.txt
 ok
 --- no_error_log
 [error]
+
+
+
+=== TEST 3: the mode is read in any case, as nginx reads "on" and "off" elsewhere
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client optional;
+
+        location /on/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz ON;
+            add_header X-Reason $certauthz_reason always;
+        }
+
+        location /audit/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz Audit;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- request eval
+["GET /none/on/ok.txt", "GET /none/audit/ok.txt"]
+--- error_code eval
+[403, 200]
+--- response_headers eval
+["X-Reason: no-cert", "X-Reason: no-cert"]

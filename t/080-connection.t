@@ -201,7 +201,7 @@ certauthz: access forbidden, reason: no-match, subject: "CN=bob,OU=Sales,O=Examp
 
 
 
-=== TEST 5: rules without captures are matched once per connection
+=== TEST 5: each location's rules are matched once per connection, also when requests alternate between locations
 --- user_files
 >>> page.html
 <!--# include virtual="/ka/a/conn.html" wait="yes" -->
@@ -255,10 +255,11 @@ GET /page.html
 --- grep_error_log: certauthz: rule outcome of the connection reused
 --- grep_error_log_out
 certauthz: rule outcome of the connection reused
+certauthz: rule outcome of the connection reused
 
 
 
-=== TEST 6: rules with captures are matched for every request
+=== TEST 6: rules with captures are matched once per connection too, and their captures set again for every request
 --- user_files
 >>> page.html
 <!--# include virtual="/ka/conn.html" wait="yes" -->
@@ -302,5 +303,105 @@ GET /page.html
 --- error_code: 200
 --- response_body_like
 ^(\d+):allow:alice\n+\1:allow:alice\n+\1:allow:alice\n+$
---- no_error_log
+--- grep_error_log: certauthz: rule outcome of the connection reused
+--- grep_error_log_out
 certauthz: rule outcome of the connection reused
+certauthz: rule outcome of the connection reused
+
+
+
+=== TEST 7: named captures kept with the connection, per location, also from a rule that did not decide
+--- user_files
+>>> page.html
+<!--# include virtual="/ka/a/conn.html" wait="yes" -->
+<!--# include virtual="/ka/b/conn.html" wait="yes" -->
+<!--# include virtual="/ka/a/conn.html" wait="yes" -->
+<!--# include virtual="/ka/b/conn.html" wait="yes" -->
+>>> conn.html
+<!--# echo var="connection" -->:<!--# echo var="certauthz_reason" -->:<!--# echo var="who" -->:<!--# echo var="x" -->
+--- http_config
+    upstream tls_keepalive {
+        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
+        keepalive 2;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        ssi on;
+
+        # $who comes from the first rule, which does not hold (ou=Nope)
+        location /a/ {
+            alias $TEST_NGINX_SERVER_ROOT/html/;
+            certauthz on;
+            certauthz_allow "cn~^(?<who>ali)ce$" ou=Nope;
+            certauthz_allow "uri~^spiffe://example\.com/ns/(?<x>[a-z]+)/";
+        }
+
+        location /b/ {
+            alias $TEST_NGINX_SERVER_ROOT/html/;
+            certauthz on;
+            certauthz_allow "email~^([a-z]+)\.smith@(?<x>[a-z.]+)$";
+        }
+    }
+--- config
+    location = /page.html {
+        root $TEST_NGINX_SERVER_ROOT/html;
+        ssi on;
+    }
+
+    location /ka/ {
+        proxy_pass https://tls_keepalive/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_ssl_certificate $TEST_NGINX_PKI/alice.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like
+^(\d+):allow:ali:prod\n+\1:allow:\(none\):example\.org\n+\1:allow:ali:prod\n+\1:allow:\(none\):example\.org\n+$
+--- grep_error_log: certauthz: rule outcome of the connection reused
+--- grep_error_log_out
+certauthz: rule outcome of the connection reused
+certauthz: rule outcome of the connection reused
+
+
+
+=== TEST 8: numbered captures kept with the connection ($1 after the access phase)
+--- http_config
+    upstream tls_keepalive {
+        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
+        keepalive 2;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_allow "cn~^(al)(ice)$";
+            add_header X-Caps "$1-$2" always;
+            add_header X-Requests $connection_requests always;
+        }
+    }
+--- config
+    location /ka/ {
+        proxy_pass https://tls_keepalive/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_ssl_certificate $TEST_NGINX_PKI/alice.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
+    }
+--- request eval
+["GET /ka/ok.txt", "GET /ka/ok.txt", "GET /ka/ok.txt"]
+--- error_code eval
+[200, 200, 200]
+--- response_headers eval
+["X-Caps: al-ice\nX-Requests: 1", "X-Caps: al-ice\nX-Requests: 2",
+ "X-Caps: al-ice\nX-Requests: 3"]

@@ -1,0 +1,657 @@
+
+/*
+ * certauthz: policies, built from directive arguments and decided on a
+ * TLS connection, and the state kept with each connection.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_certauthz_policy.h"
+
+
+/* what a rule evaluation hands to the face's exec, see ..._record() */
+typedef struct {
+    ngx_certauthz_regex_ops_t  *ops;
+    ngx_certauthz_outcome_t    *outcome;
+    ngx_pool_t                 *pool;
+    ngx_uint_t                  failed;
+} ngx_certauthz_eval_t;
+
+
+static ngx_int_t ngx_certauthz_rules(ngx_certauthz_policy_t *policy,
+    ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
+static ngx_certauthz_outcome_t *ngx_certauthz_outcome_find(
+    ngx_certauthz_conn_t *conn, ngx_array_t *rules);
+static ngx_int_t ngx_certauthz_record(void *data, void *regex, ngx_str_t *s);
+static ngx_int_t ngx_certauthz_outcome_replay(ngx_certauthz_outcome_t *o,
+    ngx_certauthz_regex_ops_t *ops);
+
+
+static ngx_conf_enum_t  ngx_certauthz_modes[] = {
+    { ngx_string("off"), NGX_CERTAUTHZ_OFF },
+    { ngx_string("on"), NGX_CERTAUTHZ_ON },
+    { ngx_string("audit"), NGX_CERTAUTHZ_AUDIT },
+    { ngx_null_string, 0 }
+};
+
+
+static int  ngx_certauthz_conn_index = -1;
+
+
+/*
+ * what a connection without a certificate (or without TLS) has: nothing,
+ * and $certauthz_verify "NONE" (set by ngx_certauthz_conn_init())
+ */
+static ngx_certauthz_conn_t  ngx_certauthz_conn_none;
+
+
+ngx_int_t
+ngx_certauthz_conn_init(ngx_log_t *log)
+{
+    ngx_str_set(&ngx_certauthz_conn_none.cert.verify, "NONE");
+
+    if (ngx_certauthz_conn_index != -1) {
+        return NGX_OK;
+    }
+
+    ngx_certauthz_conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+                                                    NULL);
+    if (ngx_certauthz_conn_index == -1) {
+        ngx_ssl_error(NGX_LOG_EMERG, log, 0,
+                      "certauthz: SSL_get_ex_new_index() failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The connection's state, made with the first request that asks; NULL on
+ * an internal failure (logged).  c may be an HTTP/2 stream's fake
+ * connection: the state is kept in the pool of the TCP connection that
+ * owns the SSL object, found again through an SSL ex_data slot.
+ */
+
+ngx_certauthz_conn_t *
+ngx_certauthz_conn_get(ngx_connection_t *c)
+{
+    SSL                   *ssl;
+    X509                  *x509;
+    ngx_pool_t            *pool;
+    ngx_certauthz_conn_t  *conn;
+
+    if (c->ssl == NULL || c->ssl->connection == NULL) {
+        return &ngx_certauthz_conn_none;
+    }
+
+    ssl = c->ssl->connection;
+
+    conn = SSL_get_ex_data(ssl, ngx_certauthz_conn_index);
+    if (conn != NULL) {
+        return conn;
+    }
+
+    x509 = SSL_get_peer_certificate(ssl);
+    if (x509 == NULL) {
+        return &ngx_certauthz_conn_none;
+    }
+
+    pool = ngx_certauthz_cert_pool(c);
+
+    conn = ngx_pcalloc(pool, sizeof(ngx_certauthz_conn_t));
+    if (conn == NULL) {
+        X509_free(x509);
+        return NULL;
+    }
+
+    if (ngx_certauthz_cert_parse(&conn->cert, ssl, x509, pool) != NGX_OK) {
+        X509_free(x509);
+        ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
+                      "certauthz: cannot read the client certificate");
+        return NULL;
+    }
+
+    X509_free(x509);
+
+    if (SSL_set_ex_data(ssl, ngx_certauthz_conn_index, conn) == 0) {
+        ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
+                      "certauthz: SSL_set_ex_data() failed");
+        return NULL;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, c->log, 0,
+                   "certauthz: parsed client certificate, serial %V, "
+                   "verify: %V",
+                   &conn->cert.fields[NGX_CERTAUTHZ_FIELD_SERIAL].elts[0].str,
+                   &conn->cert.verify);
+
+    return conn;
+}
+
+
+ngx_int_t
+ngx_certauthz_files_init(ngx_conf_t *cf, ngx_certauthz_files_t *files)
+{
+    if (ngx_array_init(&files->lists, cf->pool, 4,
+                       sizeof(ngx_certauthz_list_t *))
+        != NGX_OK
+        || ngx_array_init(&files->crls, cf->pool, 4,
+                          sizeof(ngx_certauthz_crl_file_t *))
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* for create_conf: everything unset, see ngx_certauthz_policy_merge() */
+
+void
+ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy)
+{
+    policy->mode = NGX_CONF_UNSET_UINT;
+    policy->rules = NULL;
+    policy->crl.file = NULL;
+    policy->crl.refresh = NGX_CONF_UNSET_MSEC;
+    policy->crl.stale_allow = NGX_CONF_UNSET_UINT;
+}
+
+
+/* "certauthz on | off | audit", in any case, as nginx's enum slots */
+
+char *
+ngx_certauthz_policy_mode(ngx_conf_t *cf, ngx_certauthz_policy_t *policy)
+{
+    ngx_str_t        *value;
+    ngx_conf_enum_t  *e;
+
+    if (policy->mode != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (e = ngx_certauthz_modes; e->name.len; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strcasecmp(e->name.data, value[1].data) == 0)
+        {
+            policy->mode = e->value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive, "
+                       "it must be \"off\", \"on\" or \"audit\"",
+                       &value[1], &value[0]);
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * "certauthz_allow" or "certauthz_deny" with the arguments of cf->args:
+ * conditions, or "all".  Regexes are compiled by the face.
+ */
+
+char *
+ngx_certauthz_policy_rule(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
+    ngx_certauthz_files_t *files, ngx_uint_t deny,
+    ngx_certauthz_compile_pt compile)
+{
+    ngx_str_t             *value;
+    ngx_uint_t             i;
+    ngx_certauthz_cond_t  *cond;
+    ngx_certauthz_rule_t  *rule;
+
+    value = cf->args->elts;
+
+    if (policy->rules == NULL) {
+        policy->rules = ngx_array_create(cf->pool, 4,
+                                         sizeof(ngx_certauthz_rule_t));
+        if (policy->rules == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rule = ngx_array_push(policy->rules);
+    if (rule == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(rule, sizeof(ngx_certauthz_rule_t));
+
+    rule->deny = deny;
+
+    if (ngx_certauthz_rule_where(cf, &rule->where) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "all") == 0) {
+        return NGX_CONF_OK;
+    }
+
+    rule->conds = ngx_pcalloc(cf->pool, (cf->args->nelts - 1)
+                                        * sizeof(ngx_certauthz_cond_t));
+    if (rule->conds == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "all") == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"all\" cannot be combined with "
+                               "conditions in \"%V\"", &value[0]);
+            return NGX_CONF_ERROR;
+        }
+
+        cond = &rule->conds[rule->nconds];
+
+        if (ngx_certauthz_cond_parse(cf, &value[i], cond, &files->lists)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        if (cond->match == NGX_CERTAUTHZ_MATCH_REGEX
+            && compile(cf, cond) != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        rule->nconds++;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* "certauthz_crl FILE": cf->args */
+
+char *
+ngx_certauthz_policy_crl(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
+    ngx_certauthz_files_t *files)
+{
+    ngx_str_t  *value;
+
+    if (policy->crl.file != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    policy->crl.file = ngx_certauthz_crl_file(cf, &files->crls, &value[1]);
+
+    return policy->crl.file ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+/* rules are inherited whole, only where a level has none (allow/deny) */
+
+void
+ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
+    ngx_certauthz_policy_t *conf)
+{
+    ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_CERTAUTHZ_OFF);
+
+    if (conf->rules == NULL) {
+        conf->rules = prev->rules;
+    }
+
+    if (conf->crl.file == NULL) {
+        conf->crl.file = prev->crl.file;
+    }
+
+    ngx_conf_merge_msec_value(conf->crl.refresh, prev->crl.refresh, 60000);
+    ngx_conf_merge_uint_value(conf->crl.stale_allow, prev->crl.stale_allow,
+                              0);
+}
+
+
+/*
+ * Only a certificate that nginx verified counts, and only if it was
+ * verified with the CAs that the server of the request trusts: "trusted"
+ * is that server's SSL_CTX.  A client that sends no SNI (or another name
+ * than the Host it asks for) has its handshake, and its certificate
+ * verified, in the SSL_CTX of the default server of the address.
+ * The certificate must be within its validity period now, not only at the
+ * handshake: connections and resumed sessions outlive certificates.
+ * A revoked one is denied before any rule is consulted, as is one whose
+ * issuer has no usable or no fresh CRL where CRLs are asked for; then the
+ * first rule whose conditions all hold decides, and no match denies.
+ */
+
+ngx_int_t
+ngx_certauthz_decide(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
+    ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d)
+{
+    time_t                 now;
+    ngx_uint_t             revocation;
+    ngx_certauthz_cert_t  *cert;
+
+    cert = &conn->cert;
+
+    d->allow = 0;
+    d->rule = NULL;
+
+    if (!cert->present) {
+        d->reason = NGX_CERTAUTHZ_REASON_NO_CERT;
+        return NGX_OK;
+    }
+
+    if (!cert->verified) {
+        d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
+        return NGX_OK;
+    }
+
+    if (SSL_get_SSL_CTX(c->ssl->connection) != trusted) {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "certauthz: the client certificate was verified with "
+                      "the trusted CAs of another server (the client sent "
+                      "no SNI, or another name), not of this one");
+
+        d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
+        return NGX_OK;
+    }
+
+    now = ngx_time();
+
+    if (now > cert->not_after || now < cert->not_before) {
+        d->reason = NGX_CERTAUTHZ_REASON_EXPIRED;
+        return NGX_OK;
+    }
+
+    if (policy->crl.file != NULL) {
+
+        if (ngx_certauthz_crl_check(&policy->crl, c, &conn->crl, &revocation)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        switch (revocation) {
+
+        case NGX_CERTAUTHZ_CRL_REVOKED:
+            d->reason = NGX_CERTAUTHZ_REASON_REVOKED;
+            return NGX_OK;
+
+        case NGX_CERTAUTHZ_CRL_MISSING:
+            d->reason = NGX_CERTAUTHZ_REASON_CRL_MISSING;
+            return NGX_OK;
+
+        case NGX_CERTAUTHZ_CRL_STALE:
+            if (!policy->crl.stale_allow) {
+                d->reason = NGX_CERTAUTHZ_REASON_CRL_STALE;
+                return NGX_OK;
+            }
+            break;
+        }
+    }
+
+    if (policy->rules == NULL || policy->rules->nelts == 0) {
+        d->allow = 1;
+        d->reason = NGX_CERTAUTHZ_REASON_ALLOW;
+        return NGX_OK;
+    }
+
+    return ngx_certauthz_rules(policy, c, conn, ops, d);
+}
+
+
+/*
+ * The certificate of a connection does not change, and neither does what
+ * a policy's rules make of it: the outcome is kept with the connection,
+ * with the regex matches that set captures, and a later request only sets
+ * those captures again.  So a regex with groups, named or not, costs no
+ * more per request than one without.
+ */
+
+static ngx_int_t
+ngx_certauthz_rules(ngx_certauthz_policy_t *policy, ngx_connection_t *c,
+    ngx_certauthz_conn_t *conn, ngx_certauthz_regex_ops_t *ops,
+    ngx_certauthz_decision_t *d)
+{
+    ngx_int_t                 rc;
+    ngx_uint_t                i, j;
+    ngx_certauthz_rule_t     *rule;
+    ngx_certauthz_eval_t      eval;
+    ngx_certauthz_outcome_t  *o;
+
+    o = ngx_certauthz_outcome_find(conn, policy->rules);
+
+    if (o->rules == policy->rules) {
+        ngx_log_debug0(NGX_LOG_DEBUG_EVENT, c->log, 0,
+                       "certauthz: rule outcome of the connection reused");
+
+        if (ngx_certauthz_outcome_replay(o, ops) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        d->rule = o->rule;
+        d->reason = o->reason;
+        d->allow = (d->reason == NGX_CERTAUTHZ_REASON_ALLOW);
+        return NGX_OK;
+    }
+
+    /* the slot is taken over: its room for matches is kept */
+
+    o->rules = NULL;
+    o->nmatches = 0;
+    o->caps_used = 0;
+
+    eval.ops = ops;
+    eval.outcome = o;
+    eval.pool = ngx_certauthz_cert_pool(c);
+    eval.failed = 0;
+
+    rule = policy->rules->elts;
+
+    for (i = 0; i < policy->rules->nelts; i++) {
+
+        for (j = 0; j < rule[i].nconds; j++) {
+            rc = ngx_certauthz_cond_holds(&rule[i].conds[j], c, &conn->cert,
+                                          ngx_certauthz_record, &eval);
+            if (rc == NGX_ERROR || eval.failed) {
+                return NGX_ERROR;
+            }
+
+            if (rc == NGX_DECLINED) {
+                break;
+            }
+        }
+
+        if (j == rule[i].nconds) {
+            d->allow = !rule[i].deny;
+            d->reason = rule[i].deny ? NGX_CERTAUTHZ_REASON_DENY
+                                     : NGX_CERTAUTHZ_REASON_ALLOW;
+            d->rule = &rule[i];
+            goto done;
+        }
+    }
+
+    d->reason = NGX_CERTAUTHZ_REASON_NO_MATCH;
+
+done:
+
+    o->rules = policy->rules;
+    o->rule = d->rule;
+    o->reason = d->reason;
+
+    return NGX_OK;
+}
+
+
+/* the policy's slot, or the one to take over (the oldest) */
+
+static ngx_certauthz_outcome_t *
+ngx_certauthz_outcome_find(ngx_certauthz_conn_t *conn, ngx_array_t *rules)
+{
+    ngx_uint_t                i;
+    ngx_certauthz_outcome_t  *o;
+
+    for (i = 0; i < NGX_CERTAUTHZ_OUTCOMES; i++) {
+        if (conn->outcomes[i].rules == rules) {
+            return &conn->outcomes[i];
+        }
+    }
+
+    o = &conn->outcomes[conn->next_outcome];
+    conn->next_outcome = (conn->next_outcome + 1) % NGX_CERTAUTHZ_OUTCOMES;
+
+    return o;
+}
+
+
+/*
+ * The face's exec, and for a match that set captures, a copy of them with
+ * the outcome, in the order the matches happened (the last one is what
+ * $1 refers to).  Memory comes from the connection's pool and is reused
+ * by the slot: a connection never holds more than its largest outcomes.
+ */
+
+static ngx_int_t
+ngx_certauthz_record(void *data, void *regex, ngx_str_t *s)
+{
+    ngx_certauthz_eval_t *eval = data;
+
+    int                      *caps, *room;
+    ngx_int_t                 rc;
+    ngx_uint_t                n, i;
+    ngx_certauthz_match_t    *m;
+    ngx_certauthz_outcome_t  *o;
+
+    rc = eval->ops->exec(eval->ops->data, regex, s);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    n = eval->ops->captures(eval->ops->data, regex, &caps);
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    o = eval->outcome;
+
+    if (o->nmatches == o->matches_room) {
+        m = ngx_palloc(eval->pool, 2 * (o->matches_room + 1)
+                                   * sizeof(ngx_certauthz_match_t));
+        if (m == NULL) {
+            eval->failed = 1;
+            return NGX_ERROR;
+        }
+
+        if (o->nmatches) {
+            ngx_memcpy(m, o->matches,
+                       o->nmatches * sizeof(ngx_certauthz_match_t));
+        }
+
+        o->matches = m;
+        o->matches_room = 2 * (o->matches_room + 1);
+    }
+
+    if (o->caps_used + n > o->caps_room) {
+        room = ngx_palloc(eval->pool, 2 * (o->caps_used + n) * sizeof(int));
+        if (room == NULL) {
+            eval->failed = 1;
+            return NGX_ERROR;
+        }
+
+        if (o->caps_used) {
+            ngx_memcpy(room, o->caps, o->caps_used * sizeof(int));
+        }
+
+        /* the matches kept so far point into the old room */
+
+        for (i = 0; i < o->nmatches; i++) {
+            o->matches[i].caps = room + (o->matches[i].caps - o->caps);
+        }
+
+        o->caps = room;
+        o->caps_room = 2 * (o->caps_used + n);
+    }
+
+    m = &o->matches[o->nmatches++];
+
+    m->regex = regex;
+    m->value = s;
+    m->caps = o->caps + o->caps_used;
+    m->ncaps = n;
+
+    ngx_memcpy(m->caps, caps, n * sizeof(int));
+    o->caps_used += n;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_certauthz_outcome_replay(ngx_certauthz_outcome_t *o,
+    ngx_certauthz_regex_ops_t *ops)
+{
+    ngx_uint_t              i;
+    ngx_certauthz_match_t  *m;
+
+    m = o->matches;
+
+    for (i = 0; i < o->nmatches; i++) {
+        if (ops->restore(ops->data, m[i].regex, m[i].value, m[i].caps,
+                         m[i].ncaps)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * "WHAT, reason: R, rule: FILE:LINE, subject: "...", serial: S", the parts
+ * that apply; at "level", which the face chooses
+ */
+
+void
+ngx_certauthz_log_denial(ngx_log_t *log, ngx_uint_t level, const char *what,
+    ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_decision_t *d)
+{
+    ngx_str_t                rule, subject, serial;
+    ngx_certauthz_values_t  *vals;
+
+    static ngx_str_t         empty = ngx_null_string;
+
+    if (log->log_level < level) {
+        return;
+    }
+
+    rule = d->rule ? d->rule->where : empty;
+    subject = empty;
+    serial = empty;
+
+    if (conn->cert.present) {
+        vals = ngx_certauthz_cert_field(c, &conn->cert,
+                                        NGX_CERTAUTHZ_FIELD_SUBJECT);
+        if (vals != NULL) {
+            subject = vals->elts[0].str;
+            serial = conn->cert.fields[NGX_CERTAUTHZ_FIELD_SERIAL].elts[0].str;
+        }
+    }
+
+    ngx_log_error(level, log, 0,
+                  "%s, reason: %V%s%V%s%V%s%V",
+                  what, ngx_certauthz_reason_name(d->reason),
+                  d->rule ? ", rule: " : "", &rule,
+                  subject.data ? ", subject: \"" : "", &subject,
+                  subject.data ? "\", serial: " : "", &serial);
+}

@@ -1,0 +1,125 @@
+
+/*
+ * certauthz: a policy (mode, rules, CRLs) built from directive arguments,
+ * merged between configuration levels and decided on a TLS connection;
+ * and the state certauthz keeps with a connection: the certificate's
+ * fields, the outcome of each policy recently decided on it (with the
+ * regex captures it set), the CRL verdict.
+ *
+ * No HTTP or stream here: a face compiles and runs regexes through
+ * callbacks, so that captures become its variables.
+ */
+
+
+#ifndef _NGX_CERTAUTHZ_POLICY_H_INCLUDED_
+#define _NGX_CERTAUTHZ_POLICY_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_certauthz_cert.h"
+#include "ngx_certauthz_crl.h"
+#include "ngx_certauthz_rule.h"
+
+
+#define NGX_CERTAUTHZ_OFF     0
+#define NGX_CERTAUTHZ_ON      1
+#define NGX_CERTAUTHZ_AUDIT   2
+
+/* the outcomes of this many policies are kept with a connection */
+#define NGX_CERTAUTHZ_OUTCOMES  4
+
+
+/* the files of a configuration, each loaded once for all its policies */
+typedef struct {
+    ngx_array_t               lists;      /* of ngx_certauthz_list_t * */
+    ngx_array_t               crls;       /* of ngx_certauthz_crl_file_t * */
+} ngx_certauthz_files_t;
+
+
+typedef struct {
+    ngx_uint_t                mode;       /* NGX_CERTAUTHZ_OFF, ... */
+    ngx_array_t              *rules;      /* of ngx_certauthz_rule_t */
+    ngx_certauthz_crl_conf_t  crl;
+} ngx_certauthz_policy_t;
+
+
+/*
+ * How a face runs the regexes of its policies: compile at configuration
+ * time; exec (NGX_OK: matches, NGX_DECLINED: does not, NGX_ERROR);
+ * captures: the capture offsets that the last exec of that regex set
+ * (their number, 0 if it sets none); restore: set them again for another
+ * request, as that exec did, without matching.
+ */
+typedef ngx_int_t (*ngx_certauthz_compile_pt)(ngx_conf_t *cf,
+    ngx_certauthz_cond_t *cond);
+
+typedef struct {
+    ngx_int_t               (*exec)(void *data, void *regex, ngx_str_t *s);
+    ngx_uint_t              (*captures)(void *data, void *regex, int **caps);
+    ngx_int_t               (*restore)(void *data, void *regex, ngx_str_t *s,
+                                 int *caps, ngx_uint_t n);
+    void                     *data;
+} ngx_certauthz_regex_ops_t;
+
+
+/* a regex that matched while a policy was decided, and what it captured */
+typedef struct {
+    void                     *regex;
+    ngx_str_t                *value;      /* the certificate's, kept */
+    int                      *caps;
+    ngx_uint_t                ncaps;
+} ngx_certauthz_match_t;
+
+
+/* the outcome of a policy's rules on a connection's certificate */
+typedef struct {
+    ngx_array_t              *rules;      /* NULL: an empty slot */
+    ngx_certauthz_rule_t     *rule;
+    ngx_uint_t                reason;
+
+    /* the matches to set again, and room kept for them between uses */
+    ngx_certauthz_match_t    *matches;
+    ngx_uint_t                nmatches;
+    ngx_uint_t                matches_room;
+    int                      *caps;
+    ngx_uint_t                caps_used;
+    ngx_uint_t                caps_room;
+} ngx_certauthz_outcome_t;
+
+
+typedef struct {
+    ngx_certauthz_cert_t          cert;
+    ngx_certauthz_outcome_t       outcomes[NGX_CERTAUTHZ_OUTCOMES];
+    ngx_uint_t                    next_outcome;
+    ngx_certauthz_crl_verdict_t   crl;
+} ngx_certauthz_conn_t;
+
+
+ngx_int_t ngx_certauthz_conn_init(ngx_log_t *log);
+ngx_certauthz_conn_t *ngx_certauthz_conn_get(ngx_connection_t *c);
+
+ngx_int_t ngx_certauthz_files_init(ngx_conf_t *cf,
+    ngx_certauthz_files_t *files);
+void ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy);
+char *ngx_certauthz_policy_mode(ngx_conf_t *cf,
+    ngx_certauthz_policy_t *policy);
+char *ngx_certauthz_policy_rule(ngx_conf_t *cf,
+    ngx_certauthz_policy_t *policy, ngx_certauthz_files_t *files,
+    ngx_uint_t deny, ngx_certauthz_compile_pt compile);
+char *ngx_certauthz_policy_crl(ngx_conf_t *cf,
+    ngx_certauthz_policy_t *policy, ngx_certauthz_files_t *files);
+void ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
+    ngx_certauthz_policy_t *conf);
+
+ngx_int_t ngx_certauthz_decide(ngx_certauthz_policy_t *policy,
+    SSL_CTX *trusted, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
+void ngx_certauthz_log_denial(ngx_log_t *log, ngx_uint_t level,
+    const char *what, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_decision_t *d);
+
+
+#endif /* _NGX_CERTAUTHZ_POLICY_H_INCLUDED_ */
