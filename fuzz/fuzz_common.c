@@ -18,6 +18,10 @@
 
 
 static void fuzz_cleanup(void);
+static ngx_int_t fuzz_regex_exec(void *data, void *regex, ngx_str_t *s);
+static ngx_uint_t fuzz_regex_captures(void *data, void *regex, int **caps);
+static ngx_int_t fuzz_regex_restore(void *data, void *regex, ngx_str_t *s,
+    int *caps, ngx_uint_t n);
 
 
 /*
@@ -139,6 +143,11 @@ fuzz_init(void)
     {
         abort();
     }
+
+    fuzz_regex_ops.exec = fuzz_regex_exec;
+    fuzz_regex_ops.captures = fuzz_regex_captures;
+    fuzz_regex_ops.restore = fuzz_regex_restore;
+    fuzz_regex_ops.data = NULL;
 }
 
 
@@ -637,6 +646,4 @@ fuzz_regex_restore(void *data, void *regex, ngx_str_t *s, int *caps,
 }
 
 
-ngx_certauthz_regex_ops_t  fuzz_regex_ops = {
-    fuzz_regex_exec, fuzz_regex_captures, fuzz_regex_restore, NULL
-};
+ngx_certauthz_regex_ops_t  fuzz_regex_ops;
