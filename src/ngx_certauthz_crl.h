@@ -25,6 +25,15 @@
 #define NGX_CERTAUTHZ_CRL_STALE     3
 
 
+/*
+ * a serial key: a sign byte, then the magnitude without leading zeros;
+ * RFC 5280 allows 20 bytes, OpenSSL any number: a CRL that lists a longer
+ * serial is refused, and a certificate with one gets no CRL verdict
+ * (crl-missing), so that no revoked certificate ever passes unseen
+ */
+#define NGX_CERTAUTHZ_SERIAL_KEY_LEN  (1 + 1024)
+
+
 typedef struct {
     X509_NAME                *issuer;
     time_t                    next_update;
@@ -96,6 +105,10 @@ typedef struct {
 
 ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
     ngx_array_t *files, ngx_str_t *path);
+void ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf,
+    ngx_log_t *log);
+size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
+    size_t size);
 ngx_int_t ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf,
     ngx_connection_t *c, ngx_certauthz_crl_verdict_t *verdict,
     ngx_uint_t *result);

@@ -11,6 +11,7 @@
 #include <ngx_core.h>
 
 #include "ngx_certauthz_cert.h"
+#include "ngx_certauthz_file.h"
 #include "ngx_certauthz_list.h"
 
 
@@ -105,51 +106,26 @@ ngx_certauthz_list_has(ngx_certauthz_list_t *list, ngx_str_t *value)
 static ngx_int_t
 ngx_certauthz_list_read(ngx_conf_t *cf, ngx_certauthz_list_t *list)
 {
-    u_char                 *buf, *p, *last, *eol;
-    off_t                   size;
-    ssize_t                 n;
-    ngx_fd_t                fd;
-    ngx_int_t               rc;
-    ngx_str_t               value;
-    ngx_uint_t              line;
-    ngx_pool_t             *temp;
-    ngx_array_t             values;
-    ngx_file_info_t         fi;
+    u_char                    *buf, *p, *last, *eol;
+    ngx_int_t                  rc;
+    ngx_str_t                  value, file;
+    ngx_uint_t                 line;
+    ngx_pool_t                *temp;
+    ngx_array_t                values;
+    ngx_certauthz_file_err_t   fe;
 
-    fd = ngx_open_file(list->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (ngx_certauthz_file_read(&list->path, cf->log, &file, &fe) != NGX_OK) {
+        if (fe.call) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, fe.err,
+                               "%s list file \"%V\" failed",
+                               fe.call, &list->path);
+        }
 
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " list file \"%V\" failed",
-                           &list->path);
         return NGX_ERROR;
     }
 
     rc = NGX_ERROR;
-    buf = NULL;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " list file \"%V\" failed",
-                           &list->path);
-        goto done;
-    }
-
-    size = ngx_file_size(&fi);
-
-    buf = ngx_alloc(size + 1, cf->log);
-    if (buf == NULL) {
-        goto done;
-    }
-
-    n = ngx_read_fd(fd, buf, size);
-
-    if (n != size) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, (n == -1) ? ngx_errno : 0,
-                           ngx_read_fd_n " list file \"%V\" failed, "
-                           "read %z of %O bytes", &list->path, n, size);
-        goto done;
-    }
+    buf = file.data;
 
     temp = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, cf->log);
     if (temp == NULL) {
@@ -160,7 +136,7 @@ ngx_certauthz_list_read(ngx_conf_t *cf, ngx_certauthz_list_t *list)
         goto hash_done;
     }
 
-    last = buf + size;
+    last = buf + file.len;
     line = 0;
 
     for (p = buf; p < last; p = eol + 1) {
@@ -206,14 +182,7 @@ hash_done:
 
 done:
 
-    if (buf) {
-        ngx_free(buf);
-    }
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
-                      ngx_close_file_n " \"%V\" failed", &list->path);
-    }
+    ngx_free(buf);
 
     return rc;
 }

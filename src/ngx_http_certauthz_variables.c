@@ -352,7 +352,7 @@ ngx_http_certauthz_xfcc_pair(u_char *p, char *key, ngx_str_t *value,
         n = ngx_strlen(key) + value->len + (quote ? 2 : 0);
 
         for (s = value->data; s < end; s++) {
-            if (ngx_certauthz_cert_ctl(*s)) {
+            if (ngx_certauthz_field_ctl(*s)) {
                 n += 2;
 
             } else if (quote && (*s == '"' || *s == '\\')) {
@@ -372,7 +372,7 @@ ngx_http_certauthz_xfcc_pair(u_char *p, char *key, ngx_str_t *value,
 
     for (s = value->data; s < end; s++) {
 
-        if (ngx_certauthz_cert_ctl(*s)) {
+        if (ngx_certauthz_field_ctl(*s)) {
             p = ngx_sprintf(p, "%%%02XD", *s);
             continue;
         }

@@ -198,3 +198,23 @@ GET /page.html
 --- error_code: 200
 --- response_body_like chomp
 ^ok:\d+:\.:allow\n+ok\n+ok\n+denied:\d+:r:revoked\n+$
+
+
+
+=== TEST 5: a changed file that cannot be read is logged with the failed call and errno, as nginx does, and the last good CRLs stay
+--- user_files eval
+$::Crls . ">>> crl/current.crl\n" . Certauthz::Test::crl('int-empty.crl') . $::Pages
+--- http_config eval: $::HttpConfig
+--- config eval: $::Config
+--- init
+my $crl = Certauthz::Test::servroot() . "/html/crl/current.crl";
+unlink $crl or die "unlink $crl: $!\n";
+mkdir $crl or die "mkdir $crl: $!\n";
+select undef, undef, undef, 1.5;
+--- request
+GET /alice/conn.html
+--- error_code: 200
+--- response_body_like chomp
+^ok:\d+:\.:allow$
+--- error_log eval
+qr/\[error\] .*certauthz: read\(\) CRL file "\S+current\.crl" failed, the last good CRLs stay in force \(21: Is a directory\)/

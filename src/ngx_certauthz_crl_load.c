@@ -1,0 +1,588 @@
+
+/*
+ * certauthz: CRL files, loaded at configuration time into sets of
+ * revoked serials per CRL, and re-read by each worker when they change;
+ * the last good set stays in force when a changed file does not load.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_certauthz_crl.h"
+#include "ngx_certauthz_file.h"
+
+#if (NGX_HAVE_MALLOC_TRIM)
+#include <malloc.h>
+#endif
+
+
+static ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
+    ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe);
+static size_t ngx_certauthz_crl_der_len(const u_char *p, size_t size);
+static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
+    u_char *der, size_t len, const char **err);
+static void ngx_certauthz_crl_file_cleanup(void *data);
+static void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
+static void ngx_certauthz_crl_trim(void);
+static void ngx_certauthz_crl_name_cleanup(void *data);
+
+
+/*
+ * The file of a certauthz_crl directive: the same path in several
+ * locations is one file, loaded once per configuration and per worker.
+ */
+
+ngx_certauthz_crl_file_t *
+ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
+{
+    ngx_str_t                   full;
+    ngx_uint_t                  i;
+    const char                 *err;
+    ngx_file_info_t             fi;
+    ngx_pool_cleanup_t         *cln;
+    ngx_certauthz_crl_file_t  **file, *f;
+    ngx_certauthz_file_err_t    fe;
+
+    full = *path;
+
+    if (ngx_conf_full_name(cf->cycle, &full, 1) != NGX_OK) {
+        return NULL;
+    }
+
+    file = files->elts;
+
+    for (i = 0; i < files->nelts; i++) {
+        if (file[i]->path.len == full.len
+            && ngx_strncmp(file[i]->path.data, full.data, full.len) == 0)
+        {
+            return file[i];
+        }
+    }
+
+    f = ngx_pcalloc(cf->pool, sizeof(ngx_certauthz_crl_file_t));
+    if (f == NULL) {
+        return NULL;
+    }
+
+    f->path = full;
+
+    if (ngx_file_info(full.data, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_file_info_n " CRL file \"%V\" failed",
+                           &full);
+        return NULL;
+    }
+
+    f->mtime = ngx_file_mtime(&fi);
+    f->size = ngx_file_size(&fi);
+    f->uniq = ngx_file_uniq(&fi);
+    f->checked = ngx_current_msec;
+
+    f->set = ngx_certauthz_crl_load(&full, cf->log, &err, &fe);
+
+    ngx_certauthz_crl_trim();
+
+    if (f->set == NULL) {
+        if (err == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, fe.err,
+                               "%s CRL file \"%V\" failed", fe.call, &full);
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "cannot load CRL file \"%V\": %s", &full, err);
+        }
+
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_certauthz_crl_set_free(f->set);
+        return NULL;
+    }
+
+    /* frees whichever set is current when the cycle goes */
+    cln->handler = ngx_certauthz_crl_file_cleanup;
+    cln->data = f;
+
+    file = ngx_array_push(files);
+    if (file == NULL) {
+        return NULL;
+    }
+
+    *file = f;
+
+    return f;
+}
+
+
+size_t
+ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
+    size_t size)
+{
+    int            len;
+    const u_char  *data;
+
+    data = ASN1_STRING_get0_data(serial);
+    len = ASN1_STRING_length(serial);
+
+    while (len > 0 && *data == 0) {
+        data++;
+        len--;
+    }
+
+    if ((size_t) len + 1 > size) {
+        return 0;
+    }
+
+    key[0] = (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER);
+    ngx_memcpy(key + 1, data, len);
+
+    return len + 1;
+}
+
+
+/*
+ * At most every "refresh" a worker looks at the file; a changed one is
+ * loaded whole into a new set, which replaces the old one between
+ * requests; a file that cannot be loaded leaves the last good set in
+ * force.
+ */
+
+void
+ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf, ngx_log_t *log)
+{
+    const char                *err;
+    ngx_file_info_t            fi;
+    ngx_certauthz_crl_set_t   *set;
+    ngx_certauthz_crl_file_t  *file;
+    ngx_certauthz_file_err_t   fe;
+
+    file = conf->file;
+
+    if (conf->refresh == 0
+        || (ngx_msec_int_t) (ngx_current_msec - file->checked)
+           < (ngx_msec_int_t) conf->refresh)
+    {
+        return;
+    }
+
+    file->checked = ngx_current_msec;
+
+    if (ngx_file_info(file->path.data, &fi) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                      "certauthz: " ngx_file_info_n " CRL file \"%V\" "
+                      "failed, the last good CRLs stay in force",
+                      &file->path);
+        return;
+    }
+
+    if (ngx_file_mtime(&fi) == file->mtime
+        && ngx_file_size(&fi) == file->size
+        && ngx_file_uniq(&fi) == file->uniq)
+    {
+        return;
+    }
+
+    file->mtime = ngx_file_mtime(&fi);
+    file->size = ngx_file_size(&fi);
+    file->uniq = ngx_file_uniq(&fi);
+
+    /* the set outlives the request: it logs to the cycle's log */
+    set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err, &fe);
+
+    if (set == NULL) {
+        ngx_certauthz_crl_trim();
+
+        if (err == NULL) {
+            ngx_log_error(NGX_LOG_ERR, log, fe.err,
+                          "certauthz: %s CRL file \"%V\" failed, "
+                          "the last good CRLs stay in force",
+                          fe.call, &file->path);
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "certauthz: cannot load CRL file \"%V\": %s, "
+                          "the last good CRLs stay in force",
+                          &file->path, err);
+        }
+
+        return;
+    }
+
+    /*
+     * Nothing keeps a pointer into a set past the request that checks it
+     * (connections remember the generation only), so the old set goes now.
+     */
+
+    ngx_certauthz_crl_set_free(file->set);
+
+    file->set = set;
+    file->generation++;
+
+    ngx_certauthz_crl_trim();
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "certauthz: loaded CRL file \"%V\": %ui CRLs, "
+                  "%ui revoked certificates", &file->path,
+                  set->crls.nelts, set->nentries);
+}
+
+
+/* PEM (one or more CRLs) or DER; NULL with *err set on any failure */
+
+static ngx_certauthz_crl_set_t *
+ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
+    ngx_certauthz_file_err_t *fe)
+{
+    BIO                      *bio;
+    long                      len;
+    char                     *name, *header;
+    u_char                   *buf, *der;
+    size_t                    size;
+    ngx_int_t                 rc;
+    ngx_str_t                 file;
+    ngx_pool_t               *pool;
+    const u_char             *p, *last;
+    ngx_certauthz_crl_set_t  *set;
+
+    *err = "out of memory";
+    fe->call = NULL;
+    buf = NULL;
+    set = NULL;
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    set = ngx_pcalloc(pool, sizeof(ngx_certauthz_crl_set_t));
+    if (set == NULL
+        || ngx_array_init(&set->crls, pool, 4, sizeof(ngx_certauthz_crl_t))
+           != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    set->pool = pool;
+
+    /* a failed call: *err NULL, what failed in *fe */
+
+    if (ngx_certauthz_file_read(path, log, &file, fe) != NGX_OK) {
+        if (fe->call) {
+            *err = NULL;
+        }
+
+        goto failed;
+    }
+
+    buf = file.data;
+    size = file.len;
+
+    if (ngx_strstrn(buf, "-----BEGIN", sizeof("-----BEGIN") - 2) != NULL) {
+
+        bio = BIO_new_mem_buf(buf, size);
+        if (bio == NULL) {
+            goto failed;
+        }
+
+        /* the DER of each block, so the signed part is digested as is */
+
+        while (PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+
+            rc = NGX_OK;
+
+            if (ngx_strcmp(name, PEM_STRING_X509_CRL) == 0) {
+                rc = ngx_certauthz_crl_add(set, der, len, err);
+
+                if (rc == NGX_DECLINED) {
+                    *err = "a PEM CRL in it is damaged";
+                }
+            }
+
+            OPENSSL_free(name);
+            OPENSSL_free(header);
+            OPENSSL_free(der);
+
+            if (rc != NGX_OK) {
+                BIO_free(bio);
+                goto failed;
+            }
+        }
+
+        BIO_free(bio);
+
+        /* the end of the input is "no start line"; anything else is not */
+        if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
+            *err = "a PEM CRL in it is damaged";
+            goto failed;
+        }
+
+        if (set->crls.nelts == 0) {
+            *err = "no CRL in it";
+            goto failed;
+        }
+
+    } else {
+
+        p = buf;
+        last = buf + size;
+
+        while (p < last) {
+            len = ngx_certauthz_crl_der_len(p, last - p);
+
+            rc = NGX_DECLINED;
+
+            if (len) {
+                rc = ngx_certauthz_crl_add(set, (u_char *) p, len, err);
+            }
+
+            if (rc == NGX_DECLINED) {
+                *err = "it is neither a PEM nor a valid DER CRL";
+                goto failed;
+            }
+
+            if (rc != NGX_OK) {
+                goto failed;
+            }
+
+            p += len;
+        }
+
+        if (set->crls.nelts == 0) {
+            *err = "no CRL in it";
+            goto failed;
+        }
+    }
+
+    ERR_clear_error();
+    ngx_free(buf);
+
+    return set;
+
+failed:
+
+    ERR_clear_error();
+
+    if (buf) {
+        ngx_free(buf);
+    }
+
+    ngx_certauthz_crl_set_free(set);
+
+    return NULL;
+}
+
+
+/* the length of the DER element at p, 0 if there is none */
+
+static size_t
+ngx_certauthz_crl_der_len(const u_char *p, size_t size)
+{
+    int            tag, class;
+    long           len;
+    const u_char  *start;
+
+    start = p;
+
+    if (ASN1_get_object(&p, &len, &tag, &class, size) & 0x80) {
+        ERR_clear_error();
+        return 0;
+    }
+
+    return (p - start) + len;
+}
+
+
+/* one DER CRL into the set; NGX_DECLINED if it cannot be decoded */
+
+static ngx_int_t
+ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
+    const char **err)
+{
+    int                        i, n, md_nid, pkey_nid;
+    long                       outer;
+    u_char                     key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+    size_t                     size, tbs_len;
+    X509_CRL                  *x509_crl;
+    ngx_int_t                  rc;
+    const u_char              *p, *tbs;
+    const ASN1_TIME           *next;
+    const X509_ALGOR          *alg;
+    const ASN1_OBJECT         *obj;
+    ngx_pool_cleanup_t        *cln;
+    ngx_certauthz_crl_t       *crl;
+    const ASN1_BIT_STRING     *sig;
+    STACK_OF(X509_REVOKED)    *revoked;
+
+    p = der;
+    x509_crl = d2i_X509_CRL(NULL, &p, len);
+
+    if (x509_crl == NULL) {
+        return NGX_DECLINED;
+    }
+
+    *err = "out of memory";
+    rc = NGX_ERROR;
+
+    crl = ngx_array_push(&set->crls);
+    if (crl == NULL) {
+        goto done;
+    }
+
+    ngx_memzero(crl, sizeof(ngx_certauthz_crl_t));
+
+    crl->key_result = NGX_AGAIN;
+
+    cln = ngx_pool_cleanup_add(set->pool, 0);
+    if (cln == NULL) {
+        goto done;
+    }
+
+    crl->issuer = X509_NAME_dup(X509_CRL_get_issuer(x509_crl));
+    if (crl->issuer == NULL) {
+        goto done;
+    }
+
+    cln->handler = ngx_certauthz_crl_name_cleanup;
+    cln->data = crl->issuer;
+
+    next = X509_CRL_get0_nextUpdate(x509_crl);
+
+    if (next != NULL) {
+        if (ngx_certauthz_asn1_time(next, &crl->next_update) != NGX_OK) {
+            *err = "a CRL in it has a bad nextUpdate";
+            goto done;
+        }
+
+        crl->has_next_update = 1;
+    }
+
+    X509_CRL_get0_signature(x509_crl, &sig, &alg);
+    X509_ALGOR_get0(&obj, NULL, NULL, alg);
+
+    if (OBJ_find_sigid_algs(OBJ_obj2nid(obj), &md_nid, &pkey_nid) == 1
+        && md_nid != NID_undef)
+    {
+        crl->md = EVP_get_digestbynid(md_nid);
+        crl->pkey_type = pkey_nid;
+    }
+
+    if (crl->md != NULL) {
+
+        /* the signed part: the first element inside the outer SEQUENCE */
+
+        p = der;
+        ASN1_get_object(&p, &outer, &i, &n, len);
+        tbs = p;
+        tbs_len = ngx_certauthz_crl_der_len(p, der + len - p);
+
+        if (tbs_len == 0
+            || EVP_Digest(tbs, tbs_len, crl->digest, &crl->digest_len,
+                          crl->md, NULL)
+               != 1)
+        {
+            *err = "a CRL in it cannot be digested";
+            goto done;
+        }
+
+        crl->sig_len = ASN1_STRING_length(sig);
+        crl->sig = ngx_pnalloc(set->pool, crl->sig_len);
+        if (crl->sig == NULL) {
+            goto done;
+        }
+
+        ngx_memcpy(crl->sig, ASN1_STRING_get0_data(sig), crl->sig_len);
+    }
+
+    revoked = X509_CRL_get_REVOKED(x509_crl);
+    n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
+
+    size = 0;
+
+    for (i = 0; i < n; i++) {
+        size += 2 + 1 + ASN1_STRING_length(X509_REVOKED_get0_serialNumber(
+                                          sk_X509_REVOKED_value(revoked, i)));
+    }
+
+    if (ngx_certauthz_set_init(&crl->serials, n, size, set->pool) != NGX_OK)
+    {
+        goto done;
+    }
+
+    for (i = 0; i < n; i++) {
+        size = ngx_certauthz_crl_serial_key(
+                   X509_REVOKED_get0_serialNumber(
+                       sk_X509_REVOKED_value(revoked, i)),
+                   key, sizeof(key));
+
+        if (size == 0) {
+            *err = "a revoked serial in it is longer than 1024 bytes";
+            goto done;
+        }
+
+        if (ngx_certauthz_set_add(&crl->serials, key, size) == NGX_DECLINED) {
+            goto done;
+        }
+    }
+
+    set->nentries += crl->serials.nelts;
+    rc = NGX_OK;
+
+done:
+
+    X509_CRL_free(x509_crl);
+
+    return rc;
+}
+
+
+static void
+ngx_certauthz_crl_file_cleanup(void *data)
+{
+    ngx_certauthz_crl_file_t  *f = data;
+
+    ngx_certauthz_crl_set_free(f->set);
+    f->set = NULL;
+}
+
+
+static void
+ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set)
+{
+    if (set != NULL) {
+        /*
+         * A set loaded with the configuration got the log that nginx
+         * parses a configuration with: on a reload, the previous cycle's,
+         * freed since; destroying the pool logs through its log.
+         */
+        set->pool->log = ngx_cycle->log;
+
+        ngx_destroy_pool(set->pool);
+    }
+}
+
+
+/*
+ * Decoding a large CRL leaves millions of small freed chunks in the heap,
+ * and a replaced set frees tens of megabytes: give those pages back, or
+ * the worker keeps them resident.
+ */
+
+static void
+ngx_certauthz_crl_trim(void)
+{
+#if (NGX_HAVE_MALLOC_TRIM)
+    malloc_trim(0);
+#endif
+}
+
+
+static void
+ngx_certauthz_crl_name_cleanup(void *data)
+{
+    X509_NAME_free(data);
+}

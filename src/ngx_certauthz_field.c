@@ -1,0 +1,317 @@
+
+/*
+ * certauthz: field names, the syntax and normal form of values in rules
+ * and list files, and the escaping of values for headers.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <arpa/inet.h>
+
+#include "ngx_certauthz_field.h"
+
+
+static ngx_uint_t ngx_certauthz_field_escaped(u_char c, ngx_uint_t multi,
+    ngx_uint_t poisoned);
+static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
+    ngx_uint_t upper);
+
+
+static ngx_str_t  ngx_certauthz_field_names[] = {
+    ngx_string("cn"),
+    ngx_string("subject"),
+    ngx_string("issuer"),
+    ngx_string("o"),
+    ngx_string("ou"),
+    ngx_string("email"),
+    ngx_string("dns"),
+    ngx_string("uri"),
+    ngx_string("ip"),
+    ngx_string("serial"),
+    ngx_string("fingerprint")
+};
+
+
+ngx_uint_t
+ngx_certauthz_field_ctl(u_char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+
+/*
+ * written %XX: control bytes; "," and "%" inside a value of a multi-valued
+ * field (so that "a,b" as one value and "a%2Cb" as one value read
+ * differently once joined); and the bytes above ASCII of a poisoned value,
+ * which need not be UTF-8
+ */
+
+static ngx_uint_t
+ngx_certauthz_field_escaped(u_char c, ngx_uint_t multi, ngx_uint_t poisoned)
+{
+    return ngx_certauthz_field_ctl(c) || (multi && (c == ',' || c == '%'))
+           || (poisoned && c >= 0x80);
+}
+
+
+/*
+ * The text of a field for variables: values joined by ",", with the
+ * bytes above written "%XX", so that no certificate can split a header
+ * that carries the variable.
+ */
+
+ngx_int_t
+ngx_certauthz_field_join(ngx_pool_t *pool, ngx_certauthz_values_t *vals,
+    ngx_uint_t multi, ngx_str_t *out)
+{
+    u_char                 *p, *q;
+    size_t                  len;
+    ngx_uint_t              i;
+    ngx_certauthz_value_t  *v;
+
+    v = vals->elts;
+    len = vals->nelts - 1;
+
+    for (i = 0; i < vals->nelts; i++) {
+        for (p = v[i].str.data; p < v[i].str.data + v[i].str.len; p++) {
+            len += ngx_certauthz_field_escaped(*p, multi, v[i].poisoned)
+                   ? 3 : 1;
+        }
+    }
+
+    p = ngx_pnalloc(pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = p;
+
+    for (i = 0; i < vals->nelts; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        for (q = v[i].str.data; q < v[i].str.data + v[i].str.len; q++) {
+            if (ngx_certauthz_field_escaped(*q, multi, v[i].poisoned)) {
+                p = ngx_sprintf(p, "%%%02XD", *q);
+
+            } else {
+                *p++ = *q;
+            }
+        }
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_certauthz_field_by_name(ngx_str_t *name)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_CERTAUTHZ_NFIELDS; i++) {
+        if (name->len == ngx_certauthz_field_names[i].len
+            && ngx_strncmp(name->data, ngx_certauthz_field_names[i].data,
+                           name->len)
+               == 0)
+        {
+            return i;
+        }
+    }
+
+    return NGX_ERROR;
+}
+
+
+ngx_str_t *
+ngx_certauthz_field_name(ngx_uint_t field)
+{
+    return &ngx_certauthz_field_names[field];
+}
+
+
+ngx_uint_t
+ngx_certauthz_field_multi(ngx_uint_t field)
+{
+    switch (field) {
+    case NGX_CERTAUTHZ_FIELD_O:
+    case NGX_CERTAUTHZ_FIELD_OU:
+    case NGX_CERTAUTHZ_FIELD_EMAIL:
+    case NGX_CERTAUTHZ_FIELD_DNS:
+    case NGX_CERTAUTHZ_FIELD_URI:
+    case NGX_CERTAUTHZ_FIELD_IP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * A value written in a rule or a list file, brought into the form the
+ * certificate field has: serials as uppercase hex without colons or
+ * leading zeros, fingerprints as 64 lowercase hex digits, IP addresses as
+ * inet_ntop() writes them; other fields are compared byte for byte.
+ * NGX_DECLINED with *err set when the value cannot be one of the field.
+ */
+
+ngx_int_t
+ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
+    ngx_str_t *v, const char **err)
+{
+    int         af;
+    u_char      addr[16], *p;
+    char        text[INET6_ADDRSTRLEN];
+    ngx_str_t   mag;
+    ngx_uint_t  neg;
+
+    switch (field) {
+
+    case NGX_CERTAUTHZ_FIELD_SERIAL:
+
+        /* a negative serial (not valid, but seen) is "-" and its magnitude */
+
+        neg = (v->len > 1 && v->data[0] == '-');
+
+        /* one byte in front of the magnitude, for the "-" */
+
+        p = ngx_pnalloc(pool, v->len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        mag.len = v->len - neg;
+        mag.data = p + 1;
+
+        ngx_memcpy(mag.data, v->data + neg, mag.len);
+
+        if (ngx_certauthz_hex_normalise(&mag, 1) != NGX_OK) {
+            *err = "invalid serial";
+            return NGX_DECLINED;
+        }
+
+        /* no leading zeros, but "0" stays */
+        for (p = mag.data; mag.len > 1 && *p == '0'; p++) {
+            mag.len--;
+        }
+
+        if (neg && mag.len == 1 && *p == '0') {
+            neg = 0;     /* "-0" is 0, as the certificate's is */
+        }
+
+        if (neg) {
+            *--p = '-';
+            mag.len++;
+        }
+
+        v->data = p;
+        v->len = mag.len;
+
+        return NGX_OK;
+
+    case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
+
+        v->data = ngx_pstrdup(pool, v);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_certauthz_hex_normalise(v, 0) != NGX_OK || v->len != 64) {
+            *err = "invalid fingerprint";
+            return NGX_DECLINED;
+        }
+
+        return NGX_OK;
+
+    case NGX_CERTAUTHZ_FIELD_IP:
+
+        *err = "invalid IP address";
+
+        if (v->len == 0 || v->len >= INET6_ADDRSTRLEN) {
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(text, v->data, v->len);
+        text[v->len] = '\0';
+
+        af = ngx_strlchr(v->data, v->data + v->len, ':') ? AF_INET6
+                                                         : AF_INET;
+
+        if (inet_pton(af, text, addr) != 1
+            || inet_ntop(af, addr, text, sizeof(text)) == NULL)
+        {
+            return NGX_DECLINED;
+        }
+
+        v->len = ngx_strlen(text);
+        v->data = ngx_pnalloc(pool, v->len);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(v->data, text, v->len);
+
+        return NGX_OK;
+
+    default:
+        return NGX_OK;
+    }
+}
+
+
+/* what to add to the message of ngx_certauthz_field_normalise() */
+
+const char *
+ngx_certauthz_field_hint(ngx_uint_t field)
+{
+    switch (field) {
+    case NGX_CERTAUTHZ_FIELD_SERIAL:
+        return ", expected hex digits, optionally with colons";
+    case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
+        return ", expected the SHA-256 digest as 64 hex digits, "
+               "optionally with colons";
+    default:
+        return "";
+    }
+}
+
+
+/* drops colons and folds case in place; NGX_ERROR on a non-hex digit */
+
+static ngx_int_t
+ngx_certauthz_hex_normalise(ngx_str_t *value, ngx_uint_t upper)
+{
+    u_char  *s, *d, c;
+
+    d = value->data;
+
+    for (s = value->data; s < value->data + value->len; s++) {
+        c = *s;
+
+        if (c == ':') {
+            continue;
+        }
+
+        if (c >= '0' && c <= '9') {
+            *d++ = c;
+            continue;
+        }
+
+        c |= 0x20;
+
+        if (c < 'a' || c > 'f') {
+            return NGX_ERROR;
+        }
+
+        *d++ = upper ? ngx_toupper(c) : c;
+    }
+
+    value->len = d - value->data;
+
+    return value->len ? NGX_OK : NGX_ERROR;
+}

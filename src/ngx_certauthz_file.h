@@ -1,0 +1,27 @@
+
+/*
+ * certauthz: a whole file read into memory, for list and CRL files, with
+ * what failed and why for the caller's message (nginx's own form:
+ * 'open() "FILE" failed (13: Permission denied)').
+ */
+
+
+#ifndef _NGX_CERTAUTHZ_FILE_H_INCLUDED_
+#define _NGX_CERTAUTHZ_FILE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+
+typedef struct {
+    const char               *call;       /* "open()", ...; NULL: memory */
+    ngx_err_t                 err;        /* errno, 0 if none */
+} ngx_certauthz_file_err_t;
+
+
+ngx_int_t ngx_certauthz_file_read(ngx_str_t *path, ngx_log_t *log,
+    ngx_str_t *out, ngx_certauthz_file_err_t *fe);
+
+
+#endif /* _NGX_CERTAUTHZ_FILE_H_INCLUDED_ */
