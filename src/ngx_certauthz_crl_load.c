@@ -20,9 +20,18 @@
 
 static ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
     ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe);
+static ngx_int_t ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set,
+    u_char *buf, size_t size, const char **err);
+static ngx_int_t ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set,
+    u_char *buf, size_t size, const char **err);
 static size_t ngx_certauthz_crl_der_len(const u_char *p, size_t size);
 static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
     u_char *der, size_t len, const char **err);
+static ngx_int_t ngx_certauthz_crl_signature(ngx_certauthz_crl_t *crl,
+    X509_CRL *x509_crl, u_char *der, size_t len, ngx_pool_t *pool,
+    const char **err);
+static ngx_int_t ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
+    X509_CRL *x509_crl, ngx_pool_t *pool, const char **err);
 static void ngx_certauthz_crl_file_cleanup(void *data);
 static void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
 static void ngx_certauthz_crl_trim(void);
@@ -237,15 +246,11 @@ static ngx_certauthz_crl_set_t *
 ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     ngx_certauthz_file_err_t *fe)
 {
-    BIO                      *bio;
-    long                      len;
-    char                     *name, *header;
-    u_char                   *buf, *der;
+    u_char                   *buf;
     size_t                    size;
     ngx_int_t                 rc;
     ngx_str_t                 file;
     ngx_pool_t               *pool;
-    const u_char             *p, *last;
     ngx_certauthz_crl_set_t  *set;
 
     *err = "out of memory";
@@ -282,80 +287,17 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     buf = file.data;
     size = file.len;
 
-    if (ngx_strstrn(buf, "-----BEGIN", sizeof("-----BEGIN") - 2) != NULL) {
+    rc = (ngx_strstrn(buf, "-----BEGIN", sizeof("-----BEGIN") - 2) != NULL)
+         ? ngx_certauthz_crl_read_pem(set, buf, size, err)
+         : ngx_certauthz_crl_read_der(set, buf, size, err);
 
-        bio = BIO_new_mem_buf(buf, size);
-        if (bio == NULL) {
-            goto failed;
-        }
+    if (rc != NGX_OK) {
+        goto failed;
+    }
 
-        /* the DER of each block, so the signed part is digested as is */
-
-        while (PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
-
-            rc = NGX_OK;
-
-            if (ngx_strcmp(name, PEM_STRING_X509_CRL) == 0) {
-                rc = ngx_certauthz_crl_add(set, der, len, err);
-
-                if (rc == NGX_DECLINED) {
-                    *err = "a PEM CRL in it is damaged";
-                }
-            }
-
-            OPENSSL_free(name);
-            OPENSSL_free(header);
-            OPENSSL_free(der);
-
-            if (rc != NGX_OK) {
-                BIO_free(bio);
-                goto failed;
-            }
-        }
-
-        BIO_free(bio);
-
-        /* the end of the input is "no start line"; anything else is not */
-        if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
-            *err = "a PEM CRL in it is damaged";
-            goto failed;
-        }
-
-        if (set->crls.nelts == 0) {
-            *err = "no CRL in it";
-            goto failed;
-        }
-
-    } else {
-
-        p = buf;
-        last = buf + size;
-
-        while (p < last) {
-            len = ngx_certauthz_crl_der_len(p, last - p);
-
-            rc = NGX_DECLINED;
-
-            if (len) {
-                rc = ngx_certauthz_crl_add(set, (u_char *) p, len, err);
-            }
-
-            if (rc == NGX_DECLINED) {
-                *err = "it is neither a PEM nor a valid DER CRL";
-                goto failed;
-            }
-
-            if (rc != NGX_OK) {
-                goto failed;
-            }
-
-            p += len;
-        }
-
-        if (set->crls.nelts == 0) {
-            *err = "no CRL in it";
-            goto failed;
-        }
+    if (set->crls.nelts == 0) {
+        *err = "no CRL in it";
+        goto failed;
     }
 
     ERR_clear_error();
@@ -374,6 +316,98 @@ failed:
     ngx_certauthz_crl_set_free(set);
 
     return NULL;
+}
+
+
+/* every CRL of PEM text; NGX_ERROR with *err set */
+
+static ngx_int_t
+ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set, u_char *buf,
+    size_t size, const char **err)
+{
+    BIO        *bio;
+    long        len;
+    char       *name, *header;
+    u_char     *der;
+    ngx_int_t   rc;
+
+    bio = BIO_new_mem_buf(buf, size);
+    if (bio == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the DER of each block, so the signed part is digested as is */
+
+    while (PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+
+        rc = NGX_OK;
+
+        if (ngx_strcmp(name, PEM_STRING_X509_CRL) == 0) {
+            rc = ngx_certauthz_crl_add(set, der, len, err);
+
+            if (rc == NGX_DECLINED) {
+                *err = "a PEM CRL in it is damaged";
+            }
+        }
+
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+
+        if (rc != NGX_OK) {
+            BIO_free(bio);
+            return NGX_ERROR;
+        }
+    }
+
+    BIO_free(bio);
+
+    /* the end of the input is "no start line"; anything else is not */
+
+    if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
+        *err = "a PEM CRL in it is damaged";
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* one DER CRL after the other; NGX_ERROR with *err set */
+
+static ngx_int_t
+ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set, u_char *buf,
+    size_t size, const char **err)
+{
+    size_t         len;
+    ngx_int_t      rc;
+    const u_char  *p, *last;
+
+    p = buf;
+    last = buf + size;
+
+    while (p < last) {
+        len = ngx_certauthz_crl_der_len(p, last - p);
+
+        rc = NGX_DECLINED;
+
+        if (len) {
+            rc = ngx_certauthz_crl_add(set, (u_char *) p, len, err);
+        }
+
+        if (rc == NGX_DECLINED) {
+            *err = "it is neither a PEM nor a valid DER CRL";
+            return NGX_ERROR;
+        }
+
+        if (rc != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        p += len;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -403,20 +437,12 @@ static ngx_int_t
 ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     const char **err)
 {
-    int                        i, n, md_nid, pkey_nid;
-    long                       outer;
-    u_char                     key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
-    size_t                     size, tbs_len;
-    X509_CRL                  *x509_crl;
-    ngx_int_t                  rc;
-    const u_char              *p, *tbs;
-    const ASN1_TIME           *next;
-    const X509_ALGOR          *alg;
-    const ASN1_OBJECT         *obj;
-    ngx_pool_cleanup_t        *cln;
-    ngx_certauthz_crl_t       *crl;
-    const ASN1_BIT_STRING     *sig;
-    STACK_OF(X509_REVOKED)    *revoked;
+    X509_CRL              *x509_crl;
+    ngx_int_t              rc;
+    const u_char          *p;
+    const ASN1_TIME       *next;
+    ngx_pool_cleanup_t    *cln;
+    ngx_certauthz_crl_t   *crl;
 
     p = der;
     x509_crl = d2i_X509_CRL(NULL, &p, len);
@@ -461,42 +487,99 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         crl->has_next_update = 1;
     }
 
+    if (ngx_certauthz_crl_signature(crl, x509_crl, der, len, set->pool, err)
+        != NGX_OK
+        || ngx_certauthz_crl_serials(crl, x509_crl, set->pool, err)
+           != NGX_OK)
+    {
+        goto done;
+    }
+
+    set->nentries += crl->serials.nelts;
+    rc = NGX_OK;
+
+done:
+
+    X509_CRL_free(x509_crl);
+
+    return rc;
+}
+
+
+/*
+ * The signature, with a digest of the signed part of the DER as it was
+ * read: it is checked later, with the key of the issuer a connection's
+ * chain brings.  An algorithm without a separate digest (Ed25519, ...)
+ * leaves crl->md NULL: such a CRL never verifies.
+ */
+
+static ngx_int_t
+ngx_certauthz_crl_signature(ngx_certauthz_crl_t *crl, X509_CRL *x509_crl,
+    u_char *der, size_t len, ngx_pool_t *pool, const char **err)
+{
+    int                     tag, class, md_nid, pkey_nid;
+    long                    outer;
+    size_t                  tbs_len;
+    const u_char           *p, *tbs;
+    const X509_ALGOR       *alg;
+    const ASN1_OBJECT      *obj;
+    const ASN1_BIT_STRING  *sig;
+
     X509_CRL_get0_signature(x509_crl, &sig, &alg);
     X509_ALGOR_get0(&obj, NULL, NULL, alg);
 
-    if (OBJ_find_sigid_algs(OBJ_obj2nid(obj), &md_nid, &pkey_nid) == 1
-        && md_nid != NID_undef)
+    if (OBJ_find_sigid_algs(OBJ_obj2nid(obj), &md_nid, &pkey_nid) != 1
+        || md_nid == NID_undef)
     {
-        crl->md = EVP_get_digestbynid(md_nid);
-        crl->pkey_type = pkey_nid;
+        return NGX_OK;
     }
 
-    if (crl->md != NULL) {
+    crl->md = EVP_get_digestbynid(md_nid);
+    crl->pkey_type = pkey_nid;
 
-        /* the signed part: the first element inside the outer SEQUENCE */
-
-        p = der;
-        ASN1_get_object(&p, &outer, &i, &n, len);
-        tbs = p;
-        tbs_len = ngx_certauthz_crl_der_len(p, der + len - p);
-
-        if (tbs_len == 0
-            || EVP_Digest(tbs, tbs_len, crl->digest, &crl->digest_len,
-                          crl->md, NULL)
-               != 1)
-        {
-            *err = "a CRL in it cannot be digested";
-            goto done;
-        }
-
-        crl->sig_len = ASN1_STRING_length(sig);
-        crl->sig = ngx_pnalloc(set->pool, crl->sig_len);
-        if (crl->sig == NULL) {
-            goto done;
-        }
-
-        ngx_memcpy(crl->sig, ASN1_STRING_get0_data(sig), crl->sig_len);
+    if (crl->md == NULL) {
+        return NGX_OK;
     }
+
+    /* the signed part: the first element inside the outer SEQUENCE */
+
+    p = der;
+    ASN1_get_object(&p, &outer, &tag, &class, len);
+    tbs = p;
+    tbs_len = ngx_certauthz_crl_der_len(p, der + len - p);
+
+    if (tbs_len == 0
+        || EVP_Digest(tbs, tbs_len, crl->digest, &crl->digest_len, crl->md,
+                      NULL)
+           != 1)
+    {
+        *err = "a CRL in it cannot be digested";
+        return NGX_ERROR;
+    }
+
+    crl->sig_len = ASN1_STRING_length(sig);
+    crl->sig = ngx_pnalloc(pool, crl->sig_len);
+    if (crl->sig == NULL) {
+        *err = "out of memory";
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(crl->sig, ASN1_STRING_get0_data(sig), crl->sig_len);
+
+    return NGX_OK;
+}
+
+
+/* the revoked serials into the CRL's hash set, as serial keys */
+
+static ngx_int_t
+ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl, X509_CRL *x509_crl,
+    ngx_pool_t *pool, const char **err)
+{
+    int                       i, n;
+    u_char                    key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+    size_t                    size;
+    STACK_OF(X509_REVOKED)   *revoked;
 
     revoked = X509_CRL_get_REVOKED(x509_crl);
     n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
@@ -508,9 +591,10 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
                                           sk_X509_REVOKED_value(revoked, i)));
     }
 
-    if (ngx_certauthz_set_init(&crl->serials, n, size, set->pool) != NGX_OK)
-    {
-        goto done;
+    *err = "out of memory";
+
+    if (ngx_certauthz_set_init(&crl->serials, n, size, pool) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     for (i = 0; i < n; i++) {
@@ -521,22 +605,15 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
 
         if (size == 0) {
             *err = "a revoked serial in it is longer than 1024 bytes";
-            goto done;
+            return NGX_ERROR;
         }
 
         if (ngx_certauthz_set_add(&crl->serials, key, size) == NGX_DECLINED) {
-            goto done;
+            return NGX_ERROR;
         }
     }
 
-    set->nentries += crl->serials.nelts;
-    rc = NGX_OK;
-
-done:
-
-    X509_CRL_free(x509_crl);
-
-    return rc;
+    return NGX_OK;
 }
 
 
