@@ -23,6 +23,9 @@ static ngx_int_t ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
     ngx_uint_t last_only, ngx_pool_t *pool, ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_cert_t *cert);
+static ngx_uint_t ngx_certauthz_cert_san_field(int tag);
+static ngx_int_t ngx_certauthz_cert_san_value(ngx_uint_t field,
+    const u_char *p, long len, ngx_pool_t *pool, ngx_certauthz_value_t *v);
 static ngx_int_t ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v);
 static ngx_uint_t ngx_certauthz_cert_malformed(void);
@@ -357,7 +360,6 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
     long                     len;
     ngx_uint_t               pass, field, counts[NGX_CERTAUTHZ_NFIELDS];
     const u_char            *p, *end;
-    ASN1_STRING              name;
     X509_EXTENSION          *ext;
     ASN1_OCTET_STRING       *der;
     ngx_certauthz_value_t   *next[NGX_CERTAUTHZ_NFIELDS];
@@ -409,23 +411,7 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
                 return NGX_ERROR;
             }
 
-            switch (tag) {
-            case GEN_EMAIL:
-                field = NGX_CERTAUTHZ_FIELD_EMAIL;
-                break;
-            case GEN_DNS:
-                field = NGX_CERTAUTHZ_FIELD_DNS;
-                break;
-            case GEN_URI:
-                field = NGX_CERTAUTHZ_FIELD_URI;
-                break;
-            case GEN_IPADD:
-                field = NGX_CERTAUTHZ_FIELD_IP;
-                break;
-            default:
-                field = NGX_CERTAUTHZ_NFIELDS;
-                break;
-            }
+            field = ngx_certauthz_cert_san_field(tag);
 
             if (field != NGX_CERTAUTHZ_NFIELDS && ret != 0) {
                 return NGX_ERROR;     /* these are primitive */
@@ -442,26 +428,11 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
                 continue;
             }
 
-            ngx_memzero(&name, sizeof(ASN1_STRING));
-            name.length = len;
-            name.data = (u_char *) p;
-
-            if (field == NGX_CERTAUTHZ_FIELD_IP) {
-                name.type = V_ASN1_OCTET_STRING;
-                ngx_certauthz_cert_ip(&name, pool, next[field]);
-
-                if (next[field]->str.data == NULL) {
-                    return NGX_ERROR;
-                }
-
-            } else {
-                name.type = V_ASN1_IA5STRING;
-
-                if (ngx_certauthz_cert_utf8(&name, pool, next[field])
-                    != NGX_OK)
-                {
-                    return NGX_ERROR;
-                }
+            if (ngx_certauthz_cert_san_value(field, p, len, pool,
+                                             next[field])
+                != NGX_OK)
+            {
+                return NGX_ERROR;
             }
 
             next[field]++;
@@ -490,6 +461,51 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
     }
 
     return NGX_OK;
+}
+
+
+/* the field of a GeneralName's tag, NGX_CERTAUTHZ_NFIELDS: none */
+
+static ngx_uint_t
+ngx_certauthz_cert_san_field(int tag)
+{
+    switch (tag) {
+    case GEN_EMAIL:
+        return NGX_CERTAUTHZ_FIELD_EMAIL;
+    case GEN_DNS:
+        return NGX_CERTAUTHZ_FIELD_DNS;
+    case GEN_URI:
+        return NGX_CERTAUTHZ_FIELD_URI;
+    case GEN_IPADD:
+        return NGX_CERTAUTHZ_FIELD_IP;
+    default:
+        return NGX_CERTAUTHZ_NFIELDS;
+    }
+}
+
+
+/* one name's value: an address, or an IA5String's text */
+
+static ngx_int_t
+ngx_certauthz_cert_san_value(ngx_uint_t field, const u_char *p, long len,
+    ngx_pool_t *pool, ngx_certauthz_value_t *v)
+{
+    ASN1_STRING  name;
+
+    ngx_memzero(&name, sizeof(ASN1_STRING));
+    name.length = len;
+    name.data = (u_char *) p;
+
+    if (field == NGX_CERTAUTHZ_FIELD_IP) {
+        name.type = V_ASN1_OCTET_STRING;
+        ngx_certauthz_cert_ip(&name, pool, v);
+
+        return v->str.data ? NGX_OK : NGX_ERROR;
+    }
+
+    name.type = V_ASN1_IA5STRING;
+
+    return ngx_certauthz_cert_utf8(&name, pool, v);
 }
 
 
