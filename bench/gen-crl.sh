@@ -9,25 +9,16 @@ n=$1 key=$2 cert=$3 out=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+. "$(dirname "$0")/../t/lib/crl-ca.sh"
+
+crl_ca "$work"
+
 # one revoked entry a line, the way "openssl ca -revoke" writes them
 od -An -v -tx1 -w16 -N $((16 * n)) /dev/urandom \
 | awk '{ s = ""; for (i = 1; i <= NF; i++) s = s toupper($i);
          sub(/^0+/, "", s); if (s == "") s = "01";
          if (length(s) % 2) s = "0" s;
          printf "R\t351231235959Z\t250101000000Z\t%s\tunknown\t/CN=bench\n", s }' \
-> "$work/index.txt"
+>> "$work/index.txt"
 
-echo 1000 > "$work/crlnumber"
-cat > "$work/ca.cnf" <<EOC
-[ ca ]
-default_ca = CA_default
-[ CA_default ]
-database = $work/index.txt
-crlnumber = $work/crlnumber
-default_md = sha256
-default_crl_days = 3650
-unique_subject = no
-EOC
-
-openssl ca -batch -config "$work/ca.cnf" -gencrl -keyfile "$key" \
-    -cert "$cert" -out "$out" 2> "$work/log" || { cat "$work/log" >&2; exit 1; }
+crl_gen "$work" "$key" "$cert" "$out"

@@ -11,6 +11,8 @@
 
 set -eu
 
+. "$(cd "$(dirname "$0")" && pwd)/../t/lib/crl-ca.sh"
+
 OUT=${1:?usage: mkcorpus.sh OUT}
 OUT=$(mkdir -p "$OUT" && cd "$OUT" && pwd)
 PKI=$OUT/pki
@@ -108,29 +110,14 @@ crl() {
     local name=$1 key=$2 crt=$3 count=$4 extra=${5:-}
     local dir=$PKI/ca-$name i
 
-    mkdir -p "$dir"
-    : >"$dir/index.txt"
-    echo 01 >"$dir/crlnumber"
+    crl_ca "$dir"
 
     for i in $(seq 1 "$count"); do
-        printf 'R\t%s\t%s\t%04X\tunknown\t/CN=x%d\n' "300101000000Z" \
-            "240101000000Z,keyCompromise" "$((i * 7 + 3))" "$i" \
-            >>"$dir/index.txt"
+        crl_ca_revoked "$dir" "$(printf '%04X' $((i * 7 + 3)))" keyCompromise
     done
 
-    cat >"$dir/ca.cnf" <<CNF
-[ca]
-default_ca = fz
-[fz]
-database = $dir/index.txt
-crlnumber = $dir/crlnumber
-default_md = sha256
-default_crl_days = 30
-CNF
-
     # shellcheck disable=SC2086
-    ossl ca -config "$dir/ca.cnf" -gencrl -keyfile "$key" -cert "$crt" \
-        $extra -out "$SEEDS/crl/$name.pem"
+    crl_gen "$dir" "$key" "$crt" "$SEEDS/crl/$name.pem" -crldays 30 $extra
     ossl crl -in "$SEEDS/crl/$name.pem" -outform DER \
         -out "$SEEDS/crl/$name.der"
 }
@@ -144,11 +131,8 @@ crl stale ca.key ca.crt 1 \
     "-crl_lastupdate 20200101000000Z -crl_nextupdate 20200201000000Z"
 
 # the leaf (serial 1000) revoked
-printf 'R\t300101000000Z\t240101000000Z\t1000\tunknown\t/CN=alice\n' \
-    >"$PKI/ca-few/index.txt.extra"
-cat "$PKI/ca-few/index.txt.extra" >>"$PKI/ca-few/index.txt"
-ossl ca -config "$PKI/ca-few/ca.cnf" -gencrl -keyfile ca.key -cert ca.crt \
-    -out "$SEEDS/crl/revoked.pem"
+crl_ca_revoked "$PKI/ca-few" 1000
+crl_gen "$PKI/ca-few" ca.key ca.crt "$SEEDS/crl/revoked.pem" -crldays 30
 ossl crl -in "$SEEDS/crl/revoked.pem" -outform DER \
     -out "$SEEDS/crl/revoked.der"
 

@@ -65,6 +65,7 @@ set -o pipefail
 nginx=$1 module=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+. "$top/t/lib/crl-ca.sh"
 work=${SOAK_DIR:-/tmp/certauthz-soak}
 secs=${SOAK_SECONDS:-300}
 port=${SOAK_PORT:-9971}
@@ -134,25 +135,11 @@ done
 # revoking svc-billing, made with "openssl ca" as README.md describes; and
 # four corrupt files
 ca=$work/crl/ca
-mkdir -p "$ca"
-: > "$ca/index.txt"
-echo 1000 > "$ca/crlnumber"
-cat > "$ca/ca.cnf" <<EOF
-[ ca ]
-default_ca       = int_ca
-[ int_ca ]
-database         = $ca/index.txt
-crlnumber        = $ca/crlnumber
-certificate      = $pki/int.crt
-private_key      = $pki/int.key
-default_md       = sha256
-default_crl_days = 30
-EOF
-openssl ca -batch -config "$ca/ca.cnf" -revoke "$pki/svc-billing.crt" \
-    > "$ca/log" 2>&1 || die "openssl ca -revoke: $(cat "$ca/log")"
+crl_ca "$ca"
+crl_revoke "$ca" "$pki/int.key" "$pki/int.crt" "$pki/svc-billing.crt"
 for v in a b; do
-    openssl ca -batch -config "$ca/ca.cnf" -gencrl -out "$work/crl/good-$v.crl" \
-        > "$ca/log" 2>&1 || die "openssl ca -gencrl: $(cat "$ca/log")"
+    crl_gen "$ca" "$pki/int.key" "$pki/int.crt" "$work/crl/good-$v.crl" \
+        -crldays 30
 done
 openssl crl -in "$work/crl/good-a.crl" -noout -text | grep -q 'Serial Number: 5001' \
     || die "good-a.crl does not revoke svc-billing (serial 5001)"

@@ -32,6 +32,8 @@ trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$out"
 
+. "$(dirname "$0")/crl-ca.sh"
+
 # gencrl NAME KEY CERT [openssl ca options] [-- CERTS TO REVOKE...]
 gencrl() {
     local name=$1 key=$2 cert=$3 d opts=() revoke=()
@@ -45,27 +47,13 @@ gencrl() {
     revoke=("$@")
 
     d=$work/$name
-    mkdir -p "$d"
-    : > "$d/index.txt"
-    echo 1000 > "$d/crlnumber"
-    cat > "$d/ca.cnf" <<EOC
-[ ca ]
-default_ca = CA_default
-[ CA_default ]
-database = $d/index.txt
-crlnumber = $d/crlnumber
-default_md = sha256
-default_crl_days = 3650
-EOC
+    crl_ca "$d"
 
     for c in ${revoke[@]+"${revoke[@]}"}; do
-        openssl ca -batch -config "$d/ca.cnf" -keyfile "$key" -cert "$cert" \
-            -revoke "$c" > "$d/log" 2>&1 || { cat "$d/log" >&2; exit 1; }
+        crl_revoke "$d" "$key" "$cert" "$c"
     done
 
-    openssl ca -batch -config "$d/ca.cnf" -gencrl -keyfile "$key" \
-        -cert "$cert" ${opts[@]+"${opts[@]}"} -out "$out/$name.crl" \
-        > "$d/log" 2>&1 || { cat "$d/log" >&2; exit 1; }
+    crl_gen "$d" "$key" "$cert" "$out/$name.crl" ${opts[@]+"${opts[@]}"}
 }
 
 past=(-crl_lastupdate 20200101000000Z -crl_nextupdate 20200102000000Z)
@@ -89,15 +77,10 @@ openssl req -x509 -new -key "$pki/other-root.key" -days 3650 -sha256 \
 gencrl int-wrongkey "$pki/other-root.key" "$work/fake-int.crt"
 
 # a revoked serial longer than any real one, written into the CA's index
-d=$work/int-longserial
-mkdir -p "$d"
-sed "s|/int-empty/|/int-longserial/|" "$work/int-empty/ca.cnf" > "$d/ca.cnf"
-echo 1000 > "$d/crlnumber"
-printf 'R\t301231235959Z\t240101000000Z\t%s\tunknown\t/CN=long\n' \
-    "$(printf '7F%.0s' $(seq 1025))" > "$d/index.txt"
-openssl ca -batch -config "$d/ca.cnf" -gencrl -keyfile "$pki/int.key" \
-    -cert "$pki/int.crt" -out "$out/int-longserial.crl" > "$d/log" 2>&1 \
-    || { cat "$d/log" >&2; exit 1; }
+crl_ca "$work/int-longserial"
+crl_ca_revoked "$work/int-longserial" "$(printf '7F%.0s' $(seq 1025))"
+crl_gen "$work/int-longserial" "$pki/int.key" "$pki/int.crt" \
+    "$out/int-longserial.crl"
 
 openssl crl -in "$out/int-alice.crl" -outform DER -out "$out/int-alice.der"
 
