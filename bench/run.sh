@@ -63,6 +63,8 @@ nginx=$1 module=$2
 [ -f "$module" ] && module=$(cd "$(dirname "$module")" && pwd)/$(basename "$module")
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+TOOL=bench TOP=$top
+. "$top/t/lib/tools.sh"
 work=${BENCH_DIR:-/tmp/certauthz-bench}
 out=${BENCH_OUT:-/tmp/bench-out}
 port0=${BENCH_PORT:-9951}
@@ -86,7 +88,6 @@ pcre_jit=${BENCH_PCRE_JIT:-on}
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"   # hold-conns.py
 PAIRED="A1 A2 C10 C10grp C10cap C100k CRL1M"    # each run next to an A0 run
 
-die() { echo "bench: $*" >&2; exit 1; }
 say() { echo "bench: [$SECONDS s] $*" | tee -a "$out/run.log" >&2; }
 
 # --- what must be there ------------------------------------------------------
@@ -101,19 +102,14 @@ if [ -n "$missing" ]; then
     echo "    apt-get install -y --no-install-recommends$missing" >&2
     exit 1
 fi
-for c in wrk valgrind callgrind_control callgrind_annotate curl openssl \
-         cc taskset pgrep awk; do
-    command -v "$c" >/dev/null || die "$c not found in PATH"
-done
-[ -x "$nginx" ] || die "no nginx binary at $nginx"
-[ -f "$module" ] || die "no module at $module (make build)"
+need wrk valgrind callgrind_control callgrind_annotate curl openssl cc \
+     taskset pgrep awk
+need_nginx "$nginx" "$module"
 [ -f "$luamods/ngx_http_lua_module.so" ] \
     || die "no $luamods/ngx_http_lua_module.so (libnginx-mod-http-lua)"
 [ "$(nproc)" -ge 2 ] || die "needs 2 cores (nginx on CPU 1, wrk on CPU 0)"
 
-wrk_bin=$(command -v wrk)
-ldd "$wrk_bin" | grep -q 'libssl\.so' \
-    || die "$wrk_bin does not link libssl dynamically: the shim cannot work"
+need_wrk_ssl
 
 mkdir -p "$work/conf" "$work/gen" "$work/logs" "$work/run"
 case $out in /|"") die "BENCH_OUT must be a directory of its own" ;; esac
@@ -130,17 +126,12 @@ say "$(date -u '+%F %T') UTC, quick=$quick, $(nproc) cores," \
 # --- the client-certificate shim for wrk --------------------------------------
 
 shim=$work/wrk-cert-shim.so
-cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$shim" \
-    "$here/wrk-cert-shim.c" -ldl -lssl -lcrypto \
-    || die "cannot build the shim (libssl-dev installed?)"
+build_cert_shim "$shim"
 
 # --- PKI, the 100,000-entry list, the 1,000,000-entry CRL ----------------------
 
 pki=$work/pki
-if [ "${BENCH_FRESH:-0}" = 1 ] || [ ! -s "$pki/.stamp" ]; then
-    say "making the PKI in $pki"
-    bash "$top/t/lib/mkpki.sh" "$pki"
-fi
+make_test_pki "$pki" "${BENCH_FRESH:-0}"
 stamp=$(cat "$pki/.stamp")
 
 # 100,000 serials, alice's (A1B2C) in the middle of them

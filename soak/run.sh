@@ -65,6 +65,8 @@ set -o pipefail
 nginx=$1 module=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+TOOL=soak TOP=$top
+. "$top/t/lib/tools.sh"
 . "$top/t/lib/crl-ca.sh"
 work=${SOAK_DIR:-/tmp/certauthz-soak}
 secs=${SOAK_SECONDS:-300}
@@ -72,7 +74,6 @@ port=${SOAK_PORT:-9971}
 conns=${SOAK_CONNS:-4}
 delay_ms=${SOAK_DELAY_MS:-10}
 
-die() { echo "soak: $*" >&2; exit 1; }
 say() { echo "soak: [$SECONDS s] $*" >&2; }
 
 case $secs in ''|*[!0-9]*) die "SOAK_SECONDS must be a number of seconds" ;; esac
@@ -81,13 +82,9 @@ case $secs in ''|*[!0-9]*) die "SOAK_SECONDS must be a number of seconds" ;; esa
 case $conns in ''|*[!0-9]*|0) die "SOAK_CONNS must be a positive number" ;; esac
 case $work in /tmp/?*) ;; *) die "SOAK_DIR must be a directory under /tmp" ;; esac
 
-for c in wrk curl openssl cc pgrep awk timeout sed sort head; do
-    command -v "$c" >/dev/null || die "$c not found in PATH"
-done
-[ -x "$nginx" ] || die "no nginx binary at $nginx"
-[ -f "$module" ] || die "no module at $module (make build)"
-case $(ldd "$(command -v wrk)") in *libssl.so*) ;; *) false ;; esac \
-    || die "wrk does not link libssl dynamically: the certificate shim cannot work"
+need wrk curl openssl cc pgrep awk timeout sed sort head
+need_nginx "$nginx" "$module"
+need_wrk_ssl
 [ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
 command -v ss >/dev/null \
     || echo "soak: no ss (iproute2): the kills pick any current worker" >&2
@@ -115,18 +112,13 @@ cp "$module" "$work/run/module.so"
 module=$work/run/module.so
 
 shim=$work/run/wrk-cert-shim.so
-cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$shim" \
-    "$top/bench/wrk-cert-shim.c" -ldl -lssl -lcrypto \
-    || die "cannot build the shim (libssl-dev installed?)"
+build_cert_shim "$shim"
 closelog=$work/run/wrk-close-log.so
 cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$closelog" \
     "$here/wrk-close-log.c" -ldl || die "cannot build soak/wrk-close-log.c"
 
 pki=$work/pki
-if [ "${SOAK_FRESH:-0}" = 1 ] || [ ! -s "$pki/.stamp" ]; then
-    say "making the PKI in $pki (t/lib/mkpki.sh)"
-    bash "$top/t/lib/mkpki.sh" "$pki"
-fi
+make_test_pki "$pki" "${SOAK_FRESH:-0}"
 for f in alice bob svc-billing; do
     [ -s "$pki/$f.pem" ] && [ -s "$pki/$f.key" ] || die "no $f in $pki"
 done

@@ -1,0 +1,50 @@
+# t/lib/tools.sh -- what the measuring scripts share (bench/run.sh,
+# soak/run.sh): sourced after setting TOOL to the script's name, TOP to the
+# project's root.
+#
+#   die MESSAGE...              "TOOL: MESSAGE" on stderr, exit 1
+#   need COMMAND...             each must be on PATH
+#   need_nginx NGINX MODULE     the binary and the module must be there
+#   need_wrk_ssl                wrk must link libssl dynamically (the shim)
+#   build_cert_shim OUT         bench/wrk-cert-shim.c into OUT: wrk then
+#                               presents the client certificate of
+#                               WRK_CERT / WRK_KEY
+#   make_test_pki DIR FRESH     t/lib/mkpki.sh into DIR, unless made before
+#                               (FRESH=1: again)
+
+die() {
+    echo "$TOOL: $*" >&2
+    exit 1
+}
+
+need() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null || die "$c not found in PATH"
+    done
+}
+
+need_nginx() {
+    [ -x "$1" ] || die "no nginx binary at $1"
+    [ -f "$2" ] || die "no module at $2 (make build)"
+}
+
+need_wrk_ssl() {
+    case $(ldd "$(command -v wrk)") in
+    *libssl.so*) ;;
+    *) die "wrk does not link libssl dynamically: the certificate shim cannot work" ;;
+    esac
+}
+
+build_cert_shim() {
+    cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$1" \
+        "$TOP/bench/wrk-cert-shim.c" -ldl -lssl -lcrypto \
+        || die "cannot build the shim (libssl-dev installed?)"
+}
+
+make_test_pki() {
+    if [ "${2:-0}" = 1 ] || [ ! -s "$1/.stamp" ]; then
+        echo "$TOOL: making the PKI in $1 (t/lib/mkpki.sh)" >&2
+        bash "$TOP/t/lib/mkpki.sh" "$1"
+    fi
+}
