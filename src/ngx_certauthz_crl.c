@@ -15,6 +15,9 @@
 
 static ngx_int_t ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file,
     ngx_connection_t *c, ngx_certauthz_crl_verdict_t *v);
+static ngx_int_t ngx_certauthz_crl_counts(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_t *crl, X509_NAME *name, SSL *ssl, X509 *leaf,
+    X509 **issuer, ngx_log_t *log);
 static ngx_int_t ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_t *crl, X509 *issuer, ngx_log_t *log);
 static ngx_int_t ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf,
@@ -62,7 +65,6 @@ static ngx_int_t
 ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
     ngx_certauthz_crl_verdict_t *v)
 {
-    int                   n;
     SSL                  *ssl;
     X509                 *leaf, *issuer;
     size_t                len;
@@ -96,50 +98,15 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
 
     for (i = 0; i < file->set->crls.nelts; i++) {
 
-        n = X509_NAME_cmp(crl[i].issuer, name);
-
-        if (n == -2) {
-            /* it could not encode a name: memory, not a mismatch */
-            ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
-                          "certauthz: cannot compare the issuer of the "
-                          "client certificate with a CRL's");
-            rc = NGX_ERROR;
-            break;
-        }
-
-        if (n != 0) {
-            continue;
-        }
-
-        if (issuer == NULL) {
-            rc = ngx_certauthz_crl_issuer(ssl, leaf, &issuer);
-
-            if (rc == NGX_ERROR) {
-                ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
-                              "certauthz: cannot look up the issuer of the "
-                              "client certificate");
-                break;
-            }
-
-            if (rc == NGX_DECLINED) {
-                rc = NGX_OK;
-                ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                              "certauthz: the issuer of the client "
-                              "certificate is unknown, its CRL cannot be "
-                              "verified");
-                break;
-            }
-        }
-
-        rc = ngx_certauthz_crl_verify(file, &crl[i], issuer, c->log);
-
-        if (rc == NGX_ERROR) {
-            break;
-        }
+        rc = ngx_certauthz_crl_counts(file, &crl[i], name, ssl, leaf,
+                                      &issuer, c->log);
 
         if (rc == NGX_DECLINED) {
-            rc = NGX_OK;
             continue;
+        }
+
+        if (rc != NGX_OK) {
+            break;
         }
 
         if (len == 0) {
@@ -189,6 +156,58 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
                    "\"%V\"", v->result, usable, &file->path);
 
     return NGX_OK;
+}
+
+
+/*
+ * Whether a CRL of the set counts for the leaf: NGX_OK if it is its
+ * issuer's and verifies with its key, NGX_DECLINED if not, NGX_DONE if no
+ * CRL can (the issuer is unknown: logged), NGX_ERROR on an internal
+ * failure (logged).  *issuer is looked up once, for the first CRL that
+ * names the leaf's issuer, and kept for the next ones.
+ */
+
+static ngx_int_t
+ngx_certauthz_crl_counts(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_t *crl, X509_NAME *name, SSL *ssl, X509 *leaf,
+    X509 **issuer, ngx_log_t *log)
+{
+    int        n;
+    ngx_int_t  rc;
+
+    n = X509_NAME_cmp(crl->issuer, name);
+
+    if (n == -2) {
+        /* it could not encode a name: memory, not a mismatch */
+        ngx_ssl_error(NGX_LOG_ALERT, log, 0,
+                      "certauthz: cannot compare the issuer of the client "
+                      "certificate with a CRL's");
+        return NGX_ERROR;
+    }
+
+    if (n != 0) {
+        return NGX_DECLINED;
+    }
+
+    if (*issuer == NULL) {
+        rc = ngx_certauthz_crl_issuer(ssl, leaf, issuer);
+
+        if (rc == NGX_ERROR) {
+            ngx_ssl_error(NGX_LOG_ALERT, log, 0,
+                          "certauthz: cannot look up the issuer of the "
+                          "client certificate");
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "certauthz: the issuer of the client certificate "
+                          "is unknown, its CRL cannot be verified");
+            return NGX_DONE;
+        }
+    }
+
+    return ngx_certauthz_crl_verify(file, crl, *issuer, log);
 }
 
 

@@ -15,6 +15,8 @@
 
 static ngx_uint_t ngx_certauthz_field_escaped(u_char c, ngx_uint_t multi,
     ngx_uint_t poisoned);
+static ngx_int_t ngx_certauthz_field_serial(ngx_pool_t *pool, ngx_str_t *v);
+static ngx_int_t ngx_certauthz_field_ip(ngx_pool_t *pool, ngx_str_t *v);
 static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
     ngx_uint_t upper);
 
@@ -164,55 +166,11 @@ ngx_int_t
 ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
     ngx_str_t *v, const char **err)
 {
-    int         af;
-    u_char      addr[16], *p;
-    char        text[INET6_ADDRSTRLEN];
-    ngx_str_t   mag;
-    ngx_uint_t  neg;
-
     switch (field) {
 
     case NGX_CERTAUTHZ_FIELD_SERIAL:
-
-        /* a negative serial (not valid, but seen) is "-" and its magnitude */
-
-        neg = (v->len > 1 && v->data[0] == '-');
-
-        /* one byte in front of the magnitude, for the "-" */
-
-        p = ngx_pnalloc(pool, v->len + 1);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        mag.len = v->len - neg;
-        mag.data = p + 1;
-
-        ngx_memcpy(mag.data, v->data + neg, mag.len);
-
-        if (ngx_certauthz_hex_normalise(&mag, 1) != NGX_OK) {
-            *err = "invalid serial";
-            return NGX_DECLINED;
-        }
-
-        /* no leading zeros, but "0" stays */
-        for (p = mag.data; mag.len > 1 && *p == '0'; p++) {
-            mag.len--;
-        }
-
-        if (neg && mag.len == 1 && *p == '0') {
-            neg = 0;     /* "-0" is 0, as the certificate's is */
-        }
-
-        if (neg) {
-            *--p = '-';
-            mag.len++;
-        }
-
-        v->data = p;
-        v->len = mag.len;
-
-        return NGX_OK;
+        *err = "invalid serial";
+        return ngx_certauthz_field_serial(pool, v);
 
     case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
 
@@ -229,38 +187,99 @@ ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
         return NGX_OK;
 
     case NGX_CERTAUTHZ_FIELD_IP:
-
         *err = "invalid IP address";
-
-        if (v->len == 0 || v->len >= INET6_ADDRSTRLEN) {
-            return NGX_DECLINED;
-        }
-
-        ngx_memcpy(text, v->data, v->len);
-        text[v->len] = '\0';
-
-        af = ngx_strlchr(v->data, v->data + v->len, ':') ? AF_INET6
-                                                         : AF_INET;
-
-        if (inet_pton(af, text, addr) != 1
-            || inet_ntop(af, addr, text, sizeof(text)) == NULL)
-        {
-            return NGX_DECLINED;
-        }
-
-        v->len = ngx_strlen(text);
-        v->data = ngx_pnalloc(pool, v->len);
-        if (v->data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(v->data, text, v->len);
-
-        return NGX_OK;
+        return ngx_certauthz_field_ip(pool, v);
 
     default:
         return NGX_OK;
     }
+}
+
+
+/*
+ * uppercase hex without colons or leading zeros; a negative serial (not
+ * valid, but seen) is "-" and its magnitude
+ */
+
+static ngx_int_t
+ngx_certauthz_field_serial(ngx_pool_t *pool, ngx_str_t *v)
+{
+    u_char      *p;
+    ngx_str_t    mag;
+    ngx_uint_t   neg;
+
+    neg = (v->len > 1 && v->data[0] == '-');
+
+    /* one byte in front of the magnitude, for the "-" */
+
+    p = ngx_pnalloc(pool, v->len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    mag.len = v->len - neg;
+    mag.data = p + 1;
+
+    ngx_memcpy(mag.data, v->data + neg, mag.len);
+
+    if (ngx_certauthz_hex_normalise(&mag, 1) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    /* no leading zeros, but "0" stays */
+    for (p = mag.data; mag.len > 1 && *p == '0'; p++) {
+        mag.len--;
+    }
+
+    if (neg && mag.len == 1 && *p == '0') {
+        neg = 0;     /* "-0" is 0, as the certificate's is */
+    }
+
+    if (neg) {
+        *--p = '-';
+        mag.len++;
+    }
+
+    v->data = p;
+    v->len = mag.len;
+
+    return NGX_OK;
+}
+
+
+/* an IP address as inet_ntop() writes it */
+
+static ngx_int_t
+ngx_certauthz_field_ip(ngx_pool_t *pool, ngx_str_t *v)
+{
+    int     af;
+    u_char  addr[16];
+    char    text[INET6_ADDRSTRLEN];
+
+    if (v->len == 0 || v->len >= INET6_ADDRSTRLEN) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(text, v->data, v->len);
+    text[v->len] = '\0';
+
+    af = ngx_strlchr(v->data, v->data + v->len, ':') ? AF_INET6 : AF_INET;
+
+    if (inet_pton(af, text, addr) != 1
+        || inet_ntop(af, addr, text, sizeof(text)) == NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+    v->len = ngx_strlen(text);
+    v->data = ngx_pnalloc(pool, v->len);
+    if (v->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(v->data, text, v->len);
+
+    return NGX_OK;
 }
 
 
