@@ -22,7 +22,10 @@ dpkg -i "$deb" >/dev/null || fail "dpkg -i $deb failed"
 
 [ -L "$link" ] || fail "$link was not made"
 [ -f "$so" ] || fail "$so was not installed"
-nginx -T 2>/dev/null | grep -q '^load_module modules/ngx_http_certauthz_module.so;' \
+# the whole of "nginx -T" first, no pipe: grep -q stops reading at the
+# first match, and a writer killed by SIGPIPE fails a pipe under pipefail
+conf=$(nginx -T 2>/dev/null) || fail "nginx -T failed with the module enabled"
+grep -q '^load_module modules/ngx_http_certauthz_module.so;' <<< "$conf" \
     || fail "nginx -T does not show the load_module line"
 nginx -t -q || fail "nginx -t failed with the module enabled"
 

@@ -133,7 +133,7 @@ for v in a b; do
     crl_gen "$ca" "$pki/int.key" "$pki/int.crt" "$work/crl/good-$v.crl" \
         -crldays 30
 done
-openssl crl -in "$work/crl/good-a.crl" -noout -text | grep -q 'Serial Number: 5001' \
+grep -q 'Serial Number: 5001' <<< "$(openssl crl -in "$work/crl/good-a.crl" -noout -text)" \
     || die "good-a.crl does not revoke svc-billing (serial 5001)"
 size=$(wc -c < "$work/crl/good-a.crl")
 head -c $((size / 2)) "$work/crl/good-a.crl" > "$work/crl/trunc-pem.crl"
