@@ -45,11 +45,6 @@ static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
 #define NGX_CERTAUTHZ_STR_NOT_ASCII  2
 
 
-/* 1970-01-01 00:00:00 UTC, to turn an ASN1_TIME into a time_t */
-static ASN1_STRING  ngx_certauthz_epoch = {
-    13, V_ASN1_UTCTIME, (u_char *) "700101000000Z", 0
-};
-
 
 /*
  * The certificate's record: verification, dates and serial now, every
@@ -879,10 +874,17 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
 ngx_int_t
 ngx_certauthz_asn1_time(const ASN1_TIME *t, time_t *out)
 {
-    int  day, sec;
+    int          day, sec;
+    ASN1_STRING  epoch;
 
-    if (t == NULL || ASN1_TIME_diff(&day, &sec, &ngx_certauthz_epoch, t) != 1)
-    {
+    /* 1970-01-01 00:00:00 UTC */
+
+    ngx_memzero(&epoch, sizeof(ASN1_STRING));
+    epoch.length = sizeof("700101000000Z") - 1;
+    epoch.type = V_ASN1_UTCTIME;
+    epoch.data = (u_char *) "700101000000Z";
+
+    if (t == NULL || ASN1_TIME_diff(&day, &sec, &epoch, t) != 1) {
         return NGX_ERROR;
     }
 
