@@ -65,6 +65,11 @@ static char *ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 
 
+#if (NGX_DEBUG)
+static ngx_str_t  ngx_http_certauthz_none = ngx_null_string;
+#endif
+
+
 static ngx_conf_enum_t  ngx_http_certauthz_crl_stale[] = {
     { ngx_string("deny"), 0 },
     { ngx_string("allow"), 1 },
@@ -222,11 +227,11 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     ctx->evaluated = 1;
 
     if (d->allow) {
-        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "certauthz: access allowed, reason: %V, rule: %V",
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "certauthz: access allowed, reason: %V%s%V",
                        ngx_certauthz_reason_name(d->reason),
-                       d->rule ? &d->rule->where
-                               : ngx_certauthz_reason_name(0));
+                       d->rule ? ", rule: " : "",
+                       d->rule ? &d->rule->where : &ngx_http_certauthz_none);
 
         return (lcf->policy.mode == NGX_CERTAUTHZ_AUDIT) ? NGX_DECLINED
                                                          : NGX_OK;
@@ -262,7 +267,7 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
     ngx_http_core_loc_conf_t  *clcf;
 
     if (lcf->policy.mode == NGX_CERTAUTHZ_AUDIT) {
-        ngx_certauthz_log_denial(r->connection->log, NGX_LOG_NOTICE,
+        ngx_certauthz_log_denial(NGX_LOG_NOTICE,
                                  "certauthz: audit: would deny",
                                  r->connection, conn, d);
         return;
@@ -275,8 +280,7 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
              && (code == NGX_HTTP_FORBIDDEN || code == NGX_HTTP_UNAUTHORIZED))
             ? NGX_LOG_INFO : NGX_LOG_ERR;
 
-    ngx_certauthz_log_denial(r->connection->log, level,
-                             "certauthz: access forbidden",
+    ngx_certauthz_log_denial(level, "certauthz: access forbidden",
                              r->connection, conn, d);
 }
 

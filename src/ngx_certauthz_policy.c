@@ -17,7 +17,6 @@ typedef struct {
     ngx_certauthz_regex_ops_t  *ops;
     ngx_certauthz_outcome_t    *outcome;
     ngx_pool_t                 *pool;
-    ngx_uint_t                  failed;
 } ngx_certauthz_eval_t;
 
 
@@ -450,7 +449,6 @@ ngx_certauthz_rules(ngx_certauthz_policy_t *policy, ngx_connection_t *c,
     eval.ops = ops;
     eval.outcome = o;
     eval.pool = ngx_certauthz_cert_pool(c);
-    eval.failed = 0;
 
     rule = policy->rules->elts;
 
@@ -459,7 +457,7 @@ ngx_certauthz_rules(ngx_certauthz_policy_t *policy, ngx_connection_t *c,
         for (j = 0; j < rule[i].nconds; j++) {
             rc = ngx_certauthz_cond_holds(&rule[i].conds[j], c, &conn->cert,
                                           ngx_certauthz_record, &eval);
-            if (rc == NGX_ERROR || eval.failed) {
+            if (rc == NGX_ERROR) {
                 return NGX_ERROR;
             }
 
@@ -546,7 +544,6 @@ ngx_certauthz_record(void *data, void *regex, ngx_str_t *s)
         m = ngx_palloc(eval->pool, 2 * (o->matches_room + 1)
                                    * sizeof(ngx_certauthz_match_t));
         if (m == NULL) {
-            eval->failed = 1;
             return NGX_ERROR;
         }
 
@@ -562,7 +559,6 @@ ngx_certauthz_record(void *data, void *regex, ngx_str_t *s)
     if (o->caps_used + n > o->caps_room) {
         room = ngx_palloc(eval->pool, 2 * (o->caps_used + n) * sizeof(int));
         if (room == NULL) {
-            eval->failed = 1;
             return NGX_ERROR;
         }
 
@@ -622,7 +618,7 @@ ngx_certauthz_outcome_replay(ngx_certauthz_outcome_t *o,
  */
 
 void
-ngx_certauthz_log_denial(ngx_log_t *log, ngx_uint_t level, const char *what,
+ngx_certauthz_log_denial(ngx_uint_t level, const char *what,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d)
 {
@@ -631,7 +627,7 @@ ngx_certauthz_log_denial(ngx_log_t *log, ngx_uint_t level, const char *what,
 
     static ngx_str_t         empty = ngx_null_string;
 
-    if (log->log_level < level) {
+    if (c->log->log_level < level) {
         return;
     }
 
@@ -648,7 +644,7 @@ ngx_certauthz_log_denial(ngx_log_t *log, ngx_uint_t level, const char *what,
         }
     }
 
-    ngx_log_error(level, log, 0,
+    ngx_log_error(level, c->log, 0,
                   "%s, reason: %V%s%V%s%V%s%V",
                   what, ngx_certauthz_reason_name(d->reason),
                   d->rule ? ", rule: " : "", &rule,

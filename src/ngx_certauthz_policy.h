@@ -117,8 +117,8 @@ void ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
 ngx_int_t ngx_certauthz_decide(ngx_certauthz_policy_t *policy,
     SSL_CTX *trusted, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
-void ngx_certauthz_log_denial(ngx_log_t *log, ngx_uint_t level,
-    const char *what, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+void ngx_certauthz_log_denial(ngx_uint_t level, const char *what,
+    ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d);
 
 
