@@ -23,6 +23,8 @@ set -o pipefail
 
 nginx=$1 module=$(readlink -f "$2") pki=$(readlink -f "$3") rules=$(readlink -f "$4")
 work=$(mktemp -d)
+TOOL=conn-state TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/t/lib/tools.sh"
 trap 'for f in "$work"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 vars='$certauthz_cn $certauthz_subject $certauthz_issuer $certauthz_serial'
@@ -37,27 +39,9 @@ for arm in off rules all; do
     all)   mode=on extra="add_header X-Vars \"$vars\";" ;;
     esac
 
-    cat > "$work/$arm.conf" <<EOF
-load_module $module;
-worker_processes 1;
-master_process off;
-error_log $work/$arm.log debug;
-pid $work/$arm.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:$port ssl;
-        include $pki/tls.conf;
-        ssl_verify_client on;
-        location / {
-            certauthz $mode;
-            include $rules;
-            $extra
-        }
-    }
-}
-EOF
+    MASTER=off one_server_conf "$work/$arm.conf" "$module" "$pki" "$port" \
+        "$work/$arm.log debug" "$work/$arm.pid" \
+        "certauthz $mode; include $rules; $extra"
     "$nginx" -p "$work/" -c "$work/$arm.conf"
 
     code=$(curl -sk --max-time 10 -o /dev/null -w '%{http_code}' \

@@ -9,6 +9,8 @@ set -o pipefail
 
 nginx=$1 module=$2 pki=$3
 here=$(cd "$(dirname "$0")" && pwd)
+TOOL=crl-load TOP=$(dirname "$here")
+. "$TOP/t/lib/tools.sh"
 work=${BENCH_DIR:-/tmp/certauthz-bench}
 port=${BENCH_PORT:-9943}
 
@@ -27,22 +29,9 @@ awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%X\n", 1048576 + i * 7 }' \
     > "$work/serials100k.txt"
 
 conf() {   # conf NAME LOCATION-DIRECTIVES
-    cat > "$work/conf/$1.conf" <<EOC
-load_module $module;
-worker_processes 1;
-error_log $work/logs/error.log notice;
-pid $work/logs/nginx.pid;
-events { }
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:$port ssl;
-        include $pki/tls.conf;
-        ssl_verify_client on;
-        location / { certauthz on; $2 }
-    }
-}
-EOC
+    one_server_conf "$work/conf/$1.conf" "$module" "$pki" "$port" \
+        "$work/logs/error.log notice" "$work/logs/nginx.pid" \
+        "certauthz on; $2"
 }
 
 conf none ""

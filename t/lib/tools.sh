@@ -11,6 +11,10 @@
 #                               WRK_CERT / WRK_KEY
 #   make_test_pki DIR FRESH     t/lib/mkpki.sh into DIR, unless made before
 #                               (FRESH=1: again)
+#   one_server_conf OUT MODULE PKI PORT ERROR-LOG PID LOCATION-BODY
+#                               an nginx.conf with one worker and one mTLS
+#                               server on 127.0.0.1:PORT whose location /
+#                               holds LOCATION-BODY (MASTER=off: no master)
 
 die() {
     echo "$TOOL: $*" >&2
@@ -47,4 +51,26 @@ make_test_pki() {
         echo "$TOOL: making the PKI in $1 (t/lib/mkpki.sh)" >&2
         bash "$TOP/t/lib/mkpki.sh" "$1"
     fi
+}
+
+one_server_conf() {
+    cat > "$1" <<EOF
+load_module $2;
+worker_processes 1;
+master_process ${MASTER:-on};
+error_log $5;
+pid $6;
+events { worker_connections 64; }
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:$4 ssl;
+        include $3/tls.conf;
+        ssl_verify_client on;
+        location / {
+            $7
+        }
+    }
+}
+EOF
 }
