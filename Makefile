@@ -3,8 +3,9 @@
 #   make demo      installs what is missing (Debian), builds, runs a demo on
 #                  127.0.0.1
 #   make test      installs what is missing (Debian), builds, runs the t/ suite
-#   make           only builds build/ngx_http_certauthz_module.so (no dpkg,
-#                  no apt: any machine with a compiler and the headers)
+#   make           only builds build/ngx_http_certauthz_module.so and
+#                  build/ngx_stream_certauthz_module.so (no dpkg, no apt:
+#                  any machine with a compiler and the headers)
 #   make install   into the modules path of the nginx on PATH (NGINX=...,
 #                  DESTDIR=...)
 #   make deb       Debian packages with dh-sequence-nginx, into build/deb
@@ -37,18 +38,28 @@ NGINX       ?= nginx
 BUILD       := $(CURDIR)/build
 TREE        := $(BUILD)/nginx
 MODULE      := $(BUILD)/ngx_http_certauthz_module.so
-STAMP        = $(TREE)/.certauthz-configured-$(BUILD_GOAL)
+STREAM_MODULE := $(BUILD)/ngx_stream_certauthz_module.so
+STAMP        = $(TREE)/.certauthz-configured-$(BUILD_KIND)
 
 # Debian's tree holds headers and conf_flags only: build just the module
 # with the flags the system nginx was built with.  A full tree builds its
 # own nginx too.
 DEBIAN_TREE := $(wildcard $(NGINX_SRC)/conf_flags)
 
+# Debian's stream is a dynamic module of its own (libnginx-mod-stream),
+# which the conf_flags do not name: the build adds it, and the tests load
+# it before certauthz's stream module
+STREAM_FLAGS := --with-stream=dynamic --with-stream_ssl_module
+
 ifneq ($(DEBIAN_TREE),)
 NGINX_BIN   ?= /usr/sbin/nginx
-BUILD_GOAL  := modules
+BUILD_KIND  := modules
+BUILD_GOAL  := objs/ngx_http_certauthz_module.so \
+               objs/ngx_stream_certauthz_module.so
+SYSTEM_STREAM := /usr/lib/nginx/modules/ngx_stream_module.so
 else
 NGINX_BIN   ?= $(TREE)/objs/nginx
+BUILD_KIND  := full
 BUILD_GOAL  := build
 endif
 
@@ -70,7 +81,7 @@ FULL_TREE   := $(if $(DEBIAN_TREE),,full)
 
 FULL_FLAGS  := --with-compat --with-debug --with-threads --with-pcre-jit \
                --with-http_ssl_module --with-http_v2_module \
-               --with-http_dav_module
+               --with-http_dav_module --with-stream --with-stream_ssl_module
 
 # nginx before 1.20.2 (1.21.2 mainline) does not yet define
 # OPENSSL_SUPPRESS_DEPRECATED itself, and its own -Werror stops on OpenSSL
@@ -87,7 +98,7 @@ HAVE_APT    := $(shell command -v dpkg-query >/dev/null 2>&1 \
                  && command -v apt-get >/dev/null 2>&1 && echo yes)
 
 # Debian packages the build, the tests and the demo need
-PACKAGES    := nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev gcc make \
+PACKAGES    := nginx nginx-dev libnginx-mod-stream libpcre2-dev libssl-dev zlib1g-dev gcc make \
                libc6-dev openssl curl perl libtest-base-perl \
                libtest-longstring-perl liblist-moreutils-perl \
                libtext-diff-perl libwww-perl libipc-run-perl \
@@ -112,7 +123,7 @@ PROVE       ?= prove
 PROVE_FLAGS ?= -r
 
 export TEST_NGINX_BINARY       ?= $(NGINX_BIN)
-export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
+export TEST_NGINX_LOAD_MODULES ?= $(SYSTEM_STREAM) $(MODULE) $(STREAM_MODULE)
 
 .PHONY: all check deps bench-deps fuzz-deps deb-deps build run-tests test \
         test-asan asan-suite test-valgrind demo run-demo demo-stop install \
@@ -170,7 +181,7 @@ $(STAMP): config Makefile | check
 	cd $(TREE) && \
 	if [ -f conf_flags ]; then \
 	    . ./conf_flags && \
-	    CC="$(CC)" ./configure "$${NGX_CONF_FLAGS[@]}" \
+	    CC="$(CC)" ./configure "$${NGX_CONF_FLAGS[@]}" $(STREAM_FLAGS) \
 	        --with-cc-opt="$(CC_OPT)" --with-ld-opt="$(LD_OPT)" \
 	        --add-dynamic-module=$(CURDIR) >$(BUILD)/configure.log; \
 	else \
@@ -185,6 +196,8 @@ $(MODULE): $(STAMP) $(SOURCES)
 	    CFLAGS="$$(sed -n 's/^CFLAGS = //p' objs/Makefile) $(WARN)"
 	cp $(TREE)/objs/ngx_http_certauthz_module.so $@.tmp
 	mv -f $@.tmp $@    # a running nginx keeps the file it loaded
+	cp $(TREE)/objs/ngx_stream_certauthz_module.so $(STREAM_MODULE).tmp
+	mv -f $(STREAM_MODULE).tmp $(STREAM_MODULE)
 
 build: check $(MODULE)
 

@@ -25,11 +25,6 @@ typedef struct {
 
 
 typedef struct {
-    ngx_certauthz_files_t         files;
-} ngx_http_certauthz_main_conf_t;
-
-
-typedef struct {
     ngx_certauthz_policy_t        policy;
     ngx_http_certauthz_status_t  *status; /* NULL: 403 */
 } ngx_http_certauthz_loc_conf_t;
@@ -59,7 +54,6 @@ static char *ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd,
 
 static ngx_int_t ngx_http_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_certauthz_postconfiguration(ngx_conf_t *cf);
-static void *ngx_http_certauthz_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -147,7 +141,7 @@ static ngx_http_module_t  ngx_http_certauthz_module_ctx = {
     ngx_http_certauthz_preconfiguration,   /* preconfiguration */
     ngx_http_certauthz_postconfiguration,  /* postconfiguration */
 
-    ngx_http_certauthz_create_main_conf,   /* create main configuration */
+    NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -374,11 +368,14 @@ ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_certauthz_loc_conf_t *lcf = conf;
 
-    ngx_http_certauthz_main_conf_t  *mcf;
+    ngx_certauthz_files_t  *files;
 
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_certauthz_module);
+    files = ngx_certauthz_files(cf);
+    if (files == NULL) {
+        return NGX_CONF_ERROR;
+    }
 
-    return ngx_certauthz_policy_rule(cf, &lcf->policy, &mcf->files,
+    return ngx_certauthz_policy_rule(cf, &lcf->policy, files,
                                      *(ngx_uint_t *) cmd->post,
                                      ngx_http_certauthz_compile);
 }
@@ -468,11 +465,14 @@ ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_certauthz_loc_conf_t *lcf = conf;
 
-    ngx_http_certauthz_main_conf_t  *mcf;
+    ngx_certauthz_files_t  *files;
 
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_certauthz_module);
+    files = ngx_certauthz_files(cf);
+    if (files == NULL) {
+        return NGX_CONF_ERROR;
+    }
 
-    return ngx_certauthz_policy_crl(cf, &lcf->policy, &mcf->files);
+    return ngx_certauthz_policy_crl(cf, &lcf->policy, files);
 }
 
 
@@ -489,7 +489,11 @@ ngx_http_certauthz_postconfiguration(ngx_conf_t *cf)
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
 
-    if (ngx_certauthz_conn_init(cf->log) != NGX_OK) {
+    if (ngx_certauthz_engine_check(cf->log, NGX_CERTAUTHZ_VERSION,
+                                   "ngx_http_certauthz_module")
+        != NGX_OK
+        || ngx_certauthz_conn_init(cf->log) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -503,24 +507,6 @@ ngx_http_certauthz_postconfiguration(ngx_conf_t *cf)
     *h = ngx_http_certauthz_handler;
 
     return NGX_OK;
-}
-
-
-static void *
-ngx_http_certauthz_create_main_conf(ngx_conf_t *cf)
-{
-    ngx_http_certauthz_main_conf_t  *mcf;
-
-    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_certauthz_main_conf_t));
-    if (mcf == NULL) {
-        return NULL;
-    }
-
-    if (ngx_certauthz_files_init(cf, &mcf->files) != NGX_OK) {
-        return NULL;
-    }
-
-    return mcf;
 }
 
 

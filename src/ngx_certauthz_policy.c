@@ -20,6 +20,7 @@ typedef struct {
 } ngx_certauthz_eval_t;
 
 
+static void ngx_certauthz_files_forget(void *data);
 static ngx_int_t ngx_certauthz_rules(ngx_certauthz_policy_t *policy,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
@@ -36,6 +37,34 @@ static ngx_conf_enum_t  ngx_certauthz_modes[] = {
     { ngx_string("audit"), NGX_CERTAUTHZ_AUDIT },
     { ngx_null_string, 0 }
 };
+
+
+/*
+ * The http and the stream modules each carry this engine.  nginx loads
+ * modules with RTLD_GLOBAL, so where both are loaded the dynamic linker
+ * binds both to the engine of the first one: one engine, one registry of
+ * files, one connection state.  That holds only between modules of one
+ * version; each face checks it at start.
+ */
+
+const char  ngx_certauthz_version[] = NGX_CERTAUTHZ_VERSION;
+
+
+ngx_int_t
+ngx_certauthz_engine_check(ngx_log_t *log, const char *version,
+    const char *face)
+{
+    if (ngx_strcmp(version, ngx_certauthz_version) == 0) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, log, 0,
+                  "certauthz: %s %s is loaded with certauthz %s: the http "
+                  "and stream modules must be of the same version",
+                  face, version, ngx_certauthz_version);
+
+    return NGX_ERROR;
+}
 
 
 static int  ngx_certauthz_conn_index = -1;
@@ -130,6 +159,62 @@ ngx_certauthz_conn_get(ngx_connection_t *c)
                    &conn->cert.verify);
 
     return conn;
+}
+
+
+/*
+ * The files of the configuration being read, one registry for all faces:
+ * when the http and the stream modules are both loaded, they share this
+ * engine (see ngx_certauthz_version), so that a list or CRL file named in
+ * both is loaded once.  Forgotten with the cycle's pool.
+ */
+
+static ngx_certauthz_files_t  *ngx_certauthz_cycle_files;
+
+
+ngx_certauthz_files_t *
+ngx_certauthz_files(ngx_conf_t *cf)
+{
+    ngx_pool_cleanup_t     *cln;
+    ngx_certauthz_files_t  *files;
+
+    files = ngx_certauthz_cycle_files;
+
+    if (files != NULL && files->cycle == cf->cycle) {
+        return files;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->cycle->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    files = ngx_pcalloc(cf->cycle->pool, sizeof(ngx_certauthz_files_t));
+    if (files == NULL) {
+        return NULL;
+    }
+
+    if (ngx_certauthz_files_init(cf, files) != NGX_OK) {
+        return NULL;
+    }
+
+    files->cycle = cf->cycle;
+
+    cln->handler = ngx_certauthz_files_forget;
+    cln->data = files;
+
+    ngx_certauthz_cycle_files = files;
+
+    return files;
+}
+
+
+static void
+ngx_certauthz_files_forget(void *data)
+{
+    if (ngx_certauthz_cycle_files == data) {
+        ngx_certauthz_cycle_files = NULL;
+    }
 }
 
 

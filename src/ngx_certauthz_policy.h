@@ -36,6 +36,7 @@
 typedef struct {
     ngx_array_t               lists;      /* of ngx_certauthz_list_t * */
     ngx_array_t               crls;       /* of ngx_certauthz_crl_file_t * */
+    ngx_cycle_t              *cycle;
 } ngx_certauthz_files_t;
 
 
@@ -98,9 +99,14 @@ typedef struct {
 } ngx_certauthz_conn_t;
 
 
+extern const char  ngx_certauthz_version[];
+
+ngx_int_t ngx_certauthz_engine_check(ngx_log_t *log, const char *version,
+    const char *face);
 ngx_int_t ngx_certauthz_conn_init(ngx_log_t *log);
 ngx_certauthz_conn_t *ngx_certauthz_conn_get(ngx_connection_t *c);
 
+ngx_certauthz_files_t *ngx_certauthz_files(ngx_conf_t *cf);
 ngx_int_t ngx_certauthz_files_init(ngx_conf_t *cf,
     ngx_certauthz_files_t *files);
 void ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy);

@@ -54,7 +54,8 @@ for (['bad-serials.txt', "# comment\nff01\nxyz\n"],
 sub nginx_t {
     my ($conf) = @_;
 
-    my $loads = join '', map { "load_module $_;\n" } @modules;
+    # one line, however many modules
+    my $loads = join(' ', map { "load_module $_;" } @modules) . "\n";
     my @head = split /\n/, <<"_EOC_";
 ${loads}error_log $dir/logs/error.log;
 pid $dir/logs/nginx.pid;

@@ -8,8 +8,9 @@ package Certauthz::Test;
 #     use Test::Nginx::Socket 'no_plan';
 #
 # It
-#   - defaults TEST_NGINX_LOAD_MODULES to build/ngx_http_certauthz_module.so
-#     (the Makefile sets it and TEST_NGINX_BINARY explicitly);
+#   - defaults TEST_NGINX_LOAD_MODULES to Debian's stream module and
+#     certauthz's two in build/ (the Makefile sets it and TEST_NGINX_BINARY
+#     explicitly);
 #   - builds the test PKI with t/lib/mkpki.sh into t/pki once (under a
 #     lock) and exports its path as TEST_NGINX_PKI;
 #   - uses openresty's Test::Nginx::Socket when it is installed, else the
@@ -40,7 +41,12 @@ our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
 my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
 my $pki = "$root/t/pki";
 
-$ENV{TEST_NGINX_LOAD_MODULES} //= "$root/build/ngx_http_certauthz_module.so";
+# Debian's stream module first (stream is a module of its own there), then
+# both of certauthz's, as the Makefile sets it
+$ENV{TEST_NGINX_LOAD_MODULES} //= join ' ', grep { -e }
+    '/usr/lib/nginx/modules/ngx_stream_module.so',
+    "$root/build/ngx_http_certauthz_module.so",
+    "$root/build/ngx_stream_certauthz_module.so";
 $ENV{TEST_NGINX_PKI} = $pki;
 
 make_pki();

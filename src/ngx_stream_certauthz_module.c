@@ -1,0 +1,818 @@
+
+/*
+ * certauthz: the stream face.  Directives, the preread-phase handler (the
+ * first phase after the TLS handshake: a denied connection is closed
+ * before any byte is proxied), the $certauthz_* variables, and the watch
+ * over live connections: one whose certificate a CRL change revokes, or
+ * whose certificate expires, is closed then.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_stream.h>
+
+#include "ngx_certauthz_policy.h"
+#include "ngx_certauthz_variable.h"
+
+
+#if (nginx_version >= 1025005)
+typedef ngx_stream_ssl_srv_conf_t  ngx_stream_certauthz_ssl_conf_t;
+#else
+typedef ngx_stream_ssl_conf_t      ngx_stream_certauthz_ssl_conf_t;
+#endif
+
+
+/* a certificate's notAfter is looked at again at least this often */
+#define NGX_STREAM_CERTAUTHZ_EXPIRY_STEP  86400000
+
+
+typedef struct {
+    ngx_certauthz_policy_t        policy;
+
+    /* this worker's live connections allowed by the policy, and the timer
+     * that refreshes its CRL for them */
+    ngx_queue_t                   live;
+    ngx_event_t                   refresh;
+    ngx_uint_t                    generation;
+} ngx_stream_certauthz_srv_conf_t;
+
+
+typedef struct {
+    ngx_certauthz_decision_t           decision;
+    ngx_stream_session_t              *session;
+    ngx_stream_certauthz_srv_conf_t   *conf;
+    ngx_queue_t                        queue;
+    ngx_event_t                        expiry;
+    unsigned                           evaluated:1;
+    unsigned                           watched:1;
+    unsigned                           closing:1;
+} ngx_stream_certauthz_ctx_t;
+
+
+static ngx_int_t ngx_stream_certauthz_handler(ngx_stream_session_t *s);
+static ngx_int_t ngx_stream_certauthz_decide(ngx_stream_session_t *s,
+    ngx_stream_certauthz_srv_conf_t *conf, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_decision_t *d);
+static ngx_int_t ngx_stream_certauthz_watch(ngx_stream_session_t *s,
+    ngx_stream_certauthz_ctx_t *ctx, ngx_certauthz_conn_t *conn);
+static void ngx_stream_certauthz_unwatch(void *data);
+static void ngx_stream_certauthz_refresh(ngx_event_t *ev);
+static void ngx_stream_certauthz_expiry(ngx_event_t *ev);
+static void ngx_stream_certauthz_recheck(ngx_stream_certauthz_ctx_t *ctx);
+static void ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
+    ngx_certauthz_conn_t *conn);
+static SSL_CTX *ngx_stream_certauthz_trusted(ngx_stream_session_t *s);
+
+static ngx_int_t ngx_stream_certauthz_regex_exec(void *data, void *regex,
+    ngx_str_t *s);
+static ngx_uint_t ngx_stream_certauthz_regex_captures(void *data,
+    void *regex, int **caps);
+static ngx_int_t ngx_stream_certauthz_regex_restore(void *data, void *regex,
+    ngx_str_t *s, int *caps, ngx_uint_t n);
+static ngx_int_t ngx_stream_certauthz_variable(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data);
+
+static char *ngx_stream_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_stream_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_stream_certauthz_compile(ngx_conf_t *cf,
+    ngx_certauthz_cond_t *cond);
+static char *ngx_stream_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+static ngx_int_t ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf);
+static void *ngx_stream_certauthz_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+
+
+static ngx_conf_enum_t  ngx_stream_certauthz_crl_stale[] = {
+    { ngx_string("deny"), 0 },
+    { ngx_string("allow"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_uint_t  ngx_stream_certauthz_allow = 0;
+static ngx_uint_t  ngx_stream_certauthz_deny = 1;
+
+
+static ngx_command_t  ngx_stream_certauthz_commands[] = {
+
+    { ngx_string("certauthz"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_stream_certauthz_mode,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_allow"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
+      ngx_stream_certauthz_rule,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      0,
+      &ngx_stream_certauthz_allow },
+
+    { ngx_string("certauthz_deny"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
+      ngx_stream_certauthz_rule,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      0,
+      &ngx_stream_certauthz_deny },
+
+    { ngx_string("certauthz_crl"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_stream_certauthz_crl,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_refresh"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_certauthz_srv_conf_t, policy.crl.refresh),
+      NULL },
+
+    { ngx_string("certauthz_crl_stale"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_certauthz_srv_conf_t, policy.crl.stale_allow),
+      &ngx_stream_certauthz_crl_stale },
+
+      ngx_null_command
+};
+
+
+static ngx_stream_module_t  ngx_stream_certauthz_module_ctx = {
+    ngx_stream_certauthz_preconfiguration,  /* preconfiguration */
+    ngx_stream_certauthz_postconfiguration, /* postconfiguration */
+
+    NULL,                                   /* create main configuration */
+    NULL,                                   /* init main configuration */
+
+    ngx_stream_certauthz_create_srv_conf,   /* create server configuration */
+    ngx_stream_certauthz_merge_srv_conf     /* merge server configuration */
+};
+
+
+ngx_module_t  ngx_stream_certauthz_module = {
+    NGX_MODULE_V1,
+    &ngx_stream_certauthz_module_ctx,      /* module context */
+    ngx_stream_certauthz_commands,         /* module directives */
+    NGX_STREAM_MODULE,                     /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_stream_certauthz_handler(ngx_stream_session_t *s)
+{
+    ngx_connection_t                 *c;
+    ngx_certauthz_conn_t             *conn;
+    ngx_stream_certauthz_ctx_t       *ctx;
+    ngx_stream_certauthz_srv_conf_t  *conf;
+
+    conf = ngx_stream_get_module_srv_conf(s, ngx_stream_certauthz_module);
+
+    if (conf->policy.mode == NGX_CERTAUTHZ_OFF) {
+        return NGX_DECLINED;
+    }
+
+    c = s->connection;
+
+    if (ngx_stream_get_module_ctx(s, ngx_stream_certauthz_module)) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_pcalloc(c->pool, sizeof(ngx_stream_certauthz_ctx_t));
+    if (ctx == NULL) {
+        return NGX_STREAM_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->session = s;
+    ctx->conf = conf;
+
+    ngx_stream_set_ctx(s, ctx, ngx_stream_certauthz_module);
+
+    conn = ngx_certauthz_conn_get(c);
+
+    if (conn == NULL) {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "certauthz: cannot read the client certificate, "
+                      "connection refused");
+        return NGX_STREAM_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_stream_certauthz_decide(s, conf, conn, &ctx->decision)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "certauthz: rule evaluation failed, "
+                      "connection refused");
+        return NGX_STREAM_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->evaluated = 1;
+
+    if (ctx->decision.allow) {
+        ngx_log_debug1(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                       "certauthz: access allowed, reason: %V",
+                       ngx_certauthz_reason_name(ctx->decision.reason));
+
+        if (conf->policy.mode == NGX_CERTAUTHZ_ON
+            && ngx_stream_certauthz_watch(s, ctx, conn) != NGX_OK)
+        {
+            return NGX_STREAM_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    if (conf->policy.mode == NGX_CERTAUTHZ_AUDIT) {
+        ngx_certauthz_log_denial(NGX_LOG_NOTICE,
+                                 "certauthz: audit: would deny",
+                                 c, conn, &ctx->decision);
+        return NGX_DECLINED;
+    }
+
+    ngx_certauthz_log_denial(NGX_LOG_ERR, "certauthz: access forbidden",
+                             c, conn, &ctx->decision);
+
+    return NGX_STREAM_FORBIDDEN;
+}
+
+
+static ngx_int_t
+ngx_stream_certauthz_decide(ngx_stream_session_t *s,
+    ngx_stream_certauthz_srv_conf_t *conf, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_decision_t *d)
+{
+    ngx_certauthz_regex_ops_t  ops;
+
+    ops.exec = ngx_stream_certauthz_regex_exec;
+    ops.captures = ngx_stream_certauthz_regex_captures;
+    ops.restore = ngx_stream_certauthz_regex_restore;
+    ops.data = s;
+
+    return ngx_certauthz_decide(&conf->policy,
+                                ngx_stream_certauthz_trusted(s),
+                                s->connection, conn, &ops, d);
+}
+
+
+/*
+ * An allowed connection is watched for as long as it lives: a timer at
+ * its certificate's notAfter, and a place in the worker's list of live
+ * connections of its policy, which a CRL change walks (a cost per CRL
+ * change, none per packet).
+ */
+
+static ngx_int_t
+ngx_stream_certauthz_watch(ngx_stream_session_t *s,
+    ngx_stream_certauthz_ctx_t *ctx, ngx_certauthz_conn_t *conn)
+{
+    time_t                            left;
+    ngx_connection_t                 *c;
+    ngx_pool_cleanup_t               *cln;
+    ngx_certauthz_crl_conf_t         *crl;
+    ngx_stream_certauthz_srv_conf_t  *conf;
+
+    c = s->connection;
+    conf = ctx->conf;
+    crl = &conf->policy.crl;
+
+    if (!conn->cert.present) {
+        return NGX_OK;
+    }
+
+    cln = ngx_pool_cleanup_add(c->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_stream_certauthz_unwatch;
+    cln->data = ctx;
+
+    ctx->watched = 1;
+
+    ctx->expiry.handler = ngx_stream_certauthz_expiry;
+    ctx->expiry.data = ctx;
+    ctx->expiry.log = c->log;
+    ctx->expiry.cancelable = 1;
+
+    left = conn->cert.not_after - ngx_time() + 1;
+
+    ngx_add_timer(&ctx->expiry,
+                  ngx_min((ngx_msec_t) left * 1000,
+                          NGX_STREAM_CERTAUTHZ_EXPIRY_STEP));
+
+    if (crl->file == NULL || crl->refresh == 0) {
+        ngx_queue_init(&ctx->queue);
+        return NGX_OK;
+    }
+
+    if (conf->live.next == NULL) {
+        ngx_queue_init(&conf->live);
+        conf->refresh.handler = ngx_stream_certauthz_refresh;
+        conf->refresh.data = conf;
+        conf->refresh.log = ngx_cycle->log;
+        conf->refresh.cancelable = 1;
+    }
+
+    if (ngx_queue_empty(&conf->live)) {
+        conf->generation = crl->file->generation;
+    }
+
+    ngx_queue_insert_tail(&conf->live, &ctx->queue);
+
+    if (!conf->refresh.timer_set) {
+        ngx_add_timer(&conf->refresh, crl->refresh);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_stream_certauthz_unwatch(void *data)
+{
+    ngx_stream_certauthz_ctx_t *ctx = data;
+
+    if (ctx->expiry.timer_set) {
+        ngx_del_timer(&ctx->expiry);
+    }
+
+    if (ctx->expiry.posted) {
+        ngx_delete_posted_event(&ctx->expiry);
+    }
+
+    ngx_queue_remove(&ctx->queue);
+    ctx->watched = 0;
+}
+
+
+/*
+ * Every certauthz_crl_refresh while the worker has live connections of
+ * the policy: the CRL file is looked at, and if it changed, each of them
+ * is decided again.  The next look is when the file is due (a request
+ * may have looked at it in between).
+ */
+
+static void
+ngx_stream_certauthz_refresh(ngx_event_t *ev)
+{
+    ngx_msec_t                        due;
+    ngx_queue_t                      *q, *next;
+    ngx_certauthz_crl_conf_t         *crl;
+    ngx_stream_certauthz_ctx_t       *ctx;
+    ngx_stream_certauthz_srv_conf_t  *conf;
+
+    conf = ev->data;
+    crl = &conf->policy.crl;
+
+    if (ngx_queue_empty(&conf->live)) {
+        return;
+    }
+
+    ngx_certauthz_crl_refresh(crl, ev->log);
+
+    if (crl->file->generation != conf->generation) {
+        conf->generation = crl->file->generation;
+
+        ngx_log_debug1(NGX_LOG_DEBUG_STREAM, ev->log, 0,
+                       "certauthz: CRL \"%V\" changed, live connections "
+                       "decided again", &crl->file->path);
+
+        for (q = ngx_queue_head(&conf->live);
+             q != ngx_queue_sentinel(&conf->live);
+             q = next)
+        {
+            /* a connection closed now leaves the list */
+            next = ngx_queue_next(q);
+
+            ctx = ngx_queue_data(q, ngx_stream_certauthz_ctx_t, queue);
+            ngx_stream_certauthz_recheck(ctx);
+        }
+    }
+
+    if (ngx_queue_empty(&conf->live)) {
+        return;
+    }
+
+    due = crl->refresh - (ngx_current_msec - crl->file->checked);
+
+    if ((ngx_msec_int_t) due <= 0 || due > crl->refresh) {
+        due = crl->refresh;
+    }
+
+    ngx_add_timer(ev, due);
+}
+
+
+static void
+ngx_stream_certauthz_expiry(ngx_event_t *ev)
+{
+    time_t                       left;
+    ngx_certauthz_conn_t        *conn;
+    ngx_stream_certauthz_ctx_t  *ctx;
+
+    ctx = ev->data;
+
+    conn = ngx_certauthz_conn_get(ctx->session->connection);
+
+    if (conn != NULL) {
+        left = conn->cert.not_after - ngx_time() + 1;
+
+        if (left > 0) {
+            ngx_add_timer(ev, ngx_min((ngx_msec_t) left * 1000,
+                                      NGX_STREAM_CERTAUTHZ_EXPIRY_STEP));
+            return;
+        }
+    }
+
+    ngx_stream_certauthz_recheck(ctx);
+}
+
+
+/* the connection's policy, decided again; denied now: closed */
+
+static void
+ngx_stream_certauthz_recheck(ngx_stream_certauthz_ctx_t *ctx)
+{
+    ngx_int_t                  rc;
+    ngx_connection_t          *c;
+    ngx_certauthz_conn_t      *conn;
+    ngx_certauthz_decision_t   d;
+
+    if (ctx->closing) {
+        return;
+    }
+
+    c = ctx->session->connection;
+
+    conn = ngx_certauthz_conn_get(c);
+
+    rc = (conn == NULL) ? NGX_ERROR
+                        : ngx_stream_certauthz_decide(ctx->session, ctx->conf,
+                                                      conn, &d);
+
+    if (rc != NGX_OK) {
+        /* an internal failure is no verdict, and lets nobody stay */
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "certauthz: rule evaluation failed, "
+                      "connection closed");
+
+        ctx->closing = 1;
+        ngx_stream_certauthz_close(ctx, NULL);
+        return;
+    }
+
+    if (d.allow) {
+        return;
+    }
+
+    ctx->decision = d;
+    ctx->closing = 1;
+
+    ngx_stream_certauthz_close(ctx, conn);
+}
+
+
+/*
+ * Whatever handles the session (proxy, return, njs) owns it: the client
+ * side is shut for reading and its read event posted, so that the handler
+ * reads the end of the stream and finalizes the session its own way
+ * (closing the upstream too); nginx then closes the TLS connection.
+ */
+
+static void
+ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
+    ngx_certauthz_conn_t *conn)
+{
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    if (conn != NULL) {
+        ngx_certauthz_log_denial(NGX_LOG_ERR,
+                                 "certauthz: access forbidden, "
+                                 "connection closed",
+                                 c, conn, &ctx->decision);
+    }
+
+    if (ngx_shutdown_socket(c->fd, SHUT_RD) == -1) {
+        ngx_connection_error(c, ngx_socket_errno,
+                             ngx_shutdown_socket_n " failed");
+    }
+
+    c->read->ready = 1;
+    ngx_post_event(c->read, &ngx_posted_events);
+}
+
+
+/*
+ * The SSL_CTX of the session's server: only its trusted CAs count, see
+ * ngx_certauthz_decide()
+ */
+
+static SSL_CTX *
+ngx_stream_certauthz_trusted(ngx_stream_session_t *s)
+{
+    ngx_stream_certauthz_ssl_conf_t  *sslcf;
+
+    sslcf = ngx_stream_get_module_srv_conf(s, ngx_stream_ssl_module);
+
+    return sslcf->ssl.ctx;
+}
+
+
+/* regexes through the stream core, so that captures are variables */
+
+static ngx_int_t
+ngx_stream_certauthz_regex_exec(void *data, void *regex, ngx_str_t *s)
+{
+    return ngx_stream_regex_exec(data, regex, s);
+}
+
+
+static ngx_uint_t
+ngx_stream_certauthz_regex_captures(void *data, void *regex, int **caps)
+{
+    ngx_stream_session_t *s = data;
+
+    ngx_stream_regex_t  *re = regex;
+
+    if (re->ncaptures == 0) {
+        return 0;
+    }
+
+    *caps = s->captures;
+
+    return s->ncaptures;
+}
+
+
+/* what ngx_stream_regex_exec() sets after a match, without matching */
+
+static ngx_int_t
+ngx_stream_certauthz_regex_restore(void *data, void *regex, ngx_str_t *str,
+    int *caps, ngx_uint_t n)
+{
+    ngx_stream_session_t *s = data;
+
+    ngx_int_t                      index;
+    ngx_uint_t                     i, k;
+    ngx_stream_regex_t            *re;
+    ngx_stream_variable_value_t   *vv;
+    ngx_stream_core_main_conf_t   *cmcf;
+
+    re = regex;
+
+    if (s->captures == NULL) {
+        cmcf = ngx_stream_get_module_main_conf(s, ngx_stream_core_module);
+
+        s->captures = ngx_palloc(s->connection->pool,
+                                 cmcf->ncaptures * sizeof(int));
+        if (s->captures == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    ngx_memcpy(s->captures, caps, n * sizeof(int));
+
+    for (i = 0; i < re->nvariables; i++) {
+
+        k = re->variables[i].capture;
+        index = re->variables[i].index;
+        vv = &s->variables[index];
+
+        vv->len = caps[k + 1] - caps[k];
+        vv->valid = 1;
+        vv->no_cacheable = 0;
+        vv->not_found = 0;
+        vv->data = &str->data[caps[k]];
+    }
+
+    s->ncaptures = n;
+    s->captures_data = str->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_certauthz_variable(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data)
+{
+    ngx_int_t                    rc;
+    ngx_str_t                    value;
+    ngx_certauthz_decision_t    *d;
+    ngx_stream_certauthz_ctx_t  *ctx;
+
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_certauthz_module);
+
+    d = (ctx && ctx->evaluated) ? &ctx->decision : NULL;
+
+    rc = ngx_certauthz_variable(data, s->connection,
+                                ngx_stream_certauthz_trusted(s), d,
+                                s->connection->pool, &value);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = value.len;
+    v->data = value.data;
+    v->valid = 1;
+    v->no_cacheable = (data >= NGX_CERTAUTHZ_VAR_RESULT);
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_stream_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_stream_certauthz_srv_conf_t *scf = conf;
+
+    return ngx_certauthz_policy_mode(cf, &scf->policy);
+}
+
+
+static char *
+ngx_stream_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_stream_certauthz_srv_conf_t *scf = conf;
+
+    ngx_certauthz_files_t  *files;
+
+    files = ngx_certauthz_files(cf);
+    if (files == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_certauthz_policy_rule(cf, &scf->policy, files,
+                                     *(ngx_uint_t *) cmd->post,
+                                     ngx_stream_certauthz_compile);
+}
+
+
+/* through the stream core, so that named captures become variables */
+
+static ngx_int_t
+ngx_stream_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
+{
+#if (NGX_PCRE)
+    u_char               errstr[NGX_MAX_CONF_ERRSTR];
+    ngx_regex_compile_t  rc;
+
+    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+
+    rc.pattern = cond->value;
+    rc.err.len = NGX_MAX_CONF_ERRSTR;
+    rc.err.data = errstr;
+    rc.options = cond->caseless ? NGX_REGEX_CASELESS : 0;
+
+    cond->regex = ngx_stream_regex_compile(cf, &rc);
+
+    if (cond->regex == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid regex in condition \"%V\"",
+                           &cond->token);
+        return NGX_ERROR;
+    }
+
+    cond->captures = (rc.captures != 0);
+
+    return NGX_OK;
+
+#else
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "using regex \"%V\" requires PCRE library",
+                       &cond->token);
+    return NGX_ERROR;
+
+#endif
+}
+
+
+static char *
+ngx_stream_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_stream_certauthz_srv_conf_t *scf = conf;
+
+    ngx_certauthz_files_t  *files;
+
+    files = ngx_certauthz_files(cf);
+    if (files == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_certauthz_policy_crl(cf, &scf->policy, files);
+}
+
+
+static ngx_int_t
+ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf)
+{
+    ngx_stream_variable_t     *var;
+    ngx_certauthz_variable_t  *v;
+
+    for (v = ngx_certauthz_variables; v->name.len; v++) {
+        var = ngx_stream_add_variable(cf, &v->name,
+                                      v->decision ? NGX_STREAM_VAR_NOCACHEABLE
+                                                  : 0);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = ngx_stream_certauthz_variable;
+        var->data = v->index;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_stream_handler_pt        *h;
+    ngx_stream_core_main_conf_t  *cmcf;
+
+    if (ngx_certauthz_engine_check(cf->log, NGX_CERTAUTHZ_VERSION,
+                                   "ngx_stream_certauthz_module")
+        != NGX_OK
+        || ngx_certauthz_conn_init(cf->log) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+
+    /* the first phase after the TLS handshake (the ssl phase) */
+    h = ngx_array_push(&cmcf->phases[NGX_STREAM_PREREAD_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_stream_certauthz_handler;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_stream_certauthz_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_stream_certauthz_srv_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_stream_certauthz_srv_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->live = { NULL, NULL };   (initialised by the worker)
+     *     conf->refresh = { 0 };
+     *     conf->generation = 0;
+     */
+
+    ngx_certauthz_policy_init(&conf->policy);
+
+    return conf;
+}
+
+
+static char *
+ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_stream_certauthz_srv_conf_t  *prev = parent;
+    ngx_stream_certauthz_srv_conf_t  *conf = child;
+
+    ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
+
+    return NGX_CONF_OK;
+}
