@@ -5,6 +5,7 @@
 #   int-empty.crl     the intermediate's CRL, nothing revoked
 #   int-alice.crl     the intermediate's CRL revoking alice (0A1B2C)
 #   int-alice.der     the same, DER
+#   int-door-1.crl    the intermediate's CRL revoking door-1
 #   int-stale.crl     nothing revoked, nextUpdate in 2020
 #   int-stale-alice.crl  alice revoked, nextUpdate in 2020
 #   int-1969.crl      nothing revoked, nextUpdate in 1969 (before the epoch)
@@ -60,6 +61,7 @@ past=(-crl_lastupdate 20200101000000Z -crl_nextupdate 20200102000000Z)
 
 gencrl int-empty "$pki/int.key" "$pki/int.crt"
 gencrl int-alice "$pki/int.key" "$pki/int.crt" -- "$pki/alice.crt"
+gencrl int-door-1 "$pki/int.key" "$pki/int.crt" -- "$pki/door-1.crt"
 gencrl int-stale "$pki/int.key" "$pki/int.crt" "${past[@]}"
 gencrl int-stale-alice "$pki/int.key" "$pki/int.crt" "${past[@]}" \
     -- "$pki/alice.crt"

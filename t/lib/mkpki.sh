@@ -263,7 +263,7 @@ sign server root 0x04
 CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
 big-serial highbit eve mallory rootclient quoted crlf nulcn dnspecial manysan
 bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
-viasrvca longserial injsan ctlcn pct'
+viasrvca longserial injsan ctlcn pct door-1 door-2'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -460,6 +460,10 @@ client pct int 0x501F '/CN=pct' utf8 'subjectAltName = @alt_pct' \
     '[ alt_pct ]' 'URI.1 = spiffe://example.com/a%2Cb' \
     'URI.2 = spiffe://example.com/a,b'
 
+# Devices of the seeds' MQTT door opener (the stream tests).
+client door-1 int 0x5020 '/O=Example Corp/OU=doors/CN=door-1' utf8
+client door-2 int 0x5021 '/O=Example Corp/OU=doors/CN=door-2' utf8
+
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {
     openssl asn1parse -in "$tmp/$1.crt" >"$log" 2>&1 \
@@ -536,6 +540,17 @@ ssl_client_certificate $out/ca.crt;
 ssl_verify_depth 3;
 root $out/www;
 CNF
+
+# the same for a stream server (no root there)
+grep -v '^root ' "$tmp/tls.conf" >"$tmp/stream-tls.conf"
+
+# what a stream proxy presents as client NAME: include as/NAME.conf
+mkdir -p "$tmp/as"
+for name in $CLIENTS; do
+    # no session reuse: fronts to one address share the upstream's session
+    printf 'proxy_ssl on;\nproxy_ssl_session_reuse off;\nproxy_ssl_certificate %s;\nproxy_ssl_certificate_key %s;\n' \
+        "$out/$name.pem" "$out/$name.key" >"$tmp/as/$name.conf"
+done
 
 echo ok >"$tmp/www/ok.txt"
 echo ok >"$tmp/www/index.html"

@@ -25,6 +25,8 @@ no_root_location, add_block_preprocessor, env_to_nginx, config_preamble
 server_root, html_dir, server_port, timeout, bail_out, no_long_string
 (no effect).
 
+Stream blocks come with Test::Nginx::Socket::Lua::Stream (t/runner).
+
 Sections: main_config, http_config, config, user_files, log_level,
 must_die, init (Perl code run after nginx starts, before the requests),
 request (string or C<eval> array of strings), raw_request, pipelined_requests, more_headers, timeout, abort, wait, ignore_response,
@@ -48,7 +50,7 @@ errors valgrind reports fail the block ("valgrind found no errors").
 
 Not supported (CPAN's module has them): block shuffling, HUP reloads,
 systemtap, leak/benchmark modes, HTTP/2 and HTTP/3, curl, mocked TCP/UDP
-servers, stream blocks, access_log / shutdown_error_log checks,
+servers, access_log / shutdown_error_log checks,
 response_body_filters, skip_*/todo sections, requests split into packets
 via C<request eval> arrays of arrays.
 
@@ -178,9 +180,23 @@ sub run_must_die {
 sub run_requests {
     my ($block, $rep, $pos) = @_;
     my $name    = $block->name;
-    my @reqs    = build_requests($block);
     my $timeout = parse_time($block->timeout) // $Timeout;
     my $wait    = parse_time($block->wait);
+
+    # stream servers (Test::Nginx::Socket::Lua::Stream): each answer is
+    # read until the server closes; together they are the response body
+    if (my $streams = $block->stream_exchanges) {
+        my $body = join '', map { exchange($block, [$_->[1]], $timeout, $_->[0]) }
+                                @$streams;
+        check_response($block, { code => 200, headers => {}, raw_headers => '',
+                                 body => $body }, 0, $rep, 0)
+            unless defined $block->ignore_response;
+        sleep $wait if $wait;
+        check_error_log($block, $rep, $pos);
+        return;
+    }
+
+    my @reqs    = build_requests($block);
 
     my $total = 0;
     $total += $_->{responses} for @reqs;
@@ -317,10 +333,10 @@ sub make_request {
 # Talking to nginx
 
 sub _connect {
-    my ($timeout) = @_;
+    my ($timeout, $port) = @_;
     my $sock;
     for my $try (1 .. 20) {
-        $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $ServerPort,
+        $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
                                       Proto => 'tcp', Timeout => $timeout);
         return $sock if $sock;
         last unless $!{ECONNREFUSED};
@@ -332,13 +348,14 @@ sub _connect {
 # Sends the packets on one connection, reads until EOF; returns the raw
 # response.  A read timeout is a test failure unless --- abort is given.
 sub exchange {
-    my ($block, $packets, $timeout) = @_;
+    my ($block, $packets, $timeout, $port) = @_;
     my $name  = $block->name;
     my $delay = parse_time($block->raw_request_middle_delay);
 
-    my $sock = _connect($timeout);
+    $port //= $ServerPort;
+    my $sock = _connect($timeout, $port);
     unless ($sock) {
-        Test::More::fail("$name - cannot connect to 127.0.0.1:$ServerPort: $!");
+        Test::More::fail("$name - cannot connect to 127.0.0.1:$port: $!");
         return '';
     }
     $sock->blocking(0);
