@@ -98,7 +98,8 @@ HAVE_APT    := $(shell command -v dpkg-query >/dev/null 2>&1 \
                  && command -v apt-get >/dev/null 2>&1 && echo yes)
 
 # Debian packages the build, the tests and the demo need
-PACKAGES    := nginx nginx-dev libnginx-mod-stream libpcre2-dev libssl-dev zlib1g-dev gcc make \
+PACKAGES    := nginx nginx-dev libnginx-mod-stream libpcre2-dev mosquitto \
+               mosquitto-clients libssl-dev zlib1g-dev gcc make \
                libc6-dev openssl curl perl libtest-base-perl \
                libtest-longstring-perl liblist-moreutils-perl \
                libtext-diff-perl libwww-perl libipc-run-perl \

@@ -62,6 +62,7 @@ static void ngx_stream_certauthz_expiry(ngx_event_t *ev);
 static void ngx_stream_certauthz_recheck(ngx_stream_certauthz_ctx_t *ctx);
 static void ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
     ngx_certauthz_conn_t *conn);
+static void ngx_stream_certauthz_no_wait_shutdown(ngx_connection_t *c);
 static SSL_CTX *ngx_stream_certauthz_trusted(ngx_stream_session_t *s);
 
 static ngx_int_t ngx_stream_certauthz_regex_exec(void *data, void *regex,
@@ -249,6 +250,8 @@ ngx_stream_certauthz_handler(ngx_stream_session_t *s)
 
     ngx_certauthz_log_denial(NGX_LOG_ERR, "certauthz: access forbidden",
                              c, conn, &ctx->decision);
+
+    ngx_stream_certauthz_no_wait_shutdown(c);
 
     return NGX_STREAM_FORBIDDEN;
 }
@@ -512,6 +515,8 @@ ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
                                  c, conn, &ctx->decision);
     }
 
+    ngx_stream_certauthz_no_wait_shutdown(c);
+
     if (ngx_shutdown_socket(c->fd, SHUT_RD) == -1) {
         ngx_connection_error(c, ngx_socket_errno,
                              ngx_shutdown_socket_n " failed");
@@ -519,6 +524,22 @@ ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
 
     c->read->ready = 1;
     ngx_post_event(c->read, &ngx_posted_events);
+}
+
+
+/*
+ * A refused client has sent, or is sending, application data: nginx's
+ * TLS shutdown then only sends its close_notify and does not wait for the
+ * client's, which would meet that data ("application data after close
+ * notify", logged at crit by nginx before 1.23.0)
+ */
+
+static void
+ngx_stream_certauthz_no_wait_shutdown(ngx_connection_t *c)
+{
+    if (c->ssl) {
+        c->ssl->no_wait_shutdown = 1;
+    }
 }
 
 
