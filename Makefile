@@ -112,7 +112,8 @@ BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux python3
 MATRIX_PACKAGES := libpcre3-dev
 
 # and what "make deb" needs
-DEB_PACKAGES := debhelper dpkg-dev nginx-dev lintian libpcre2-dev \
+DEB_PACKAGES := debhelper dpkg-dev nginx-dev libnginx-mod-stream lintian \
+                libpcre2-dev \
                 libssl-dev zlib1g-dev
 
 # and what the sanitizer builds and the fuzzers need
@@ -250,9 +251,10 @@ demo-stop:
 # into the modules path of $(NGINX) ("nginx -V"), under $(DESTDIR); on a
 # Debian layout also modules-available and a modules-enabled link
 install: build
-	bash mk/install.sh "$(NGINX)" "$(MODULE)"
+	bash mk/install.sh "$(NGINX)" "$(MODULE)" "$(STREAM_MODULE)"
 
-# libnginx-mod-http-certauthz_$(VERSION)_*.deb into build/deb, lintian-clean
+# libnginx-mod-{http,stream}-certauthz_$(VERSION)_*.deb into build/deb,
+# lintian-clean
 deb: deb-deps
 	bash mk/deb.sh "$(BUILD)/deb"
 

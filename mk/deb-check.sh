@@ -1,42 +1,55 @@
 #!/usr/bin/env bash
-# mk/deb-check.sh DEBDIR -- what a Debian user does with the package:
-# install it into the system nginx (dpkg -i), check that the module is
-# enabled and that "nginx -t" passes, then purge it and check that nothing
-# of it is left.  Needs root; changes the system's nginx configuration
-# only for as long as it runs.
+# mk/deb-check.sh DEBDIR -- what a Debian user does with the packages:
+# install them into the system nginx (dpkg -i), check that both modules are
+# enabled, in an order that loads nginx's stream module before certauthz's,
+# and that "nginx -t" passes; then purge them and check that nothing of them
+# is left.  Needs root (and libnginx-mod-stream installed); changes the
+# system's nginx configuration only for as long as it runs.
 
 set -euo pipefail
 
-deb=$(ls "$1"/libnginx-mod-http-certauthz_*.deb)
-link=/etc/nginx/modules-enabled/50-mod-http-certauthz.conf
-so=/usr/lib/nginx/modules/ngx_http_certauthz_module.so
+pkgs="libnginx-mod-http-certauthz libnginx-mod-stream-certauthz"
+debs=$(for p in $pkgs; do ls "$1"/${p}_*.deb; done)
+enabled=/etc/nginx/modules-enabled
 
 fail() {
     echo "certauthz: deb-check: $*" >&2
-    dpkg --purge libnginx-mod-http-certauthz >/dev/null 2>&1 || true
+    dpkg --purge $pkgs >/dev/null 2>&1 || true
     exit 1
 }
 
 export DEBIAN_FRONTEND=noninteractive
-dpkg -i "$deb" >/dev/null || fail "dpkg -i $deb failed"
+dpkg -i $debs >/dev/null || fail "dpkg -i $debs failed"
 
-[ -L "$link" ] || fail "$link was not made"
-[ -f "$so" ] || fail "$so was not installed"
+for m in http stream; do
+    [ -f /usr/lib/nginx/modules/ngx_${m}_certauthz_module.so ] \
+        || fail "ngx_${m}_certauthz_module.so was not installed"
+    ls $enabled/*-mod-$m-certauthz.conf >/dev/null 2>&1 \
+        || fail "mod-$m-certauthz.conf is not enabled in $enabled"
+done
+
 # the whole of "nginx -T" first, no pipe: grep -q stops reading at the
 # first match, and a writer killed by SIGPIPE fails a pipe under pipefail
-conf=$(nginx -T 2>/dev/null) || fail "nginx -T failed with the module enabled"
-grep -q '^load_module modules/ngx_http_certauthz_module.so;' <<< "$conf" \
-    || fail "nginx -T does not show the load_module line"
-nginx -t -q || fail "nginx -t failed with the module enabled"
+conf=$(nginx -T 2>/dev/null) || fail "nginx -T failed with the modules enabled"
+loads=$(grep '^load_module' <<< "$conf")
+grep -q 'ngx_http_certauthz_module.so;' <<< "$loads" \
+    || fail "nginx -T does not load the http module"
+[ "$(grep -n 'ngx_stream_module.so;' <<< "$loads" | cut -d: -f1)" \
+  -lt "$(grep -n 'ngx_stream_certauthz_module.so;' <<< "$loads" | cut -d: -f1)" ] \
+    || fail "the stream module of certauthz is not loaded after nginx's"
+nginx -t -q || fail "nginx -t failed with the modules enabled"
 
-dpkg --purge libnginx-mod-http-certauthz >/dev/null \
-    || fail "dpkg --purge failed"
+dpkg --purge $pkgs >/dev/null || fail "dpkg --purge failed"
 
-[ ! -e "$link" ] && [ ! -L "$link" ] || fail "$link is left after purge"
-[ ! -e "$so" ] || fail "$so is left after purge"
-[ ! -e /usr/share/nginx/modules-available/mod-http-certauthz.conf ] \
-    || fail "modules-available/mod-http-certauthz.conf is left after purge"
+for m in http stream; do
+    ! ls $enabled/*-mod-$m-certauthz.conf >/dev/null 2>&1 \
+        || fail "mod-$m-certauthz.conf is left in $enabled after purge"
+    [ ! -e /usr/lib/nginx/modules/ngx_${m}_certauthz_module.so ] \
+        || fail "ngx_${m}_certauthz_module.so is left after purge"
+    [ ! -e /usr/share/nginx/modules-available/mod-$m-certauthz.conf ] \
+        || fail "modules-available/mod-$m-certauthz.conf is left after purge"
+done
 nginx -t -q || fail "nginx -t failed after purge"
 
-echo "certauthz: deb-check: $(basename "$deb"): installed, enabled," \
-     "nginx -t ok; purged, nothing left"
+echo "certauthz: deb-check: $(for d in $debs; do basename "$d"; done | tr '\n' ' ')" \
+     "installed, enabled, nginx -t ok; purged, nothing left"

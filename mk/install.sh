@@ -46,20 +46,46 @@ then
                "$destdir/etc/nginx/modules-enabled"
 fi
 
+# where nginx's stream is a dynamic module, certauthz's stream module can
+# be loaded only once that one is installed
+stream_missing=
+case $info in
+*--with-stream=dynamic*)
+    [ -f "$modules/ngx_stream_module.so" ] || stream_missing=1 ;;
+*--with-stream*) ;;
+*)  stream_missing=1 ;;
+esac
+
 for so in "$@"; do
     file=$(basename "$so")
     install -m 0644 "$so" "$destdir$modules/$file"
     echo "  $destdir$modules/$file"
 
+    case $file in
+    ngx_stream_*)
+        if [ -n "$stream_missing" ]; then
+            echo "  (not enabled: this nginx has no stream module installed;" \
+                 "Debian: apt-get install libnginx-mod-stream, then" \
+                 "make install again)"
+            continue
+        fi ;;
+    esac
+
     # ngx_http_certauthz_module.so -> mod-http-certauthz
     name=mod-$(printf '%s' "${file%_module.so}" | sed 's/^ngx_//; s/_/-/g')
+
+    # a stream module after Debian's 50-mod-stream.conf, which it needs
+    case $name in
+    mod-stream-*) prio=70 ;;
+    *)            prio=50 ;;
+    esac
 
     if [ -n "$debian" ]; then
         avail=/usr/share/nginx/modules-available/$name.conf
         printf 'load_module modules/%s;\n' "$file" > "$destdir$avail"
-        ln -sf "$avail" "$destdir/etc/nginx/modules-enabled/50-$name.conf"
+        ln -sf "$avail" "$destdir/etc/nginx/modules-enabled/$prio-$name.conf"
         echo "  $destdir$avail"
-        echo "  $destdir/etc/nginx/modules-enabled/50-$name.conf -> $avail"
+        echo "  $destdir/etc/nginx/modules-enabled/$prio-$name.conf -> $avail"
     fi
 done
 
@@ -67,7 +93,8 @@ if [ -n "$debian" ]; then
     echo "certauthz: enabled in /etc/nginx/modules-enabled; check with" \
          "nginx -t, then reload nginx"
 else
-    echo "certauthz: add to the top of nginx.conf:"
+    echo "certauthz: add to the top of nginx.conf (a stream module after"
+    echo "  nginx's own stream module, where that is a dynamic module):"
     for so in "$@"; do
         echo "  load_module $modules/$(basename "$so");"
     done
