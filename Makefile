@@ -13,6 +13,7 @@
 #                  purged (root)
 #   make matrix NGINX_TREES="dir ..."  the suite against each nginx tree
 #   make bench     the benchmark suite (docs/benchmarks.md)
+#   make bench-stream  the stream module's cost per TLS connection
 #   make test-asan the suite with an ASan+UBSan module, then a short fuzz run
 #   make test-valgrind  the suite under valgrind memcheck
 #   make fuzz      libFuzzer harnesses in fuzz/ (FUZZ_SECONDS=N each)
@@ -129,7 +130,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(SYSTEM_STREAM) $(MODULE) $(STREAM_MODULE)
 
 .PHONY: all check deps bench-deps fuzz-deps deb-deps build run-tests test \
         test-asan asan-suite test-valgrind demo run-demo demo-stop install \
-        deb deb-check matrix bench fuzz soak clean
+        deb deb-check matrix bench bench-stream fuzz soak clean
 
 all: build
 
@@ -287,6 +288,12 @@ matrix: deps
 bench: deps bench-deps
 	@$(MAKE) --no-print-directory build
 	bash bench/run.sh "$(NGINX_BIN)" "$(MODULE)"
+
+# connections/s and instructions per connection of a stream server with
+# and without certauthz (docs/benchmarks.md)
+bench-stream: deps bench-deps
+	@$(MAKE) --no-print-directory build
+	bash bench/stream.sh "$(NGINX_BIN)" "$(MODULE)" "$(STREAM_MODULE)"
 
 # libFuzzer harnesses against a clang build of nginx 1.22.1 (docs/security.md)
 fuzz: deps fuzz-deps

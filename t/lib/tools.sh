@@ -10,7 +10,7 @@
 #                               presents the client certificate of
 #                               WRK_CERT / WRK_KEY
 #   make_test_pki DIR FRESH     t/lib/mkpki.sh into DIR, unless made before
-#                               (FRESH=1: again)
+#                               by the same mkpki.sh (FRESH=1: again)
 #   one_server_conf OUT MODULE PKI PORT ERROR-LOG PID LOCATION-BODY
 #                               an nginx.conf with one worker and one mTLS
 #                               server on 127.0.0.1:PORT whose location /
@@ -47,7 +47,8 @@ build_cert_shim() {
 }
 
 make_test_pki() {
-    if [ "${2:-0}" = 1 ] || [ ! -s "$1/.stamp" ]; then
+    if [ "${2:-0}" = 1 ] || [ ! -s "$1/.stamp" ] \
+        || [ "$TOP/t/lib/mkpki.sh" -nt "$1/.stamp" ]; then
         echo "$TOOL: making the PKI in $1 (t/lib/mkpki.sh)" >&2
         bash "$TOP/t/lib/mkpki.sh" "$1"
     fi
