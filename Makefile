@@ -82,7 +82,8 @@ FULL_TREE   := $(if $(DEBIAN_TREE),,full)
 
 FULL_FLAGS  := --with-compat --with-debug --with-threads --with-pcre-jit \
                --with-http_ssl_module --with-http_v2_module \
-               --with-http_dav_module --with-stream --with-stream_ssl_module
+               --with-http_dav_module --with-stream --with-stream_ssl_module \
+               --with-stream_ssl_preread_module
 
 # nginx before 1.20.2 (1.21.2 mainline) does not yet define
 # OPENSSL_SUPPRESS_DEPRECATED itself, and its own -Werror stops on OpenSSL

@@ -172,8 +172,12 @@ is(publish('door-2', 'doors/door-2/cmd', 'after the storm'), 0,
    'nginx still serves after them');
 ok(wait_for(sub { slurp($sub2) =~ m{after the storm} }, 5),
    'and the message arrives');
-unlike(slurp("$dir/logs/error.log"), qr/\[(alert|crit|emerg)\]/,
-       'no alert, crit or emerg in the error log');
+# nginx before 1.21.2 with OpenSSL 3 logs any close without close_notify
+# ("unexpected eof while reading") at crit; later nginx asks OpenSSL to
+# take it as an end of stream (SSL_OP_IGNORE_UNEXPECTED_EOF)
+my @bad = grep { !/unexpected eof while reading/ }
+          grep { /\[(alert|crit|emerg)\]/ } split /^/m, slurp("$dir/logs/error.log");
+is(join('', @bad), '', 'no alert, crit or emerg in the error log');
 
 done_testing();
 
