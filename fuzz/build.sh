@@ -110,7 +110,9 @@ build_harnesses() {
 
     inc="-I $NGX/src/core -I $NGX/src/event -I $NGX/src/event/modules
          -I $NGX/src/os/unix -I $NGX/objs -I $ROOT/src -I $ROOT/fuzz"
-    cflags="$CFLAGS_NGX -Wall -Wextra -Werror -Wno-unused-parameter"
+    # the addon's config defines the version for a module build
+    cflags="$CFLAGS_NGX -Wall -Wextra -Werror -Wno-unused-parameter
+            -DNGX_CERTAUTHZ_VERSION=\"$(cat "$ROOT/VERSION")\""
 
     want=$( (cat "$NGX/.fuzz-built"; echo "$CC $cflags";
              cat "$ROOT"/fuzz/*.[ch] "$ROOT"/src/ngx_certauthz_*.[ch]) \
