@@ -216,7 +216,11 @@ test: deps
 # then 30 seconds of each fuzzer.  Reports land in build/asan/reports and
 # fail the target; leaks are left to test-valgrind (docs/security.md).
 ASAN_BUILD  := $(CURDIR)/build/asan
-ASAN_OPTS    = log_path=$(BUILD)/reports/asan:detect_leaks=0:halt_on_error=1
+# detect_odr_violation=1: only globals of one name and different sizes.
+# Every nginx dynamic module defines ngx_modules, ngx_module_names and
+# ngx_module_order (nginx reads them per module with dlsym()), so two
+# instrumented modules in one nginx always share those names, by design.
+ASAN_OPTS    = log_path=$(BUILD)/reports/asan:detect_leaks=0:halt_on_error=1:detect_odr_violation=1
 UBSAN_OPTS   = log_path=$(BUILD)/reports/ubsan:print_stacktrace=1:halt_on_error=1
 
 test-asan: deps fuzz-deps

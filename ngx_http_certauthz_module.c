@@ -34,6 +34,10 @@ static ngx_int_t ngx_http_certauthz_handler(ngx_http_request_t *r);
 static void ngx_http_certauthz_log_denial(ngx_http_request_t *r,
     ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d);
+#if (NGX_PCRE)
+static void *ngx_http_certauthz_regex_compile(ngx_conf_t *cf,
+    ngx_regex_compile_t *rc);
+#endif
 static ngx_int_t ngx_http_certauthz_regex_exec(void *data, void *regex,
     ngx_str_t *s);
 static ngx_uint_t ngx_http_certauthz_regex_captures(void *data, void *regex,
@@ -41,16 +45,8 @@ static ngx_uint_t ngx_http_certauthz_regex_captures(void *data, void *regex,
 static ngx_int_t ngx_http_certauthz_regex_restore(void *data, void *regex,
     ngx_str_t *s, int *caps, ngx_uint_t n);
 
-static char *ngx_http_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static ngx_int_t ngx_http_certauthz_compile(ngx_conf_t *cf,
-    ngx_certauthz_cond_t *cond);
 static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 
 static ngx_int_t ngx_http_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_certauthz_postconfiguration(ngx_conf_t *cf);
@@ -71,8 +67,16 @@ static ngx_conf_enum_t  ngx_http_certauthz_crl_stale[] = {
 };
 
 
-static ngx_uint_t  ngx_http_certauthz_allow = 0;
-static ngx_uint_t  ngx_http_certauthz_deny = 1;
+#if (NGX_PCRE)
+#define NGX_HTTP_CERTAUTHZ_COMPILE  ngx_http_certauthz_regex_compile
+#else
+#define NGX_HTTP_CERTAUTHZ_COMPILE  NULL
+#endif
+
+static ngx_certauthz_rule_post_t  ngx_http_certauthz_allow =
+    { 0, NGX_HTTP_CERTAUTHZ_COMPILE };
+static ngx_certauthz_rule_post_t  ngx_http_certauthz_deny =
+    { 1, NGX_HTTP_CERTAUTHZ_COMPILE };
 
 
 static ngx_command_t  ngx_http_certauthz_commands[] = {
@@ -80,25 +84,25 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
     { ngx_string("certauthz"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
                         |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
-      ngx_http_certauthz_mode,
+      ngx_certauthz_conf_set_mode,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_certauthz_loc_conf_t, policy),
       NULL },
 
     { ngx_string("certauthz_allow"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
                         |NGX_HTTP_LMT_CONF|NGX_CONF_1MORE,
-      ngx_http_certauthz_rule,
+      ngx_certauthz_conf_set_rule,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_certauthz_loc_conf_t, policy),
       &ngx_http_certauthz_allow },
 
     { ngx_string("certauthz_deny"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
                         |NGX_HTTP_LMT_CONF|NGX_CONF_1MORE,
-      ngx_http_certauthz_rule,
+      ngx_certauthz_conf_set_rule,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_certauthz_loc_conf_t, policy),
       &ngx_http_certauthz_deny },
 
     { ngx_string("certauthz_deny_status"),
@@ -112,9 +116,9 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
     { ngx_string("certauthz_crl"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
                         |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
-      ngx_http_certauthz_crl,
+      ngx_certauthz_conf_set_crl,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_certauthz_loc_conf_t, policy),
       NULL },
 
     { ngx_string("certauthz_crl_refresh"),
@@ -281,6 +285,17 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
 
 /* regexes through the http core, so that captures are variables */
 
+#if (NGX_PCRE)
+
+static void *
+ngx_http_certauthz_regex_compile(ngx_conf_t *cf, ngx_regex_compile_t *rc)
+{
+    return ngx_http_regex_compile(cf, rc);
+}
+
+#endif
+
+
 static ngx_int_t
 ngx_http_certauthz_regex_exec(void *data, void *regex, ngx_str_t *s)
 {
@@ -354,71 +369,7 @@ ngx_http_certauthz_regex_restore(void *data, void *regex, ngx_str_t *s,
 }
 
 
-static char *
-ngx_http_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_certauthz_loc_conf_t *lcf = conf;
 
-    return ngx_certauthz_policy_mode(cf, &lcf->policy);
-}
-
-
-static char *
-ngx_http_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_certauthz_loc_conf_t *lcf = conf;
-
-    ngx_certauthz_files_t  *files;
-
-    files = ngx_certauthz_files(cf);
-    if (files == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return ngx_certauthz_policy_rule(cf, &lcf->policy, files,
-                                     *(ngx_uint_t *) cmd->post,
-                                     ngx_http_certauthz_compile);
-}
-
-
-/* through the http core, so that named captures become variables */
-
-static ngx_int_t
-ngx_http_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
-{
-#if (NGX_PCRE)
-    u_char               errstr[NGX_MAX_CONF_ERRSTR];
-    ngx_regex_compile_t  rc;
-
-    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
-
-    rc.pattern = cond->value;
-    rc.err.len = NGX_MAX_CONF_ERRSTR;
-    rc.err.data = errstr;
-    rc.options = cond->caseless ? NGX_REGEX_CASELESS : 0;
-
-    cond->regex = ngx_http_regex_compile(cf, &rc);
-
-    if (cond->regex == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid regex in condition \"%V\"",
-                           &cond->token);
-        return NGX_ERROR;
-    }
-
-    cond->captures = (rc.captures != 0);
-
-    return NGX_OK;
-
-#else
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "using regex \"%V\" requires PCRE library",
-                       &cond->token);
-    return NGX_ERROR;
-
-#endif
-}
 
 
 static char *
@@ -459,21 +410,6 @@ ngx_http_certauthz_deny_status(ngx_conf_t *cf, ngx_command_t *cmd,
     return NGX_CONF_OK;
 }
 
-
-static char *
-ngx_http_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_certauthz_loc_conf_t *lcf = conf;
-
-    ngx_certauthz_files_t  *files;
-
-    files = ngx_certauthz_files(cf);
-    if (files == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return ngx_certauthz_policy_crl(cf, &lcf->policy, files);
-}
 
 
 static ngx_int_t

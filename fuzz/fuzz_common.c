@@ -543,34 +543,19 @@ fuzz_conn_close(fuzz_conn_t *fc)
 }
 
 
-/* what the http face does with a regex condition, without http */
+/* what ngx_http_regex_compile() does for the http face, without http */
 
-ngx_int_t
-fuzz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
+void *
+fuzz_compile(ngx_conf_t *cf, ngx_regex_compile_t *rc)
 {
-    u_char               errstr[NGX_MAX_CONF_ERRSTR];
-    ngx_regex_compile_t  rc;
+    rc->pool = cf->pool;
 
-    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
-
-    rc.pattern = cond->value;
-    rc.pool = cf->pool;
-    rc.err.len = NGX_MAX_CONF_ERRSTR;
-    rc.err.data = errstr;
-    rc.options = cond->caseless ? NGX_REGEX_CASELESS : 0;
-
-    if (ngx_regex_compile(&rc) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V", &rc.err);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid regex in condition \"%V\"",
-                           &cond->token);
-        return NGX_ERROR;
+    if (ngx_regex_compile(rc) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V", &rc->err);
+        return NULL;
     }
 
-    cond->regex = rc.regex;
-    cond->captures = (rc.captures != 0);
-
-    return NGX_OK;
+    return rc->regex;
 }
 
 

@@ -53,7 +53,7 @@ ngx_int_t fuzz_conn_open(fuzz_conn_t *fc, ngx_pool_t *pool, SSL_CTX *ssl_ctx,
     const u_char *der, size_t len, long verify);
 void fuzz_conn_close(fuzz_conn_t *fc);
 
-ngx_int_t fuzz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond);
+void *fuzz_compile(ngx_conf_t *cf, ngx_regex_compile_t *rc);
 
 
 #endif /* _FUZZ_COMMON_H_INCLUDED_ */

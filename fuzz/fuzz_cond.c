@@ -106,7 +106,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (cond.match == NGX_CERTAUTHZ_MATCH_REGEX
-        && fuzz_compile(&ctx.cf, &cond) != NGX_OK)
+        && ngx_certauthz_cond_compile(&ctx.cf, &cond, fuzz_compile)
+           != NGX_OK)
     {
         goto done;
     }

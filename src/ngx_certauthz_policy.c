@@ -44,10 +44,11 @@ static ngx_conf_enum_t  ngx_certauthz_modes[] = {
  * modules with RTLD_GLOBAL, so where both are loaded the dynamic linker
  * binds both to the engine of the first one: one engine, one registry of
  * files, one connection state.  That holds only between modules of one
- * version; each face checks it at start.
+ * version; each face checks it at start.  The engine exports functions
+ * only, no data: a face reaches the engine's data through them.
  */
 
-const char  ngx_certauthz_version[] = NGX_CERTAUTHZ_VERSION;
+static const char  ngx_certauthz_version[] = NGX_CERTAUTHZ_VERSION;
 
 
 ngx_int_t
@@ -251,10 +252,13 @@ ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy)
 /* "certauthz on | off | audit", in any case, as nginx's enum slots */
 
 char *
-ngx_certauthz_policy_mode(ngx_conf_t *cf, ngx_certauthz_policy_t *policy)
+ngx_certauthz_conf_set_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_str_t        *value;
-    ngx_conf_enum_t  *e;
+    ngx_str_t               *value;
+    ngx_conf_enum_t         *e;
+    ngx_certauthz_policy_t  *policy;
+
+    policy = (ngx_certauthz_policy_t *) ((char *) conf + cmd->offset);
 
     if (policy->mode != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
@@ -345,7 +349,7 @@ ngx_certauthz_policy_rule(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
         }
 
         if (cond->match == NGX_CERTAUTHZ_MATCH_REGEX
-            && compile(cf, cond) != NGX_OK)
+            && ngx_certauthz_cond_compile(cf, cond, compile) != NGX_OK)
         {
             return NGX_CONF_ERROR;
         }
@@ -357,16 +361,85 @@ ngx_certauthz_policy_rule(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
 }
 
 
+/* a regex condition, through the face's compiler */
+
+ngx_int_t
+ngx_certauthz_cond_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
+    ngx_certauthz_compile_pt compile)
+{
+#if (NGX_PCRE)
+    u_char               errstr[NGX_MAX_CONF_ERRSTR];
+    ngx_regex_compile_t  rc;
+
+    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+
+    rc.pattern = cond->value;
+    rc.err.len = NGX_MAX_CONF_ERRSTR;
+    rc.err.data = errstr;
+    rc.options = cond->caseless ? NGX_REGEX_CASELESS : 0;
+
+    cond->regex = compile(cf, &rc);
+
+    if (cond->regex == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid regex in condition \"%V\"",
+                           &cond->token);
+        return NGX_ERROR;
+    }
+
+    cond->captures = (rc.captures != 0);
+
+    return NGX_OK;
+
+#else
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "using regex \"%V\" requires PCRE library",
+                       &cond->token);
+    return NGX_ERROR;
+
+#endif
+}
+
+
+char *
+ngx_certauthz_conf_set_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_certauthz_files_t      *files;
+    ngx_certauthz_policy_t     *policy;
+    ngx_certauthz_rule_post_t  *post;
+
+    policy = (ngx_certauthz_policy_t *) ((char *) conf + cmd->offset);
+    post = cmd->post;
+
+    files = ngx_certauthz_files(cf);
+    if (files == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_certauthz_policy_rule(cf, policy, files, post->deny,
+                                     post->compile);
+}
+
+
 /* "certauthz_crl FILE": cf->args */
 
 char *
-ngx_certauthz_policy_crl(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
-    ngx_certauthz_files_t *files)
+ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_str_t  *value;
+    ngx_str_t               *value;
+    ngx_certauthz_files_t   *files;
+    ngx_certauthz_policy_t  *policy;
+
+    policy = (ngx_certauthz_policy_t *) ((char *) conf + cmd->offset);
 
     if (policy->crl.file != NULL) {
         return "is duplicate";
+    }
+
+    files = ngx_certauthz_files(cf);
+    if (files == NULL) {
+        return NGX_CONF_ERROR;
     }
 
     value = cf->args->elts;

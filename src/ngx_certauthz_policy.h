@@ -48,14 +48,27 @@ typedef struct {
 
 
 /*
- * How a face runs the regexes of its policies: compile at configuration
- * time; exec (NGX_OK: matches, NGX_DECLINED: does not, NGX_ERROR);
+ * How a face runs the regexes of its policies.  compile: the face's own
+ * regex compiler (ngx_http_regex_compile(), ngx_stream_regex_compile()),
+ * so that named captures become its variables; NULL on an error, which it
+ * has logged.  exec (NGX_OK: matches, NGX_DECLINED: does not, NGX_ERROR);
  * captures: the capture offsets that the last exec of that regex set
  * (their number, 0 if it sets none); restore: set them again for another
  * request, as that exec did, without matching.
  */
-typedef ngx_int_t (*ngx_certauthz_compile_pt)(ngx_conf_t *cf,
-    ngx_certauthz_cond_t *cond);
+#if (NGX_PCRE)
+typedef void *(*ngx_certauthz_compile_pt)(ngx_conf_t *cf,
+    ngx_regex_compile_t *rc);
+#else
+typedef void *(*ngx_certauthz_compile_pt)(ngx_conf_t *cf, void *rc);
+#endif
+
+
+/* the "post" of a face's certauthz_allow and certauthz_deny directives */
+typedef struct {
+    ngx_uint_t                deny;
+    ngx_certauthz_compile_pt  compile;
+} ngx_certauthz_rule_post_t;
 
 typedef struct {
     ngx_int_t               (*exec)(void *data, void *regex, ngx_str_t *s);
@@ -99,8 +112,6 @@ typedef struct {
 } ngx_certauthz_conn_t;
 
 
-extern const char  ngx_certauthz_version[];
-
 ngx_int_t ngx_certauthz_engine_check(ngx_log_t *log, const char *version,
     const char *face);
 ngx_int_t ngx_certauthz_conn_init(ngx_log_t *log);
@@ -110,13 +121,23 @@ ngx_certauthz_files_t *ngx_certauthz_files(ngx_conf_t *cf);
 ngx_int_t ngx_certauthz_files_init(ngx_conf_t *cf,
     ngx_certauthz_files_t *files);
 void ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy);
-char *ngx_certauthz_policy_mode(ngx_conf_t *cf,
-    ngx_certauthz_policy_t *policy);
+ngx_int_t ngx_certauthz_cond_compile(ngx_conf_t *cf,
+    ngx_certauthz_cond_t *cond, ngx_certauthz_compile_pt compile);
 char *ngx_certauthz_policy_rule(ngx_conf_t *cf,
     ngx_certauthz_policy_t *policy, ngx_certauthz_files_t *files,
     ngx_uint_t deny, ngx_certauthz_compile_pt compile);
-char *ngx_certauthz_policy_crl(ngx_conf_t *cf,
-    ngx_certauthz_policy_t *policy, ngx_certauthz_files_t *files);
+
+/*
+ * The directive handlers of both faces, as nginx's ngx_conf_set_*_slot():
+ * cmd->offset is that of the policy in the face's configuration; the rule
+ * directives' cmd->post is an ngx_certauthz_rule_post_t
+ */
+char *ngx_certauthz_conf_set_mode(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_certauthz_conf_set_rule(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 void ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
     ngx_certauthz_policy_t *conf);
 

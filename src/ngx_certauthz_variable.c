@@ -26,7 +26,7 @@ static ngx_int_t ngx_certauthz_variable_decision(ngx_uint_t index,
     ngx_certauthz_decision_t *d, ngx_str_t *value);
 
 
-ngx_certauthz_variable_t  ngx_certauthz_variables[] = {
+static ngx_certauthz_variable_t  ngx_certauthz_variables[] = {
     { ngx_string("certauthz_cn"), NGX_CERTAUTHZ_FIELD_CN, 0 },
     { ngx_string("certauthz_subject"), NGX_CERTAUTHZ_FIELD_SUBJECT, 0 },
     { ngx_string("certauthz_issuer"), NGX_CERTAUTHZ_FIELD_ISSUER, 0 },
@@ -45,6 +45,13 @@ ngx_certauthz_variable_t  ngx_certauthz_variables[] = {
     { ngx_string("certauthz_rule"), NGX_CERTAUTHZ_VAR_RULE, 1 },
     { ngx_null_string, 0, 0 }
 };
+
+
+ngx_certauthz_variable_t *
+ngx_certauthz_variable_list(void)
+{
+    return ngx_certauthz_variables;
+}
 
 
 ngx_int_t

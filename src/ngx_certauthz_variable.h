@@ -2,8 +2,8 @@
 /*
  * certauthz: the values of the $certauthz_* variables, the same in every
  * face (http, stream).  A face registers each name of
- * ngx_certauthz_variables with its own variable table and asks for the
- * value with ngx_certauthz_variable().
+ * ngx_certauthz_variable_list() with its own variable table and asks for
+ * the value with ngx_certauthz_variable().
  */
 
 
@@ -35,8 +35,8 @@ typedef struct {
 } ngx_certauthz_variable_t;
 
 
-/* ends with an empty name */
-extern ngx_certauthz_variable_t  ngx_certauthz_variables[];
+/* the variables, ending with an empty name */
+ngx_certauthz_variable_t *ngx_certauthz_variable_list(void);
 
 
 /*

@@ -26,7 +26,7 @@ ngx_http_certauthz_add_variables(ngx_conf_t *cf)
     ngx_http_variable_t       *var;
     ngx_certauthz_variable_t  *v;
 
-    for (v = ngx_certauthz_variables; v->name.len; v++) {
+    for (v = ngx_certauthz_variable_list(); v->name.len; v++) {
         var = ngx_http_add_variable(cf, &v->name,
                                     v->decision ? NGX_HTTP_VAR_NOCACHEABLE
                                                 : 0);

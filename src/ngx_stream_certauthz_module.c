@@ -65,6 +65,10 @@ static void ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
 static void ngx_stream_certauthz_no_wait_shutdown(ngx_connection_t *c);
 static SSL_CTX *ngx_stream_certauthz_trusted(ngx_stream_session_t *s);
 
+#if (NGX_PCRE)
+static void *ngx_stream_certauthz_regex_compile(ngx_conf_t *cf,
+    ngx_regex_compile_t *rc);
+#endif
 static ngx_int_t ngx_stream_certauthz_regex_exec(void *data, void *regex,
     ngx_str_t *s);
 static ngx_uint_t ngx_stream_certauthz_regex_captures(void *data,
@@ -74,14 +78,6 @@ static ngx_int_t ngx_stream_certauthz_regex_restore(void *data, void *regex,
 static ngx_int_t ngx_stream_certauthz_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 
-static char *ngx_stream_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_stream_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static ngx_int_t ngx_stream_certauthz_compile(ngx_conf_t *cf,
-    ngx_certauthz_cond_t *cond);
-static char *ngx_stream_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 
 static ngx_int_t ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf);
@@ -97,38 +93,46 @@ static ngx_conf_enum_t  ngx_stream_certauthz_crl_stale[] = {
 };
 
 
-static ngx_uint_t  ngx_stream_certauthz_allow = 0;
-static ngx_uint_t  ngx_stream_certauthz_deny = 1;
+#if (NGX_PCRE)
+#define NGX_STREAM_CERTAUTHZ_COMPILE  ngx_stream_certauthz_regex_compile
+#else
+#define NGX_STREAM_CERTAUTHZ_COMPILE  NULL
+#endif
+
+static ngx_certauthz_rule_post_t  ngx_stream_certauthz_allow =
+    { 0, NGX_STREAM_CERTAUTHZ_COMPILE };
+static ngx_certauthz_rule_post_t  ngx_stream_certauthz_deny =
+    { 1, NGX_STREAM_CERTAUTHZ_COMPILE };
 
 
 static ngx_command_t  ngx_stream_certauthz_commands[] = {
 
     { ngx_string("certauthz"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
-      ngx_stream_certauthz_mode,
+      ngx_certauthz_conf_set_mode,
       NGX_STREAM_SRV_CONF_OFFSET,
-      0,
+      offsetof(ngx_stream_certauthz_srv_conf_t, policy),
       NULL },
 
     { ngx_string("certauthz_allow"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
-      ngx_stream_certauthz_rule,
+      ngx_certauthz_conf_set_rule,
       NGX_STREAM_SRV_CONF_OFFSET,
-      0,
+      offsetof(ngx_stream_certauthz_srv_conf_t, policy),
       &ngx_stream_certauthz_allow },
 
     { ngx_string("certauthz_deny"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
-      ngx_stream_certauthz_rule,
+      ngx_certauthz_conf_set_rule,
       NGX_STREAM_SRV_CONF_OFFSET,
-      0,
+      offsetof(ngx_stream_certauthz_srv_conf_t, policy),
       &ngx_stream_certauthz_deny },
 
     { ngx_string("certauthz_crl"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
-      ngx_stream_certauthz_crl,
+      ngx_certauthz_conf_set_crl,
       NGX_STREAM_SRV_CONF_OFFSET,
-      0,
+      offsetof(ngx_stream_certauthz_srv_conf_t, policy),
       NULL },
 
     { ngx_string("certauthz_crl_refresh"),
@@ -561,6 +565,17 @@ ngx_stream_certauthz_trusted(ngx_stream_session_t *s)
 
 /* regexes through the stream core, so that captures are variables */
 
+#if (NGX_PCRE)
+
+static void *
+ngx_stream_certauthz_regex_compile(ngx_conf_t *cf, ngx_regex_compile_t *rc)
+{
+    return ngx_stream_regex_compile(cf, rc);
+}
+
+#endif
+
+
 static ngx_int_t
 ngx_stream_certauthz_regex_exec(void *data, void *regex, ngx_str_t *s)
 {
@@ -669,87 +684,8 @@ ngx_stream_certauthz_variable(ngx_stream_session_t *s,
 }
 
 
-static char *
-ngx_stream_certauthz_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_stream_certauthz_srv_conf_t *scf = conf;
-
-    return ngx_certauthz_policy_mode(cf, &scf->policy);
-}
 
 
-static char *
-ngx_stream_certauthz_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_stream_certauthz_srv_conf_t *scf = conf;
-
-    ngx_certauthz_files_t  *files;
-
-    files = ngx_certauthz_files(cf);
-    if (files == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return ngx_certauthz_policy_rule(cf, &scf->policy, files,
-                                     *(ngx_uint_t *) cmd->post,
-                                     ngx_stream_certauthz_compile);
-}
-
-
-/* through the stream core, so that named captures become variables */
-
-static ngx_int_t
-ngx_stream_certauthz_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond)
-{
-#if (NGX_PCRE)
-    u_char               errstr[NGX_MAX_CONF_ERRSTR];
-    ngx_regex_compile_t  rc;
-
-    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
-
-    rc.pattern = cond->value;
-    rc.err.len = NGX_MAX_CONF_ERRSTR;
-    rc.err.data = errstr;
-    rc.options = cond->caseless ? NGX_REGEX_CASELESS : 0;
-
-    cond->regex = ngx_stream_regex_compile(cf, &rc);
-
-    if (cond->regex == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid regex in condition \"%V\"",
-                           &cond->token);
-        return NGX_ERROR;
-    }
-
-    cond->captures = (rc.captures != 0);
-
-    return NGX_OK;
-
-#else
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "using regex \"%V\" requires PCRE library",
-                       &cond->token);
-    return NGX_ERROR;
-
-#endif
-}
-
-
-static char *
-ngx_stream_certauthz_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_stream_certauthz_srv_conf_t *scf = conf;
-
-    ngx_certauthz_files_t  *files;
-
-    files = ngx_certauthz_files(cf);
-    if (files == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return ngx_certauthz_policy_crl(cf, &scf->policy, files);
-}
 
 
 static ngx_int_t
@@ -758,7 +694,7 @@ ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf)
     ngx_stream_variable_t     *var;
     ngx_certauthz_variable_t  *v;
 
-    for (v = ngx_certauthz_variables; v->name.len; v++) {
+    for (v = ngx_certauthz_variable_list(); v->name.len; v++) {
         var = ngx_stream_add_variable(cf, &v->name,
                                       v->decision ? NGX_STREAM_VAR_NOCACHEABLE
                                                   : 0);
