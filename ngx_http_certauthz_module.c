@@ -425,10 +425,9 @@ ngx_http_certauthz_postconfiguration(ngx_conf_t *cf)
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
 
-    if (ngx_certauthz_engine_check(cf->log, NGX_CERTAUTHZ_VERSION,
-                                   "ngx_http_certauthz_module")
-        != NGX_OK
-        || ngx_certauthz_conn_init(cf->log) != NGX_OK)
+    if (ngx_certauthz_engine_init(cf->log, NGX_CERTAUTHZ_VERSION,
+                                  "ngx_http_certauthz_module")
+        != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -139,7 +139,8 @@ fuzz_init(void)
     fuzz_conf_file.line = 1;
 
     if (ngx_ssl_init(fuzz_log) != NGX_OK
-        || ngx_certauthz_conn_init(fuzz_log) != NGX_OK)
+        || ngx_certauthz_engine_init(fuzz_log, NGX_CERTAUTHZ_VERSION, "fuzz")
+           != NGX_OK)
     {
         abort();
     }

@@ -20,6 +20,7 @@ typedef struct {
 } ngx_certauthz_eval_t;
 
 
+static ngx_int_t ngx_certauthz_conn_init(ngx_log_t *log);
 static void ngx_certauthz_files_forget(void *data);
 static ngx_int_t ngx_certauthz_rules(ngx_certauthz_policy_t *policy,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
@@ -51,20 +52,21 @@ static ngx_conf_enum_t  ngx_certauthz_modes[] = {
 static const char  ngx_certauthz_version[] = NGX_CERTAUTHZ_VERSION;
 
 
+/* at each face's postconfiguration */
+
 ngx_int_t
-ngx_certauthz_engine_check(ngx_log_t *log, const char *version,
+ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
     const char *face)
 {
-    if (ngx_strcmp(version, ngx_certauthz_version) == 0) {
-        return NGX_OK;
+    if (ngx_strcmp(version, ngx_certauthz_version) != 0) {
+        ngx_log_error(NGX_LOG_EMERG, log, 0,
+                      "certauthz: %s %s is loaded with certauthz %s: the "
+                      "http and stream modules must be of the same version",
+                      face, version, ngx_certauthz_version);
+        return NGX_ERROR;
     }
 
-    ngx_log_error(NGX_LOG_EMERG, log, 0,
-                  "certauthz: %s %s is loaded with certauthz %s: the http "
-                  "and stream modules must be of the same version",
-                  face, version, ngx_certauthz_version);
-
-    return NGX_ERROR;
+    return ngx_certauthz_conn_init(log);
 }
 
 
@@ -78,7 +80,7 @@ static int  ngx_certauthz_conn_index = -1;
 static ngx_certauthz_conn_t  ngx_certauthz_conn_none;
 
 
-ngx_int_t
+static ngx_int_t
 ngx_certauthz_conn_init(ngx_log_t *log)
 {
     ngx_str_set(&ngx_certauthz_conn_none.cert.verify, "NONE");

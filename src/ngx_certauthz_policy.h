@@ -112,9 +112,8 @@ typedef struct {
 } ngx_certauthz_conn_t;
 
 
-ngx_int_t ngx_certauthz_engine_check(ngx_log_t *log, const char *version,
+ngx_int_t ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
     const char *face);
-ngx_int_t ngx_certauthz_conn_init(ngx_log_t *log);
 ngx_certauthz_conn_t *ngx_certauthz_conn_get(ngx_connection_t *c);
 
 ngx_certauthz_files_t *ngx_certauthz_files(ngx_conf_t *cf);
