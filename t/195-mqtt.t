@@ -129,6 +129,7 @@ my $closed = wait_for(sub {
 }, 5);
 my $after = time - $t0;
 ok($closed, 'the live session of the revoked door is closed, reason revoked');
+note sprintf 'closed %.2f s after the swap', $after;
 cmp_ok($after, '<=', 2.5,
        'within certauthz_crl_refresh (1 s) + 1 s (a little slack for polling)');
 
