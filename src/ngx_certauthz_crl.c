@@ -283,11 +283,10 @@ static ngx_int_t
 ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_t *crl, X509 *issuer, ngx_log_t *log)
 {
-    int            rc;
     u_char         key[32];
+    ngx_int_t      rc;
     unsigned int   n;
     EVP_PKEY      *pkey;
-    EVP_PKEY_CTX  *ctx;
 
     if (X509_pubkey_digest(issuer, EVP_sha256(), key, &n) != 1) {
         goto failed;
@@ -299,40 +298,23 @@ ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
         return crl->key_result;
     }
 
-    rc = 0;
     pkey = X509_get0_pubkey(issuer);
 
     ERR_clear_error();
 
     /* an unsupported algorithm, or a key of another kind: does not verify */
 
-    if (crl->md != NULL && pkey != NULL
-        && EVP_PKEY_get_base_id(pkey) == crl->pkey_type)
-    {
-        ctx = EVP_PKEY_CTX_new(pkey, NULL);
-        if (ctx == NULL) {
-            goto failed;
-        }
+    rc = (pkey == NULL) ? NGX_DECLINED
+                        : ngx_certauthz_crl_sig_verify(&crl->sig, pkey);
 
-        if (EVP_PKEY_verify_init(ctx) == 1
-            && EVP_PKEY_CTX_set_signature_md(ctx, crl->md) == 1)
-        {
-            /* 1: verifies, 0: does not, < 0: cannot tell (bad encoding) */
-            rc = EVP_PKEY_verify(ctx, crl->sig, crl->sig_len, crl->digest,
-                                 crl->digest_len);
-        }
-
-        EVP_PKEY_CTX_free(ctx);
-
-        if (rc != 1 && ngx_certauthz_ssl_oom()) {
-            goto failed;
-        }
+    if (rc == NGX_ERROR) {
+        goto failed;
     }
 
     ERR_clear_error();
 
     ngx_memcpy(crl->key, key, sizeof(key));
-    crl->key_result = (rc == 1) ? NGX_OK : NGX_DECLINED;
+    crl->key_result = rc;
 
     if (crl->key_result != NGX_OK && !crl->warned) {
         crl->warned = 1;

@@ -34,22 +34,38 @@
 #define NGX_CERTAUTHZ_SERIAL_KEY_LEN  (1 + 1024)
 
 
+#define NGX_CERTAUTHZ_CRL_SIG_NONE     0   /* cannot be checked */
+#define NGX_CERTAUTHZ_CRL_SIG_DIGEST   1   /* a digest, signed */
+#define NGX_CERTAUTHZ_CRL_SIG_PSS      2   /* a digest, RSASSA-PSS */
+#define NGX_CERTAUTHZ_CRL_SIG_MESSAGE  3   /* EdDSA: the signed part */
+
+
+/* what checking a CRL's signature needs, see ngx_certauthz_crl_sig.c */
+typedef struct {
+    ngx_uint_t                kind;
+    int                       pkey_type;      /* the key it needs */
+    const EVP_MD             *md;
+    const EVP_MD             *mgf1_md;        /* PSS */
+    int                       salt_len;       /* PSS */
+    u_char                    digest[EVP_MAX_MD_SIZE];
+    unsigned int              digest_len;
+    u_char                   *tbs;            /* MESSAGE */
+    size_t                    tbs_len;
+    u_char                   *sig;
+    size_t                    sig_len;
+} ngx_certauthz_crl_sig_t;
+
+
 typedef struct {
     X509_NAME                *issuer;
     time_t                    next_update;
     unsigned                  has_next_update:1;
 
     /*
-     * The signature, over a digest of the signed part taken at load time:
-     * it is checked later, with the key of the issuer that a connection's
-     * chain brings, and the whole CRL need not be kept for that.
+     * The signature: checked later, with the key of the issuer that a
+     * connection's chain brings; the whole CRL need not be kept for that.
      */
-    const EVP_MD             *md;             /* NULL: unsupported */
-    int                       pkey_type;      /* the key it needs */
-    u_char                    digest[EVP_MAX_MD_SIZE];
-    unsigned int              digest_len;
-    u_char                   *sig;
-    size_t                    sig_len;
+    ngx_certauthz_crl_sig_t   sig;
 
     /*
      * the last issuer key checked, by SHA-256, and what it gave: NGX_OK
@@ -109,6 +125,11 @@ void ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf,
     ngx_log_t *log);
 size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
     size_t size);
+ngx_int_t ngx_certauthz_crl_sig_load(ngx_certauthz_crl_sig_t *sig,
+    X509_CRL *x509_crl, u_char *der, size_t len, ngx_pool_t *pool,
+    const char **err);
+ngx_int_t ngx_certauthz_crl_sig_verify(ngx_certauthz_crl_sig_t *sig,
+    EVP_PKEY *pkey);
 ngx_int_t ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf,
     ngx_connection_t *c, ngx_certauthz_crl_verdict_t *verdict,
     ngx_uint_t *result);

@@ -27,9 +27,6 @@ static ngx_int_t ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set,
 static size_t ngx_certauthz_crl_der_len(const u_char *p, size_t size);
 static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
     u_char *der, size_t len, const char **err);
-static ngx_int_t ngx_certauthz_crl_signature(ngx_certauthz_crl_t *crl,
-    X509_CRL *x509_crl, u_char *der, size_t len, ngx_pool_t *pool,
-    const char **err);
 static ngx_int_t ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
     X509_CRL *x509_crl, ngx_pool_t *pool, const char **err);
 static void ngx_certauthz_crl_file_cleanup(void *data);
@@ -487,7 +484,8 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         crl->has_next_update = 1;
     }
 
-    if (ngx_certauthz_crl_signature(crl, x509_crl, der, len, set->pool, err)
+    if (ngx_certauthz_crl_sig_load(&crl->sig, x509_crl, der, len, set->pool,
+                                   err)
         != NGX_OK
         || ngx_certauthz_crl_serials(crl, x509_crl, set->pool, err)
            != NGX_OK)
@@ -503,70 +501,6 @@ done:
     X509_CRL_free(x509_crl);
 
     return rc;
-}
-
-
-/*
- * The signature, with a digest of the signed part of the DER as it was
- * read: it is checked later, with the key of the issuer a connection's
- * chain brings.  An algorithm without a separate digest (Ed25519, ...)
- * leaves crl->md NULL: such a CRL never verifies.
- */
-
-static ngx_int_t
-ngx_certauthz_crl_signature(ngx_certauthz_crl_t *crl, X509_CRL *x509_crl,
-    u_char *der, size_t len, ngx_pool_t *pool, const char **err)
-{
-    int                     tag, class, md_nid, pkey_nid;
-    long                    outer;
-    size_t                  tbs_len;
-    const u_char           *p, *tbs;
-    const X509_ALGOR       *alg;
-    const ASN1_OBJECT      *obj;
-    const ASN1_BIT_STRING  *sig;
-
-    X509_CRL_get0_signature(x509_crl, &sig, &alg);
-    X509_ALGOR_get0(&obj, NULL, NULL, alg);
-
-    if (OBJ_find_sigid_algs(OBJ_obj2nid(obj), &md_nid, &pkey_nid) != 1
-        || md_nid == NID_undef)
-    {
-        return NGX_OK;
-    }
-
-    crl->md = EVP_get_digestbynid(md_nid);
-    crl->pkey_type = pkey_nid;
-
-    if (crl->md == NULL) {
-        return NGX_OK;
-    }
-
-    /* the signed part: the first element inside the outer SEQUENCE */
-
-    p = der;
-    ASN1_get_object(&p, &outer, &tag, &class, len);
-    tbs = p;
-    tbs_len = ngx_certauthz_crl_der_len(p, der + len - p);
-
-    if (tbs_len == 0
-        || EVP_Digest(tbs, tbs_len, crl->digest, &crl->digest_len, crl->md,
-                      NULL)
-           != 1)
-    {
-        *err = "a CRL in it cannot be digested";
-        return NGX_ERROR;
-    }
-
-    crl->sig_len = ASN1_STRING_length(sig);
-    crl->sig = ngx_pnalloc(pool, crl->sig_len);
-    if (crl->sig == NULL) {
-        *err = "out of memory";
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(crl->sig, ASN1_STRING_get0_data(sig), crl->sig_len);
-
-    return NGX_OK;
 }
 
 

@@ -6,6 +6,11 @@
 #   int-alice.crl     the intermediate's CRL revoking alice (0A1B2C)
 #   int-alice.der     the same, DER
 #   int-door-1.crl    the intermediate's CRL revoking door-1
+#   ed25519-revoked.crl, ed448-revoked.crl, pss-revoked.crl
+#                     the CRLs of int-ed25519, int-ed448 and int-pss (signed
+#                     with Ed25519, Ed448, RSASSA-PSS) revoking their client
+#   ed25519-empty.crl, ed448-empty.crl, pss-empty.crl   revoking nothing
+#   ed25519-wrongkey.crl  int-ed25519's name and client, another Ed25519 key
 #   int-stale.crl     nothing revoked, nextUpdate in 2020
 #   int-stale-alice.crl  alice revoked, nextUpdate in 2020
 #   int-1969.crl      nothing revoked, nextUpdate in 1969 (before the epoch)
@@ -62,6 +67,23 @@ past=(-crl_lastupdate 20200101000000Z -crl_nextupdate 20200102000000Z)
 gencrl int-empty "$pki/int.key" "$pki/int.crt"
 gencrl int-alice "$pki/int.key" "$pki/int.crt" -- "$pki/alice.crt"
 gencrl int-door-1 "$pki/int.key" "$pki/int.crt" -- "$pki/door-1.crt"
+
+for kind in ed25519 ed448 pss; do
+    gencrl $kind-revoked "$pki/int-$kind.key" "$pki/int-$kind.crt" \
+        -- "$pki/client-$kind.crt"
+    gencrl $kind-empty "$pki/int-$kind.key" "$pki/int-$kind.crt"
+done
+
+# the same name, signed by another Ed25519 key (through a self-signed
+# certificate of that name: openssl ca wants key and certificate to match)
+openssl genpkey -algorithm ED25519 -out "$work/other-ed25519.key" 2>/dev/null
+openssl req -x509 -new -key "$work/other-ed25519.key" -days 3650 \
+    -subj "/O=certauthz tests/CN=certauthz Test ed25519 CA" \
+    -out "$work/fake-ed25519.crt" 2>/dev/null
+crl_ca "$work/ed25519-wrongkey"
+crl_ca_revoked "$work/ed25519-wrongkey" 5022
+crl_gen "$work/ed25519-wrongkey" "$work/other-ed25519.key" \
+    "$work/fake-ed25519.crt" "$out/ed25519-wrongkey.crl"
 gencrl int-stale "$pki/int.key" "$pki/int.crt" "${past[@]}"
 gencrl int-stale-alice "$pki/int.key" "$pki/int.crt" "${past[@]}" \
     -- "$pki/alice.crt"

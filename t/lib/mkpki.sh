@@ -158,7 +158,7 @@ client() {
 # CA, if it has one (the client presents that; nginx trusts only ca.crt).
 chain() {
     case $2 in
-    int|srvca) cat "$tmp/$1.crt" "$tmp/$2.crt" >"$tmp/$1.pem" ;;
+    int|srvca|int-*) cat "$tmp/$1.crt" "$tmp/$2.crt" >"$tmp/$1.pem" ;;
     *)         cat "$tmp/$1.crt" >"$tmp/$1.pem" ;;
     esac
 }
@@ -263,7 +263,8 @@ sign server root 0x04
 CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
 big-serial highbit eve mallory rootclient quoted crlf nulcn dnspecial manysan
 bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
-viasrvca longserial injsan ctlcn pct door-1 door-2'
+viasrvca longserial injsan ctlcn pct door-1 door-2 client-ed25519
+client-ed448 client-pss'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -460,6 +461,37 @@ client pct int 0x501F '/CN=pct' utf8 'subjectAltName = @alt_pct' \
     '[ alt_pct ]' 'URI.1 = spiffe://example.com/a%2Cb' \
     'URI.2 = spiffe://example.com/a,b'
 
+# --- CAs that sign with other algorithms (CRL signatures, t/135) -------------
+# Intermediates under the root whose own keys are Ed25519, Ed448 and
+# RSA-PSS, each issuing one client: their CRLs are signed with EdDSA (no
+# digest: the signature is over the whole signed part) and RSASSA-PSS.
+newkey_alg() {   # newkey_alg NAME SUBJECT GENPKEY-OPTIONS...
+    local name=$1 subj=$2
+    shift 2
+    run openssl genpkey "$@" -out "$tmp/$name.key"
+    run openssl req -new -config "$tmp/csr/req-utf8.cnf" -utf8 \
+        -key "$tmp/$name.key" -subj "$subj" -out "$tmp/csr/$name.csr"
+}
+
+serial=0x06
+for kind in ed25519 ed448 pss; do
+    case $kind in
+    ed25519) alg=(-algorithm ED25519) ;;
+    ed448)   alg=(-algorithm ED448) ;;
+    pss)     alg=(-algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048) ;;
+    esac
+    newkey_alg "int-$kind" "/O=certauthz tests/CN=certauthz Test $kind CA" \
+        "${alg[@]}"
+    printf '%s\n' "$CA_EXT" "$AKID" \
+        | sed 's/CA:TRUE$/CA:TRUE, pathlen:0/' | ext "int-$kind"
+    sign "int-$kind" root "$serial"
+    serial=$((serial + 1))
+done
+
+client client-ed25519 int-ed25519 0x5022 '/O=Example Corp/CN=client-ed25519' utf8
+client client-ed448 int-ed448 0x5023 '/O=Example Corp/CN=client-ed448' utf8
+client client-pss int-pss 0x5024 '/O=Example Corp/CN=client-pss' utf8
+
 # Devices of the seeds' MQTT door opener (the stream tests).
 client door-1 int 0x5020 '/O=Example Corp/OU=doors/CN=door-1' utf8
 client door-2 int 0x5021 '/O=Example Corp/OU=doors/CN=door-2' utf8
@@ -493,6 +525,7 @@ for name in $CLIENTS; do
     case $name in
     eve|mallory|srvauth|viasrvca) continue ;;
     rootclient) set -- -CAfile "$tmp/root.crt" ;;
+    client-*) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/$name.pem" ;;
     *) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/int.crt" ;;
     esac
     run openssl verify -purpose sslclient "$@" "$tmp/$name.crt"
