@@ -50,6 +50,7 @@ static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
 
 static ngx_int_t ngx_http_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_certauthz_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_certauthz_init_process(ngx_cycle_t *cycle);
 static void *ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -137,6 +138,14 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
       offsetof(ngx_http_certauthz_loc_conf_t, policy.crl.stale_allow),
       &ngx_http_certauthz_crl_stale },
 
+    { ngx_string("certauthz_crl_warn"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+                        |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_certauthz_loc_conf_t, policy.crl.warn),
+      NULL },
+
       ngx_null_command
 };
 
@@ -163,7 +172,7 @@ ngx_module_t  ngx_http_certauthz_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_certauthz_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -503,4 +512,13 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_certauthz_init_process(ngx_cycle_t *cycle)
+{
+    ngx_certauthz_engine_init_process(cycle);
+
+    return NGX_OK;
 }

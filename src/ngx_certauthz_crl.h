@@ -94,6 +94,13 @@ typedef struct {
     time_t                    mtime;
     off_t                     size;
     ngx_file_uniq_t           uniq;
+
+    /* what the policies that name it ask: the shortest refresh (0: none
+     * asks), the longest warning (0: none); the worker's timer for both */
+    ngx_msec_t                refresh;
+    time_t                    warn;
+    time_t                    warned;
+    ngx_event_t               watch;
 } ngx_certauthz_crl_file_t;
 
 
@@ -102,6 +109,7 @@ typedef struct {
     ngx_certauthz_crl_file_t *file;
     ngx_msec_t                refresh;        /* 0: on nginx reload only */
     ngx_uint_t                stale_allow;
+    time_t                    warn;           /* 0: no warning */
 } ngx_certauthz_crl_conf_t;
 
 
@@ -122,6 +130,9 @@ typedef struct {
 ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
     ngx_array_t *files, ngx_str_t *path);
 void ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf,
+    ngx_log_t *log);
+void ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf);
+void ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
 size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
     size_t size);

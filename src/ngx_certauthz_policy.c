@@ -41,6 +41,16 @@ static ngx_conf_enum_t  ngx_certauthz_modes[] = {
 
 
 /*
+ * The files of the configuration being read, one registry for all faces:
+ * when the http and the stream modules are both loaded, they share this
+ * engine (see ngx_certauthz_version), so that a list or CRL file named in
+ * both is loaded once.  Forgotten with the cycle's pool.
+ */
+
+static ngx_certauthz_files_t  *ngx_certauthz_cycle_files;
+
+
+/*
  * The http and the stream modules each carry this engine.  nginx loads
  * modules with RTLD_GLOBAL, so where both are loaded the dynamic linker
  * binds both to the engine of the first one: one engine, one registry of
@@ -50,6 +60,32 @@ static ngx_conf_enum_t  ngx_certauthz_modes[] = {
  */
 
 static const char  ngx_certauthz_version[] = NGX_CERTAUTHZ_VERSION;
+
+
+/*
+ * At each face's init_process (twice where both faces are loaded: the
+ * watch of a file is started once): the timers of this cycle's CRL files
+ */
+
+void
+ngx_certauthz_engine_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                  i;
+    ngx_certauthz_files_t      *files;
+    ngx_certauthz_crl_file_t  **crl;
+
+    files = ngx_certauthz_cycle_files;
+
+    if (files == NULL || files->cycle != cycle) {
+        return;
+    }
+
+    crl = files->crls.elts;
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        ngx_certauthz_crl_watch(crl[i], cycle->log);
+    }
+}
 
 
 /* at each face's postconfiguration */
@@ -165,16 +201,6 @@ ngx_certauthz_conn_get(ngx_connection_t *c)
 }
 
 
-/*
- * The files of the configuration being read, one registry for all faces:
- * when the http and the stream modules are both loaded, they share this
- * engine (see ngx_certauthz_version), so that a list or CRL file named in
- * both is loaded once.  Forgotten with the cycle's pool.
- */
-
-static ngx_certauthz_files_t  *ngx_certauthz_cycle_files;
-
-
 ngx_certauthz_files_t *
 ngx_certauthz_files(ngx_conf_t *cf)
 {
@@ -248,6 +274,7 @@ ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy)
     policy->crl.file = NULL;
     policy->crl.refresh = NGX_CONF_UNSET_MSEC;
     policy->crl.stale_allow = NGX_CONF_UNSET_UINT;
+    policy->crl.warn = NGX_CONF_UNSET;
 }
 
 
@@ -471,6 +498,11 @@ ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
     ngx_conf_merge_msec_value(conf->crl.refresh, prev->crl.refresh, 60000);
     ngx_conf_merge_uint_value(conf->crl.stale_allow, prev->crl.stale_allow,
                               0);
+    ngx_conf_merge_sec_value(conf->crl.warn, prev->crl.warn, 86400);
+
+    if (conf->crl.file != NULL) {
+        ngx_certauthz_crl_watch_conf(&conf->crl);
+    }
 }
 
 

@@ -114,6 +114,7 @@ typedef struct {
 
 ngx_int_t ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
     const char *face);
+void ngx_certauthz_engine_init_process(ngx_cycle_t *cycle);
 ngx_certauthz_conn_t *ngx_certauthz_conn_get(ngx_connection_t *c);
 
 ngx_certauthz_files_t *ngx_certauthz_files(ngx_conf_t *cf);

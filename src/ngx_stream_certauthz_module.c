@@ -81,6 +81,7 @@ static ngx_int_t ngx_stream_certauthz_variable(ngx_stream_session_t *s,
 
 static ngx_int_t ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_certauthz_init_process(ngx_cycle_t *cycle);
 static void *ngx_stream_certauthz_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -149,6 +150,13 @@ static ngx_command_t  ngx_stream_certauthz_commands[] = {
       offsetof(ngx_stream_certauthz_srv_conf_t, policy.crl.stale_allow),
       &ngx_stream_certauthz_crl_stale },
 
+    { ngx_string("certauthz_crl_warn"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_certauthz_srv_conf_t, policy.crl.warn),
+      NULL },
+
       ngx_null_command
 };
 
@@ -172,7 +180,7 @@ ngx_module_t  ngx_stream_certauthz_module = {
     NGX_STREAM_MODULE,                     /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_stream_certauthz_init_process,     /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -771,4 +779,13 @@ ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf, void *parent,
     ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_certauthz_init_process(ngx_cycle_t *cycle)
+{
+    ngx_certauthz_engine_init_process(cycle);
+
+    return NGX_OK;
 }

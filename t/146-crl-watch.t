@@ -1,0 +1,205 @@
+# Each worker looks at its CRL files on a timer, every
+# certauthz_crl_refresh, also when no request comes: the load is logged
+# from the timer (no client or request in the line).  And a CRL in force
+# whose nextUpdate is near is logged at "warn" (certauthz_crl_warn,
+# default 24h), at most once an hour per file.  soon.crl is made when this
+# file runs, with a nextUpdate two hours on.
+
+use lib 't/lib';
+use Certauthz::Test;
+use Test::Nginx::Socket 'no_plan';
+
+use File::Temp qw(tempdir);
+
+my $dir = tempdir(CLEANUP => 1);
+my $pki = $ENV{TEST_NGINX_PKI};
+
+my @t = gmtime(time + 2 * 3600);
+my $soon = sprintf '%04d%02d%02d%02d%02d%02dZ',
+                   $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0];
+
+system('bash', '-c', '. t/lib/crl-ca.sh && crl_ca "$1/db" '
+       . '&& crl_gen "$1/db" "$2/int.key" "$2/int.crt" "$1/soon.crl" '
+       . '-crl_nextupdate "$3"', 'mksoon', $dir, $pki, $soon) == 0
+    or die "cannot make soon.crl\n";
+
+$ENV{TEST_NGINX_SOON} = "$dir/soon.crl";
+
+# for --- init: html/DEST becomes a copy of the CRL NAME of t/pki/crl,
+# written beside it and renamed, then WAIT seconds pass with no request
+sub swap_and_wait {
+    my ($dest, $name, $wait) = @_;
+    my $root = Certauthz::Test::servroot();
+
+    select undef, undef, undef, 0.2;
+
+    open my $out, '>', "$root/html/$dest.tmp" or die "$dest.tmp: $!\n";
+    print $out Certauthz::Test::crl($name);
+    close $out or die "$dest.tmp: $!\n";
+    rename "$root/html/$dest.tmp", "$root/html/$dest" or die "rename: $!\n";
+
+    select undef, undef, undef, $wait;
+}
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: a changed CRL is loaded by the timer, before any request asks
+--- user_files eval
+">>> current.crl\n" . Certauthz::Test::crl('int-empty.crl')
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/current.crl;
+            certauthz_crl_refresh 1s;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- init
+main::swap_and_wait('current.crl', 'int-alice.crl', 2.2);
+--- request
+GET /alice/ok.txt
+--- error_code: 403
+--- response_headers
+X-Reason: revoked
+--- error_log eval
+qr/\[notice\] .*certauthz: loaded CRL file "\S+current\.crl": 1 CRLs, 1 revoked certificates$/
+
+
+
+=== TEST 2: a CRL whose nextUpdate is less than 24 hours away is logged at warn
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SOON;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- request
+GET /alice/ok.txt
+--- error_code: 200
+--- response_headers
+X-Reason: allow
+--- error_log eval
+qr/\[warn\] .*certauthz: the CRL of "CN=certauthz Test Intermediate CA,O=certauthz tests" in "\S+soon\.crl" is valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(nextUpdate\), in 1[12]\d min: publish a new one before, or certificates of that issuer are denied \(crl-stale\)$/
+
+
+
+=== TEST 3: certauthz_crl_warn 1h: two hours away is no warning yet
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SOON;
+            certauthz_crl_warn 1h;
+        }
+    }
+--- request
+GET /alice/ok.txt
+--- error_code: 200
+--- no_error_log
+[warn]
+
+
+
+=== TEST 4: the longest certauthz_crl_warn of the locations that name a file counts
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz_crl $TEST_NGINX_SOON;
+
+        location /a/ {
+            certauthz on;
+            certauthz_crl_warn 1h;
+        }
+
+        location / {
+            certauthz on;
+            certauthz_crl_warn 3h;
+        }
+    }
+--- request
+GET /alice/ok.txt
+--- error_code: 200
+--- error_log
+is valid until
+
+
+
+=== TEST 5: a stale CRL in force is logged at warn too, as what it does now
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-stale.crl;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- request
+GET /alice/ok.txt
+--- error_code: 403
+--- response_headers
+X-Reason: crl-stale
+--- error_log eval
+qr/\[warn\] .*certauthz: the CRL of "CN=certauthz Test Intermediate CA,O=certauthz tests" in "\S+int-stale\.crl" was valid until 2020-01-02 00:00:00 UTC \(nextUpdate\): certificates of that issuer are denied \(crl-stale\)$/
+
+
+
+=== TEST 6: certauthz_crl_warn 0 warns never
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-stale.crl;
+            certauthz_crl_warn 0;
+        }
+    }
+--- request
+GET /alice/ok.txt
+--- error_code: 403
+--- no_error_log
+[warn]
+
+
+
+=== TEST 7: a certauthz_crl_warn that is no time is a configuration error
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-empty.crl;
+            certauthz_crl_warn soon;
+        }
+    }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"certauthz_crl_warn" directive invalid value in \S+nginx\.conf:\d+/
