@@ -108,6 +108,7 @@ static void
 fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
 {
     ngx_uint_t                 result, again, generation;
+    ngx_array_t                files;
     fuzz_conn_t                fc;
     ngx_certauthz_conn_t      *conn;
     ngx_certauthz_crl_set_t   *first;
@@ -130,8 +131,15 @@ fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
     ngx_certauthz_policy_init(&policy);
     policy.mode = NGX_CERTAUTHZ_ON;
 
+    /* one file, as a certauthz_crl directive makes it */
+    files.elts = &file;
+    files.nelts = 1;
+    files.size = sizeof(ngx_certauthz_crl_file_t *);
+    files.nalloc = 1;
+    files.pool = ctx->pool;
+
     conf = &policy.crl;
-    conf->file = file;
+    conf->files = &files;
     conf->refresh = 0;
     conf->stale_allow = 0;
 

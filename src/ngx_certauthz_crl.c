@@ -13,7 +13,7 @@
 #include "ngx_certauthz_crl.h"
 
 
-static ngx_int_t ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file,
+static ngx_int_t ngx_certauthz_crl_verdict(ngx_certauthz_crl_conf_t *conf,
     ngx_connection_t *c, ngx_certauthz_crl_verdict_t *v);
 static ngx_int_t ngx_certauthz_crl_counts(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_t *crl, X509_NAME *name, SSL *ssl, X509 *leaf,
@@ -36,16 +36,23 @@ ngx_int_t
 ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
     ngx_certauthz_crl_verdict_t *v, ngx_uint_t *result)
 {
-    ngx_certauthz_crl_file_t  *file;
+    ngx_uint_t                  i, generation;
+    ngx_certauthz_crl_file_t  **file;
 
-    file = conf->file;
+    file = conf->files->elts;
 
-    ngx_certauthz_crl_refresh(conf, c->log);
+    for (i = 0; i < conf->files->nelts; i++) {
+        ngx_certauthz_crl_refresh(file[i], conf->refresh, c->log);
+    }
 
-    if (v->file != file || v->generation != file->generation) {
-        if (ngx_certauthz_crl_verdict(file, c, v) != NGX_OK) {
+    generation = ngx_certauthz_crl_generation(conf);
+
+    if (v->files != conf->files || v->generation != generation) {
+        if (ngx_certauthz_crl_verdict(conf, c, v) != NGX_OK) {
             return NGX_ERROR;
         }
+
+        v->generation = generation;
     }
 
     *result = v->result;
@@ -61,8 +68,32 @@ ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
 }
 
 
+/*
+ * The generation of a list of files: generations only grow, so their sum
+ * changes whenever one of the files is loaded again
+ */
+
+ngx_uint_t
+ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf)
+{
+    ngx_uint_t                  i, generation;
+    ngx_certauthz_crl_file_t  **file;
+
+    file = conf->files->elts;
+    generation = 0;
+
+    for (i = 0; i < conf->files->nelts; i++) {
+        generation += file[i]->generation;
+    }
+
+    return generation;
+}
+
+
+/* the verdict of all the CRLs of all the files, as one set of CRLs */
+
 static ngx_int_t
-ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
+ngx_certauthz_crl_verdict(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
     ngx_certauthz_crl_verdict_t *v)
 {
     SSL                  *ssl;
@@ -71,9 +102,11 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
     time_t                fresh_until;
     u_char                key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
     ngx_int_t             rc;
-    ngx_uint_t            i, usable, revoked, forever, limited;
+    ngx_uint_t            f, i, usable, revoked, forever, limited;
     X509_NAME            *name;
     ngx_certauthz_crl_t  *crl;
+
+    ngx_certauthz_crl_file_t  **file;
 
     ssl = c->ssl->connection;
 
@@ -94,40 +127,48 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
     fresh_until = 0;
     rc = NGX_OK;
 
-    crl = file->set->crls.elts;
+    file = conf->files->elts;
 
-    for (i = 0; i < file->set->crls.nelts; i++) {
+    for (f = 0; rc == NGX_OK && f < conf->files->nelts; f++) {
 
-        rc = ngx_certauthz_crl_counts(file, &crl[i], name, ssl, leaf,
-                                      &issuer, c->log);
+        crl = file[f]->set->crls.elts;
 
-        if (rc == NGX_DECLINED) {
-            continue;
-        }
+        for (i = 0; i < file[f]->set->crls.nelts; i++) {
 
-        if (rc != NGX_OK) {
-            break;
-        }
+            rc = ngx_certauthz_crl_counts(file[f], &crl[i], name, ssl, leaf,
+                                          &issuer, c->log);
 
-        if (len == 0) {
-            ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                          "certauthz: the serial of the client certificate "
-                          "is longer than 1024 bytes, no CRL can be applied");
-            break;
-        }
+            if (rc == NGX_DECLINED) {
+                rc = NGX_OK;
+                continue;
+            }
 
-        usable++;
+            if (rc != NGX_OK) {
+                break;
+            }
 
-        if (ngx_certauthz_set_has(&crl[i].serials, key, len)) {
-            revoked = 1;
-        }
+            if (len == 0) {
+                ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                              "certauthz: the serial of the client "
+                              "certificate is longer than 1024 bytes, no CRL "
+                              "can be applied");
+                rc = NGX_DONE;
+                break;
+            }
 
-        if (!crl[i].has_next_update) {
-            forever = 1;
+            usable++;
 
-        } else if (!limited || crl[i].next_update > fresh_until) {
-            limited = 1;
-            fresh_until = crl[i].next_update;
+            if (ngx_certauthz_set_has(&crl[i].serials, key, len)) {
+                revoked = 1;
+            }
+
+            if (!crl[i].has_next_update) {
+                forever = 1;
+
+            } else if (!limited || crl[i].next_update > fresh_until) {
+                limited = 1;
+                fresh_until = crl[i].next_update;
+            }
         }
     }
 
@@ -143,8 +184,7 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
         return NGX_ERROR;
     }
 
-    v->file = file;
-    v->generation = file->generation;
+    v->files = conf->files;
     v->limited = limited && !forever;
     v->fresh_until = fresh_until;
     v->result = revoked ? NGX_CERTAUTHZ_CRL_REVOKED
@@ -153,7 +193,7 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_file_t *file, ngx_connection_t *c,
 
     ngx_log_debug3(NGX_LOG_DEBUG_EVENT, c->log, 0,
                    "certauthz: CRL verdict %ui from %ui usable CRLs of "
-                   "\"%V\"", v->result, usable, &file->path);
+                   "%ui files", v->result, usable, conf->files->nelts);
 
     return NGX_OK;
 }

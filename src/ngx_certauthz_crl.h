@@ -106,7 +106,8 @@ typedef struct {
 
 /* what a location asks for */
 typedef struct {
-    ngx_certauthz_crl_file_t *file;
+    ngx_array_t              *files;          /* of ngx_certauthz_crl_file_t *;
+                                                 NULL: no CRL */
     ngx_msec_t                refresh;        /* 0: on nginx reload only */
     ngx_uint_t                stale_allow;
     time_t                    warn;           /* 0: no warning */
@@ -114,12 +115,13 @@ typedef struct {
 
 
 /*
- * a connection's CRL verdict, for one file and generation of its CRLs:
+ * a connection's CRL verdict, for one list of files and generation of
+ * their CRLs:
  * finding the issuer and checking signatures is done once per connection
  * and CRL set; the clock is checked per request
  */
 typedef struct {
-    ngx_certauthz_crl_file_t *file;
+    ngx_array_t              *files;
     ngx_uint_t                generation;
     ngx_uint_t                result;
     time_t                    fresh_until;
@@ -129,8 +131,9 @@ typedef struct {
 
 ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
     ngx_array_t *files, ngx_str_t *path);
-void ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf,
-    ngx_log_t *log);
+void ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file,
+    ngx_msec_t refresh, ngx_log_t *log);
+ngx_uint_t ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);

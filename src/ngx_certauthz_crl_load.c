@@ -158,19 +158,17 @@ ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
  */
 
 void
-ngx_certauthz_crl_refresh(ngx_certauthz_crl_conf_t *conf, ngx_log_t *log)
+ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
+    ngx_log_t *log)
 {
     const char                *err;
     ngx_file_info_t            fi;
     ngx_certauthz_crl_set_t   *set;
-    ngx_certauthz_crl_file_t  *file;
     ngx_certauthz_file_err_t   fe;
 
-    file = conf->file;
-
-    if (conf->refresh == 0
+    if (refresh == 0
         || (ngx_msec_int_t) (ngx_current_msec - file->checked)
-           < (ngx_msec_int_t) conf->refresh)
+           < (ngx_msec_int_t) refresh)
     {
         return;
     }

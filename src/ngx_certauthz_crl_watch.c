@@ -31,18 +31,22 @@ static void ngx_certauthz_crl_warn_one(ngx_certauthz_crl_file_t *file,
 void
 ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf)
 {
-    ngx_certauthz_crl_file_t  *file;
+    ngx_uint_t                  i;
+    ngx_certauthz_crl_file_t  **file;
 
-    file = conf->file;
+    file = conf->files->elts;
 
-    if (conf->refresh
-        && (file->refresh == 0 || conf->refresh < file->refresh))
-    {
-        file->refresh = conf->refresh;
-    }
+    for (i = 0; i < conf->files->nelts; i++) {
 
-    if (conf->warn > file->warn) {
-        file->warn = conf->warn;
+        if (conf->refresh
+            && (file[i]->refresh == 0 || conf->refresh < file[i]->refresh))
+        {
+            file[i]->refresh = conf->refresh;
+        }
+
+        if (conf->warn > file[i]->warn) {
+            file[i]->warn = conf->warn;
+        }
     }
 }
 
@@ -71,7 +75,6 @@ static void
 ngx_certauthz_crl_watch_handler(ngx_event_t *ev)
 {
     ngx_msec_t                 next, due;
-    ngx_certauthz_crl_conf_t   conf;
     ngx_certauthz_crl_file_t  *file;
 
     file = ev->data;
@@ -79,11 +82,7 @@ ngx_certauthz_crl_watch_handler(ngx_event_t *ev)
     next = NGX_CERTAUTHZ_CRL_WARN_EVERY * 1000;
 
     if (file->refresh) {
-        ngx_memzero(&conf, sizeof(ngx_certauthz_crl_conf_t));
-        conf.file = file;
-        conf.refresh = file->refresh;
-
-        ngx_certauthz_crl_refresh(&conf, ev->log);
+        ngx_certauthz_crl_refresh(file, file->refresh, ev->log);
 
         /* when the file is due again (a request may have looked at it) */
         due = file->refresh - (ngx_current_msec - file->checked);

@@ -271,7 +271,7 @@ ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy)
 {
     policy->mode = NGX_CONF_UNSET_UINT;
     policy->rules = NULL;
-    policy->crl.file = NULL;
+    policy->crl.files = NULL;
     policy->crl.refresh = NGX_CONF_UNSET_MSEC;
     policy->crl.stale_allow = NGX_CONF_UNSET_UINT;
     policy->crl.warn = NGX_CONF_UNSET;
@@ -456,15 +456,13 @@ ngx_certauthz_conf_set_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 char *
 ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_str_t               *value;
-    ngx_certauthz_files_t   *files;
-    ngx_certauthz_policy_t  *policy;
+    ngx_str_t                  *value;
+    ngx_uint_t                  i;
+    ngx_certauthz_files_t      *files;
+    ngx_certauthz_policy_t     *policy;
+    ngx_certauthz_crl_file_t   *file, **named;
 
     policy = (ngx_certauthz_policy_t *) ((char *) conf + cmd->offset);
-
-    if (policy->crl.file != NULL) {
-        return "is duplicate";
-    }
 
     files = ngx_certauthz_files(cf);
     if (files == NULL) {
@@ -473,9 +471,38 @@ ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    policy->crl.file = ngx_certauthz_crl_file(cf, &files->crls, &value[1]);
+    file = ngx_certauthz_crl_file(cf, &files->crls, &value[1]);
+    if (file == NULL) {
+        return NGX_CONF_ERROR;
+    }
 
-    return policy->crl.file ? NGX_CONF_OK : NGX_CONF_ERROR;
+    if (policy->crl.files == NULL) {
+        policy->crl.files = ngx_array_create(cf->pool, 2,
+                                    sizeof(ngx_certauthz_crl_file_t *));
+        if (policy->crl.files == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    named = policy->crl.files->elts;
+
+    for (i = 0; i < policy->crl.files->nelts; i++) {
+        if (named[i] == file) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "CRL file \"%V\" is named twice here",
+                               &file->path);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    named = ngx_array_push(policy->crl.files);
+    if (named == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *named = file;
+
+    return NGX_CONF_OK;
 }
 
 
@@ -491,8 +518,8 @@ ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
         conf->rules = prev->rules;
     }
 
-    if (conf->crl.file == NULL) {
-        conf->crl.file = prev->crl.file;
+    if (conf->crl.files == NULL) {
+        conf->crl.files = prev->crl.files;
     }
 
     ngx_conf_merge_msec_value(conf->crl.refresh, prev->crl.refresh, 60000);
@@ -500,7 +527,7 @@ ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
                               0);
     ngx_conf_merge_sec_value(conf->crl.warn, prev->crl.warn, 86400);
 
-    if (conf->crl.file != NULL) {
+    if (conf->crl.files != NULL) {
         ngx_certauthz_crl_watch_conf(&conf->crl);
     }
 }
@@ -560,7 +587,7 @@ ngx_certauthz_decide(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
         return NGX_OK;
     }
 
-    if (policy->crl.file != NULL) {
+    if (policy->crl.files != NULL) {
 
         if (ngx_certauthz_crl_check(&policy->crl, c, &conn->crl, &revocation)
             != NGX_OK)

@@ -333,7 +333,7 @@ ngx_stream_certauthz_watch(ngx_stream_session_t *s,
                   ngx_min((ngx_msec_t) left * 1000,
                           NGX_STREAM_CERTAUTHZ_EXPIRY_STEP));
 
-    if (crl->file == NULL || crl->refresh == 0) {
+    if (crl->files == NULL || crl->refresh == 0) {
         ngx_queue_init(&ctx->queue);
         return NGX_OK;
     }
@@ -347,7 +347,7 @@ ngx_stream_certauthz_watch(ngx_stream_session_t *s,
     }
 
     if (ngx_queue_empty(&conf->live)) {
-        conf->generation = crl->file->generation;
+        conf->generation = ngx_certauthz_crl_generation(crl);
     }
 
     ngx_queue_insert_tail(&conf->live, &ctx->queue);
@@ -388,8 +388,10 @@ ngx_stream_certauthz_unwatch(void *data)
 static void
 ngx_stream_certauthz_refresh(ngx_event_t *ev)
 {
-    ngx_msec_t                        due;
+    ngx_uint_t                        i, generation;
+    ngx_msec_t                        due, left;
     ngx_queue_t                      *q, *next;
+    ngx_certauthz_crl_file_t        **file;
     ngx_certauthz_crl_conf_t         *crl;
     ngx_stream_certauthz_ctx_t       *ctx;
     ngx_stream_certauthz_srv_conf_t  *conf;
@@ -401,14 +403,20 @@ ngx_stream_certauthz_refresh(ngx_event_t *ev)
         return;
     }
 
-    ngx_certauthz_crl_refresh(crl, ev->log);
+    file = crl->files->elts;
 
-    if (crl->file->generation != conf->generation) {
-        conf->generation = crl->file->generation;
+    for (i = 0; i < crl->files->nelts; i++) {
+        ngx_certauthz_crl_refresh(file[i], crl->refresh, ev->log);
+    }
 
-        ngx_log_debug1(NGX_LOG_DEBUG_STREAM, ev->log, 0,
-                       "certauthz: CRL \"%V\" changed, live connections "
-                       "decided again", &crl->file->path);
+    generation = ngx_certauthz_crl_generation(crl);
+
+    if (generation != conf->generation) {
+        conf->generation = generation;
+
+        ngx_log_debug0(NGX_LOG_DEBUG_STREAM, ev->log, 0,
+                       "certauthz: CRLs changed, live connections decided "
+                       "again");
 
         for (q = ngx_queue_head(&conf->live);
              q != ngx_queue_sentinel(&conf->live);
@@ -426,10 +434,16 @@ ngx_stream_certauthz_refresh(ngx_event_t *ev)
         return;
     }
 
-    due = crl->refresh - (ngx_current_msec - crl->file->checked);
+    /* when the first file is due again (its own timer may look first) */
 
-    if ((ngx_msec_int_t) due <= 0 || due > crl->refresh) {
-        due = crl->refresh;
+    due = crl->refresh;
+
+    for (i = 0; i < crl->files->nelts; i++) {
+        left = crl->refresh - (ngx_current_msec - file[i]->checked);
+
+        if ((ngx_msec_int_t) left > 0 && left < due) {
+            due = left;
+        }
     }
 
     ngx_add_timer(ev, due);

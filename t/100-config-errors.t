@@ -273,11 +273,11 @@ certauthz_crl empty.crl;
 --- error chomp
 cannot load CRL file "\S+/empty.crl": no CRL in it
 
-=== two CRL files in one location
+=== the same CRL file twice in one location
 --- conf
 certauthz_crl good.crl; certauthz_crl good.crl;
 --- error chomp
-"certauthz_crl" directive is duplicate
+CRL file "\S+/good.crl" is named twice here
 
 === a refresh interval that is no time
 --- conf

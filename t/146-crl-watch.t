@@ -203,3 +203,70 @@ GET /alice/ok.txt
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"certauthz_crl_warn" directive invalid value in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 8: several certauthz_crl files count together, one per CA; a level's own files replace the inherited ones
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        certauthz_crl $TEST_NGINX_PKI/crl/int-alice.crl;
+        certauthz_crl $TEST_NGINX_PKI/crl/ed25519-revoked.crl;
+        certauthz_crl $TEST_NGINX_PKI/crl/pss-empty.crl;
+        add_header X-Reason $certauthz_reason always;
+
+        location / {
+            certauthz on;
+        }
+
+        location /own/ {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-empty.crl;
+            alias $TEST_NGINX_PKI/www/;
+        }
+    }
+--- request eval
+["GET /alice/ok.txt", "GET /bob/ok.txt", "GET /client-ed25519/ok.txt",
+ "GET /client-pss/ok.txt", "GET /client-ed448/ok.txt",
+ "GET /alice/own/ok.txt", "GET /client-pss/own/ok.txt"]
+--- error_code eval
+[403, 200, 403, 200, 403, 200, 403]
+--- response_headers eval
+["X-Reason: revoked", "X-Reason: allow", "X-Reason: revoked",
+ "X-Reason: allow", "X-Reason: crl-missing", "X-Reason: allow",
+ "X-Reason: crl-missing"]
+
+
+
+=== TEST 9: each of several files is reloaded on its own
+--- user_files eval
+">>> a.crl\n" . Certauthz::Test::crl('int-empty.crl')
+. ">>> b.crl\n" . Certauthz::Test::crl('pss-empty.crl')
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/a.crl;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/b.crl;
+            certauthz_crl_refresh 1s;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- init
+main::swap_and_wait('b.crl', 'pss-revoked.crl', 2.2);
+--- request
+GET /client-pss/ok.txt
+--- error_code: 403
+--- response_headers
+X-Reason: revoked
+--- error_log eval
+qr/\[notice\] .*certauthz: loaded CRL file "\S+b\.crl": 1 CRLs, 1 revoked certificates$/
+--- no_error_log eval
+qr/loaded CRL file "\S+a\.crl"/
