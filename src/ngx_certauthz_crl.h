@@ -16,6 +16,7 @@
 #include <ngx_event.h>
 
 #include "ngx_certauthz_cert.h"
+#include "ngx_certauthz_file.h"
 #include "ngx_certauthz_set.h"
 
 
@@ -101,6 +102,12 @@ typedef struct {
     time_t                    warn;
     time_t                    warned;
     ngx_event_t               watch;
+
+    /* a load of the changed file runs in a thread */
+    unsigned                  loading:1;
+#if (NGX_THREADS)
+    ngx_thread_task_t        *task;
+#endif
 } ngx_certauthz_crl_file_t;
 
 
@@ -131,6 +138,11 @@ typedef struct {
 
 ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
     ngx_array_t *files, ngx_str_t *path);
+ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
+    ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe);
+void ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_set_t *set, const char *err,
+    ngx_certauthz_file_err_t *fe, ngx_log_t *log);
 void ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file,
     ngx_msec_t refresh, ngx_log_t *log);
 ngx_uint_t ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf);

@@ -1,8 +1,9 @@
 
 /*
- * certauthz: CRL files, loaded at configuration time into sets of
- * revoked serials per CRL, and re-read by each worker when they change;
- * the last good set stays in force when a changed file does not load.
+ * certauthz: CRL files, loaded into sets of revoked serials per CRL: at
+ * configuration time, and again when they change (see
+ * ngx_certauthz_crl_watch.c); the last good set stays in force when a
+ * changed file does not load.
  */
 
 
@@ -11,6 +12,10 @@
 #include <ngx_event.h>
 
 #include "ngx_certauthz_crl.h"
+
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
 #include "ngx_certauthz_file.h"
 
 #if (NGX_HAVE_MALLOC_TRIM)
@@ -18,8 +23,6 @@
 #endif
 
 
-static ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
-    ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe);
 static ngx_int_t ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set,
     u_char *buf, size_t size, const char **err);
 static ngx_int_t ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set,
@@ -73,6 +76,13 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
     }
 
     f->path = full;
+
+#if (NGX_THREADS)
+    /* changed files are loaded in nginx's default thread pool */
+    if (ngx_thread_pool_add(cf, NULL) == NULL) {
+        return NULL;
+    }
+#endif
 
     if (ngx_file_info(full.data, &fi) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
@@ -150,94 +160,9 @@ ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
 }
 
 
-/*
- * At most every "refresh" a worker looks at the file; a changed one is
- * loaded whole into a new set, which replaces the old one between
- * requests; a file that cannot be loaded leaves the last good set in
- * force.
- */
-
-void
-ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
-    ngx_log_t *log)
-{
-    const char                *err;
-    ngx_file_info_t            fi;
-    ngx_certauthz_crl_set_t   *set;
-    ngx_certauthz_file_err_t   fe;
-
-    if (refresh == 0
-        || (ngx_msec_int_t) (ngx_current_msec - file->checked)
-           < (ngx_msec_int_t) refresh)
-    {
-        return;
-    }
-
-    file->checked = ngx_current_msec;
-
-    if (ngx_file_info(file->path.data, &fi) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
-                      "certauthz: " ngx_file_info_n " CRL file \"%V\" "
-                      "failed, the last good CRLs stay in force",
-                      &file->path);
-        return;
-    }
-
-    if (ngx_file_mtime(&fi) == file->mtime
-        && ngx_file_size(&fi) == file->size
-        && ngx_file_uniq(&fi) == file->uniq)
-    {
-        return;
-    }
-
-    file->mtime = ngx_file_mtime(&fi);
-    file->size = ngx_file_size(&fi);
-    file->uniq = ngx_file_uniq(&fi);
-
-    /* the set outlives the request: it logs to the cycle's log */
-    set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err, &fe);
-
-    if (set == NULL) {
-        ngx_certauthz_crl_trim();
-
-        if (err == NULL) {
-            ngx_log_error(NGX_LOG_ERR, log, fe.err,
-                          "certauthz: %s CRL file \"%V\" failed, "
-                          "the last good CRLs stay in force",
-                          fe.call, &file->path);
-
-        } else {
-            ngx_log_error(NGX_LOG_ERR, log, 0,
-                          "certauthz: cannot load CRL file \"%V\": %s, "
-                          "the last good CRLs stay in force",
-                          &file->path, err);
-        }
-
-        return;
-    }
-
-    /*
-     * Nothing keeps a pointer into a set past the request that checks it
-     * (connections remember the generation only), so the old set goes now.
-     */
-
-    ngx_certauthz_crl_set_free(file->set);
-
-    file->set = set;
-    file->generation++;
-
-    ngx_certauthz_crl_trim();
-
-    ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                  "certauthz: loaded CRL file \"%V\": %ui CRLs, "
-                  "%ui revoked certificates", &file->path,
-                  set->crls.nelts, set->nentries);
-}
-
-
 /* PEM (one or more CRLs) or DER; NULL with *err set on any failure */
 
-static ngx_certauthz_crl_set_t *
+ngx_certauthz_crl_set_t *
 ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     ngx_certauthz_file_err_t *fe)
 {
@@ -594,4 +519,50 @@ static void
 ngx_certauthz_crl_name_cleanup(void *data)
 {
     X509_NAME_free(data);
+}
+
+
+/*
+ * What a load of a changed file gave, from the worker's event loop: the
+ * new set in force, or the error logged and the last good set kept
+ */
+
+void
+ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_set_t *set, const char *err,
+    ngx_certauthz_file_err_t *fe, ngx_log_t *log)
+{
+    ngx_certauthz_crl_trim();
+
+    if (set == NULL) {
+        if (err == NULL) {
+            ngx_log_error(NGX_LOG_ERR, log, fe->err,
+                          "certauthz: %s CRL file \"%V\" failed, "
+                          "the last good CRLs stay in force",
+                          fe->call, &file->path);
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "certauthz: cannot load CRL file \"%V\": %s, "
+                          "the last good CRLs stay in force",
+                          &file->path, err);
+        }
+
+        return;
+    }
+
+    /*
+     * Nothing keeps a pointer into a set past the request that checks it
+     * (connections remember the generation only), so the old set goes now.
+     */
+
+    ngx_certauthz_crl_set_free(file->set);
+
+    file->set = set;
+    file->generation++;
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "certauthz: loaded CRL file \"%V\": %ui CRLs, "
+                  "%ui revoked certificates", &file->path,
+                  set->crls.nelts, set->nentries);
 }

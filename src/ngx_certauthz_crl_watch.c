@@ -1,11 +1,13 @@
 
 /*
- * certauthz: a worker's timer per CRL file.  It looks at the file every
- * certauthz_crl_refresh (the shortest any policy asks for), so that an
- * idle worker's CRLs are as current as a busy one's, and it warns before
- * a CRL in force goes stale (certauthz_crl_warn): a CRL whose nextUpdate
- * is near is logged at "warn", by one worker of the host, at most once an
- * hour per file.
+ * certauthz: how a worker keeps a CRL file current.  It looks at the file
+ * every certauthz_crl_refresh, on a timer per file (the shortest interval
+ * any policy asks for), so that an idle worker's CRLs are as current as a
+ * busy one's; a changed file is loaded in nginx's thread pool, off the
+ * event loop, and the new set swapped in when it is ready (without thread
+ * support, in the event loop).  And it warns before a CRL in force goes
+ * stale (certauthz_crl_warn): a CRL whose nextUpdate is near is logged at
+ * "warn", by one worker of the host, at most once an hour per file.
  */
 
 
@@ -15,8 +17,32 @@
 
 #include "ngx_certauthz_crl.h"
 
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
+
 
 #define NGX_CERTAUTHZ_CRL_WARN_EVERY  3600      /* seconds */
+
+
+#if (NGX_THREADS)
+
+typedef struct {
+    ngx_certauthz_crl_file_t  *file;
+    ngx_certauthz_crl_set_t   *set;
+    const char                *err;
+    ngx_certauthz_file_err_t   fe;
+} ngx_certauthz_crl_task_t;
+
+
+static ngx_int_t ngx_certauthz_crl_load_async(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
+static void ngx_certauthz_crl_load_thread(void *data, ngx_log_t *log);
+static void ngx_certauthz_crl_load_done(ngx_event_t *ev);
+
+static ngx_str_t  ngx_certauthz_crl_thread_pool = ngx_string("default");
+
+#endif
 
 
 static void ngx_certauthz_crl_watch_handler(ngx_event_t *ev);
@@ -48,6 +74,64 @@ ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf)
             file[i]->warn = conf->warn;
         }
     }
+}
+
+
+/*
+ * At most every "refresh" a worker looks at the file; a changed one is
+ * loaded whole into a new set, which replaces the old one between
+ * requests; a file that cannot be loaded leaves the last good set in
+ * force.  While a load runs in a thread, the old set serves.
+ */
+
+void
+ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
+    ngx_log_t *log)
+{
+    const char                *err;
+    ngx_file_info_t            fi;
+    ngx_certauthz_crl_set_t   *set;
+    ngx_certauthz_file_err_t   fe;
+
+    if (refresh == 0
+        || file->loading
+        || (ngx_msec_int_t) (ngx_current_msec - file->checked)
+           < (ngx_msec_int_t) refresh)
+    {
+        return;
+    }
+
+    file->checked = ngx_current_msec;
+
+    if (ngx_file_info(file->path.data, &fi) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                      "certauthz: " ngx_file_info_n " CRL file \"%V\" "
+                      "failed, the last good CRLs stay in force",
+                      &file->path);
+        return;
+    }
+
+    if (ngx_file_mtime(&fi) == file->mtime
+        && ngx_file_size(&fi) == file->size
+        && ngx_file_uniq(&fi) == file->uniq)
+    {
+        return;
+    }
+
+    file->mtime = ngx_file_mtime(&fi);
+    file->size = ngx_file_size(&fi);
+    file->uniq = ngx_file_uniq(&fi);
+
+#if (NGX_THREADS)
+    if (ngx_certauthz_crl_load_async(file, log) == NGX_OK) {
+        return;
+    }
+#endif
+
+    /* the set outlives the request: it logs to the cycle's log */
+    set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err, &fe);
+
+    ngx_certauthz_crl_swap(file, set, err, &fe, log);
 }
 
 
@@ -187,3 +271,88 @@ ngx_certauthz_crl_warn_one(ngx_certauthz_crl_file_t *file,
 
     ERR_clear_error();
 }
+
+
+#if (NGX_THREADS)
+
+/*
+ * NGX_OK: the load is posted to the thread pool; else it is to be made
+ * here (no pool in this process, or the pool's queue is full: logged)
+ */
+
+static ngx_int_t
+ngx_certauthz_crl_load_async(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
+{
+    ngx_thread_task_t         *task;
+    ngx_thread_pool_t         *tp;
+    ngx_certauthz_crl_task_t  *ctx;
+
+    tp = ngx_thread_pool_get((ngx_cycle_t *) ngx_cycle,
+                             &ngx_certauthz_crl_thread_pool);
+    if (tp == NULL) {
+        return NGX_DECLINED;
+    }
+
+    /* one task per file and worker, for as long as the worker lives */
+
+    task = file->task;
+
+    if (task == NULL) {
+        task = ngx_thread_task_alloc(ngx_cycle->pool,
+                                     sizeof(ngx_certauthz_crl_task_t));
+        if (task == NULL) {
+            return NGX_ERROR;
+        }
+
+        file->task = task;
+    }
+
+    ctx = task->ctx;
+    ngx_memzero(ctx, sizeof(ngx_certauthz_crl_task_t));
+    ctx->file = file;
+
+    task->handler = ngx_certauthz_crl_load_thread;
+    task->event.handler = ngx_certauthz_crl_load_done;
+    task->event.data = task;
+    task->event.log = ngx_cycle->log;
+
+    if (ngx_thread_task_post(tp, task) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    file->loading = 1;
+
+    return NGX_OK;
+}
+
+
+/* in a thread: only the parse, which touches nothing of the worker's */
+
+static void
+ngx_certauthz_crl_load_thread(void *data, ngx_log_t *log)
+{
+    ngx_certauthz_crl_task_t *ctx = data;
+
+    ctx->set = ngx_certauthz_crl_load(&ctx->file->path, ngx_cycle->log,
+                                      &ctx->err, &ctx->fe);
+}
+
+
+/* back in the event loop */
+
+static void
+ngx_certauthz_crl_load_done(ngx_event_t *ev)
+{
+    ngx_thread_task_t         *task;
+    ngx_certauthz_crl_task_t  *ctx;
+
+    task = ev->data;
+    ctx = task->ctx;
+
+    ctx->file->loading = 0;
+
+    ngx_certauthz_crl_swap(ctx->file, ctx->set, ctx->err, &ctx->fe,
+                           ngx_cycle->log);
+}
+
+#endif

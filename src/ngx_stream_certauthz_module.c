@@ -26,6 +26,9 @@ typedef ngx_stream_ssl_conf_t      ngx_stream_certauthz_ssl_conf_t;
 /* a certificate's notAfter is looked at again at least this often */
 #define NGX_STREAM_CERTAUTHZ_EXPIRY_STEP  86400000
 
+/* how soon a live watch looks again while a CRL loads in a thread (ms) */
+#define NGX_STREAM_CERTAUTHZ_LOADING_STEP  50
+
 
 typedef struct {
     ngx_certauthz_policy_t        policy;
@@ -440,6 +443,11 @@ ngx_stream_certauthz_refresh(ngx_event_t *ev)
 
     for (i = 0; i < crl->files->nelts; i++) {
         left = crl->refresh - (ngx_current_msec - file[i]->checked);
+
+        /* a load in a thread: its end is looked for soon */
+        if (file[i]->loading) {
+            left = NGX_STREAM_CERTAUTHZ_LOADING_STEP;
+        }
 
         if ((ngx_msec_int_t) left > 0 && left < due) {
             due = left;
