@@ -61,14 +61,40 @@ echo "worker RSS without lists or CRLs: ${base} kB"
 start list100k; r=$(rss "$(worker)"); stop list100k
 echo "list100k: worker RSS ${r} kB, $(( (r - base) * 1024 / 100000 )) bytes per entry"
 
+loads() { grep -c 'loaded CRL file' "$work/logs/error.log" || true; }
+
+# the longest of the requests made every 50 ms (a new connection each)
+# for SECONDS seconds
+probe_max() {
+    local end=$((SECONDS + $1)) max=0 t
+    while [ $SECONDS -lt $end ]; do
+        t=$(get '%{time_total}')
+        max=$(awk -v a="$max" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
+        sleep 0.05
+    done
+    echo "$max"
+}
+
 start crl1m
 w=$(worker); r=$(rss "$w")
 echo "crl1m: worker RSS ${r} kB, $(( (r - base) * 1024 / 1000000 )) bytes per entry"
 for i in 1 2 3; do
-    touch "$work/crl1m.pem"; sleep 1.1
-    t=$(get '%{time_total}')
-    echo "crl1m: reload in the worker, with its request: ${t}s," \
-         "worker RSS $(rss "$w") kB"
+    n=$(loads)
+    t0=$EPOCHREALTIME
+    touch "$work/crl1m.pem"
+    # the worker's timer (refresh 1s) finds the change; a probe runs
+    # through the load
+    probe_max 5 > "$work/probe" &
+    p=$!
+    for j in $(seq 600); do
+        [ "$(loads)" -gt "$n" ] && break
+        sleep 0.05
+    done
+    t1=$EPOCHREALTIME
+    wait "$p"
+    echo "crl1m: reload $i: in force $(awk -v a="$t0" -v b="$t1" \
+         'BEGIN { printf "%.2f", b - a }')s after the change, the longest" \
+         "request meanwhile $(cat "$work/probe")s, worker RSS then $(rss "$w") kB"
 done
 stop crl1m
 

@@ -98,8 +98,6 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 
     f->set = ngx_certauthz_crl_load(&full, cf->log, &err, &fe);
 
-    ngx_certauthz_crl_trim();
-
     if (f->set == NULL) {
         if (err == NULL) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, fe.err,
@@ -223,6 +221,9 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     ERR_clear_error();
     ngx_free(buf);
 
+    /* what OpenSSL's decoding used goes back (in a thread: its arena) */
+    ngx_certauthz_crl_trim();
+
     return set;
 
 failed:
@@ -234,6 +235,7 @@ failed:
     }
 
     ngx_certauthz_crl_set_free(set);
+    ngx_certauthz_crl_trim();
 
     return NULL;
 }
@@ -532,8 +534,6 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_set_t *set, const char *err,
     ngx_certauthz_file_err_t *fe, ngx_log_t *log)
 {
-    ngx_certauthz_crl_trim();
-
     if (set == NULL) {
         if (err == NULL) {
             ngx_log_error(NGX_LOG_ERR, log, fe->err,
@@ -557,6 +557,7 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
      */
 
     ngx_certauthz_crl_set_free(file->set);
+    ngx_certauthz_crl_trim();
 
     file->set = set;
     file->generation++;

@@ -12,6 +12,24 @@
 
 static ngx_uint_t ngx_certauthz_set_find(ngx_certauthz_set_t *set,
     u_char *data, size_t len, ngx_uint_t *slot);
+static void *ngx_certauthz_set_alloc(ngx_pool_t *pool, size_t size);
+#if (NGX_HAVE_MAP_ANON)
+static void ngx_certauthz_set_unmap(void *data);
+#endif
+
+
+/* tables this large are mapped on their own, see ..._set_alloc() */
+#define NGX_CERTAUTHZ_SET_MAP_MIN  (256 * 1024)
+
+
+#if (NGX_HAVE_MAP_ANON)
+
+typedef struct {
+    void                     *addr;
+    size_t                    size;
+} ngx_certauthz_set_map_t;
+
+#endif
 
 
 /*
@@ -36,8 +54,8 @@ ngx_certauthz_set_init(ngx_certauthz_set_t *set, ngx_uint_t n, size_t size,
 
     set->mask = nslots - 1;
     set->size = size;
-    set->slots = ngx_pcalloc(pool, nslots * sizeof(uint32_t));
-    set->blob = ngx_pnalloc(pool, size ? size : 1);
+    set->slots = ngx_certauthz_set_alloc(pool, nslots * sizeof(uint32_t));
+    set->blob = ngx_certauthz_set_alloc(pool, size ? size : 1);
 
     if (set->slots == NULL || set->blob == NULL) {
         return NGX_ERROR;
@@ -160,3 +178,65 @@ ngx_certauthz_set_find(ngx_certauthz_set_t *set, u_char *data, size_t len,
 
     return 0;
 }
+
+
+/*
+ * Zeroed memory that lives as long as the pool.  A large table (a CRL of
+ * a million entries has two of some megabytes) is mapped on its own and
+ * unmapped with the pool: its memory goes back to the system when a
+ * newer CRL replaces it, whichever thread made it and whatever malloc's
+ * thresholds have become.
+ */
+
+static void *
+ngx_certauthz_set_alloc(ngx_pool_t *pool, size_t size)
+{
+#if (NGX_HAVE_MAP_ANON)
+    void                     *p;
+    ngx_pool_cleanup_t       *cln;
+    ngx_certauthz_set_map_t  *map;
+
+    if (size < NGX_CERTAUTHZ_SET_MAP_MIN) {
+        return ngx_pcalloc(pool, size);
+    }
+
+    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_certauthz_set_map_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    p = mmap(NULL, size, PROT_READ|PROT_WRITE, MAP_ANON|MAP_PRIVATE, -1, 0);
+    if (p == MAP_FAILED) {
+        ngx_log_error(NGX_LOG_ALERT, pool->log, ngx_errno,
+                      "certauthz: mmap(MAP_ANON|MAP_PRIVATE, %uz) failed",
+                      size);
+        return NULL;
+    }
+
+    map = cln->data;
+    map->addr = p;
+    map->size = size;
+
+    cln->handler = ngx_certauthz_set_unmap;
+
+    return p;
+
+#else
+
+    return ngx_pcalloc(pool, size);
+
+#endif
+}
+
+
+#if (NGX_HAVE_MAP_ANON)
+
+static void
+ngx_certauthz_set_unmap(void *data)
+{
+    ngx_certauthz_set_map_t *map = data;
+
+    (void) munmap(map->addr, map->size);
+}
+
+#endif
