@@ -46,6 +46,15 @@ ossl req -new -x509 -key other.key -subj "/CN=certauthz fuzz CA" \
     -days 3650 -out other.crt
 ossl ecparam -name prime256v1 -genkey -noout -out leaf.key
 
+# CAs of that name that sign with RSASSA-PSS and Ed25519 (their CRLs do
+# not verify with the CA's key: seeds for the signature's parameters)
+ossl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out pss.key
+ossl req -new -x509 -key pss.key -subj "/CN=certauthz fuzz CA" -days 3650 \
+    -out pss.crt
+ossl genpkey -algorithm ED25519 -out ed25519.key
+ossl req -new -x509 -key ed25519.key -subj "/CN=certauthz fuzz CA" \
+    -days 3650 -out ed25519.crt
+
 # cert NAME SERIAL SUBJECT [SAN] [STRING_MASK]: a client certificate
 
 cert() {
@@ -126,6 +135,9 @@ crl empty ca.key ca.crt 0
 crl few ca.key ca.crt 5
 crl many ca.key ca.crt 2000
 crl other other.key other.crt 3
+crl pss pss.key pss.crt 2
+crl pss-sha512 pss.key pss.crt 2 "-md sha512 -sigopt rsa_pss_saltlen:20"
+crl ed25519 ed25519.key ed25519.crt 2
 crl sha384 ca.key ca.crt 2 "-md sha384"
 crl stale ca.key ca.crt 1 \
     "-crl_lastupdate 20200101000000Z -crl_nextupdate 20200201000000Z"
