@@ -17,6 +17,7 @@ port=${BENCH_PORT:-9943}
 mkdir -p "$work/logs" "$work/conf"
 
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
 worker() { pgrep -f "nginx: worker process" -P "$(cat "$work/logs/nginx.pid")"; }
 
 if [ ! -s "$work/crl1m.pem" ]; then
@@ -94,7 +95,8 @@ for i in 1 2 3; do
     wait "$p"
     echo "crl1m: reload $i: in force $(awk -v a="$t0" -v b="$t1" \
          'BEGIN { printf "%.2f", b - a }')s after the change, the longest" \
-         "request meanwhile $(cat "$work/probe")s, worker RSS then $(rss "$w") kB"
+         "request meanwhile $(cat "$work/probe")s, worker RSS then $(rss "$w") kB" \
+         "(peak so far $(hwm "$w") kB)"
 done
 stop crl1m
 

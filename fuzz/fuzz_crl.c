@@ -19,6 +19,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void fuzz_crl_same(const uint8_t *data, size_t size,
+    ngx_certauthz_crl_file_t *file);
 static void fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file);
 
 
@@ -93,6 +95,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
 
+        fuzz_crl_same(data, size, file);
+
         if (fuzz_leaf.len) {
             fuzz_crl_check(&ctx, file);
         }
@@ -101,6 +105,73 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_end(&ctx);
 
     return 0;
+}
+
+
+/*
+ * The loader walks the DER itself and decodes it piece by piece: where
+ * OpenSSL decodes the same input whole (one DER CRL), both must find the
+ * same issuer, nextUpdate and revoked serials
+ */
+
+static void
+fuzz_crl_same(const uint8_t *data, size_t size, ngx_certauthz_crl_file_t *file)
+{
+    int                     i, n;
+    u_char                  key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+    size_t                  len;
+    time_t                  next;
+    X509_CRL               *x509_crl;
+    const u_char           *p;
+    const ASN1_TIME        *t;
+    ngx_certauthz_crl_t    *crl;
+    STACK_OF(X509_REVOKED) *revoked;
+
+    p = data;
+    x509_crl = d2i_X509_CRL(NULL, &p, size);
+
+    if (x509_crl == NULL || p != data + size || file->set->crls.nelts != 1) {
+        X509_CRL_free(x509_crl);
+        ERR_clear_error();
+        return;
+    }
+
+    crl = file->set->crls.elts;
+
+    if (X509_NAME_cmp(crl->issuer, X509_CRL_get_issuer(x509_crl)) != 0) {
+        abort();
+    }
+
+    t = X509_CRL_get0_nextUpdate(x509_crl);
+
+    if ((t != NULL) != crl->has_next_update
+        || (t != NULL
+            && (ngx_certauthz_asn1_time(t, &next) != NGX_OK
+                || next != crl->next_update)))
+    {
+        abort();
+    }
+
+    revoked = X509_CRL_get_REVOKED(x509_crl);
+    n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
+
+    if (crl->serials.nelts > (ngx_uint_t) n) {
+        abort();
+    }
+
+    for (i = 0; i < n; i++) {
+        len = ngx_certauthz_crl_serial_key(X509_REVOKED_get0_serialNumber(
+                                               sk_X509_REVOKED_value(revoked,
+                                                                     i)),
+                                           key, sizeof(key));
+
+        if (len == 0 || !ngx_certauthz_set_has(&crl->serials, key, len)) {
+            abort();
+        }
+    }
+
+    X509_CRL_free(x509_crl);
+    ERR_clear_error();
 }
 
 

@@ -41,6 +41,29 @@
 #define NGX_CERTAUTHZ_CRL_SIG_MESSAGE  3   /* EdDSA: the signed part */
 
 
+/*
+ * the parts of a CRL's DER (see ngx_certauthz_crl_der.c), each a whole
+ * element, from its tag, but for the revoked entries: the content of that
+ * SEQUENCE OF (NULL: none)
+ */
+typedef struct {
+    const u_char             *tbs;
+    size_t                    tbs_size;
+    const u_char             *sig_alg;
+    size_t                    sig_alg_size;
+    const u_char             *sig;
+    size_t                    sig_size;
+    const u_char             *issuer;
+    size_t                    issuer_size;
+    const u_char             *this_update;
+    size_t                    this_update_size;
+    const u_char             *next_update;        /* NULL: none */
+    size_t                    next_update_size;
+    const u_char             *revoked;
+    size_t                    revoked_len;
+} ngx_certauthz_crl_der_t;
+
+
 /* what checking a CRL's signature needs, see ngx_certauthz_crl_sig.c */
 typedef struct {
     ngx_uint_t                kind;
@@ -151,9 +174,13 @@ void ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
 size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
     size_t size);
+ngx_int_t ngx_certauthz_crl_der(const u_char *der, size_t len,
+    ngx_certauthz_crl_der_t *crl);
+ngx_int_t ngx_certauthz_crl_der_entry(const u_char **p, const u_char *end,
+    const u_char **serial, size_t *size);
 ngx_int_t ngx_certauthz_crl_sig_load(ngx_certauthz_crl_sig_t *sig,
-    X509_CRL *x509_crl, u_char *der, size_t len, ngx_pool_t *pool,
-    const char **err);
+    const X509_ALGOR *alg, const ASN1_BIT_STRING *bits, const u_char *tbs,
+    size_t tbs_len, ngx_pool_t *pool, const char **err);
 ngx_int_t ngx_certauthz_crl_sig_verify(ngx_certauthz_crl_sig_t *sig,
     EVP_PKEY *pkey);
 ngx_int_t ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf,

@@ -31,7 +31,7 @@ static size_t ngx_certauthz_crl_der_len(const u_char *p, size_t size);
 static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
     u_char *der, size_t len, const char **err);
 static ngx_int_t ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
-    X509_CRL *x509_crl, ngx_pool_t *pool, const char **err);
+    ngx_certauthz_crl_der_t *d, ngx_pool_t *pool, const char **err);
 static void ngx_certauthz_crl_file_cleanup(void *data);
 static void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
 static void ngx_certauthz_crl_trim(void);
@@ -241,57 +241,86 @@ failed:
 }
 
 
-/* every CRL of PEM text; NGX_ERROR with *err set */
+/*
+ * Each "X509 CRL" PEM block, other blocks skipped: its base64, without the
+ * line breaks, is decoded where it is, in the file's buffer (which has room
+ * for it: the DER is shorter), so that a large CRL costs no second copy.
+ * A block with headers (only encrypted PEM has them) is damaged.
+ */
 
 static ngx_int_t
 ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set, u_char *buf,
     size_t size, const char **err)
 {
-    BIO        *bio;
-    long        len;
-    char       *name, *header;
-    u_char     *der;
+    u_char     *p, *last, *begin, *end, *s, *d;
+    ngx_str_t   b64, der;
     ngx_int_t   rc;
 
-    bio = BIO_new_mem_buf(buf, size);
-    if (bio == NULL) {
-        return NGX_ERROR;
-    }
+    static u_char  begin_crl[] = "-----BEGIN X509 CRL-----";
+    static u_char  end_crl[] = "-----END X509 CRL-----";
 
-    /* the DER of each block, so the signed part is digested as is */
+    p = buf;
+    last = buf + size;
 
-    while (PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+    for ( ;; ) {
 
-        rc = NGX_OK;
-
-        if (ngx_strcmp(name, PEM_STRING_X509_CRL) == 0) {
-            rc = ngx_certauthz_crl_add(set, der, len, err);
-
-            if (rc == NGX_DECLINED) {
-                *err = "a PEM CRL in it is damaged";
-            }
+        begin = ngx_strlcasestrn(p, last, begin_crl, sizeof(begin_crl) - 2);
+        if (begin == NULL) {
+            return NGX_OK;
         }
 
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(der);
+        begin += sizeof(begin_crl) - 1;
+
+        end = ngx_strlcasestrn(begin, last, end_crl, sizeof(end_crl) - 2);
+        if (end == NULL) {
+            break;
+        }
+
+        /* the base64 characters and the padding, together */
+
+        d = begin;
+
+        for (s = begin; s < end; s++) {
+            if (*s == ' ' || *s == '\t' || *s == CR || *s == LF) {
+                continue;
+            }
+
+            if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')
+                  || (*s >= '0' && *s <= '9')
+                  || *s == '+' || *s == '/' || *s == '='))
+            {
+                goto damaged;
+            }
+
+            *d++ = *s;
+        }
+
+        b64.data = begin;
+        b64.len = d - begin;
+        der.data = begin;
+
+        if (b64.len == 0 || ngx_decode_base64(&der, &b64) != NGX_OK) {
+            break;
+        }
+
+        rc = ngx_certauthz_crl_add(set, der.data, der.len, err);
+
+        if (rc == NGX_DECLINED) {
+            break;
+        }
 
         if (rc != NGX_OK) {
-            BIO_free(bio);
             return NGX_ERROR;
         }
+
+        p = end + sizeof(end_crl) - 1;
     }
 
-    BIO_free(bio);
+damaged:
 
-    /* the end of the input is "no start line"; anything else is not */
+    *err = "a PEM CRL in it is damaged";
 
-    if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
-        *err = "a PEM CRL in it is damaged";
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return NGX_ERROR;
 }
 
 
@@ -353,25 +382,33 @@ ngx_certauthz_crl_der_len(const u_char *p, size_t size)
 }
 
 
-/* one DER CRL into the set; NGX_DECLINED if it cannot be decoded */
+/*
+ * One CRL, in DER: its issuer, nextUpdate, what checking its signature
+ * needs and its revoked serials; NGX_DECLINED if it is malformed (nothing
+ * added), NGX_ERROR with *err set on any other failure
+ */
 
 static ngx_int_t
 ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     const char **err)
 {
-    X509_CRL              *x509_crl;
-    ngx_int_t              rc;
-    const u_char          *p;
-    const ASN1_TIME       *next;
-    ngx_pool_cleanup_t    *cln;
-    ngx_certauthz_crl_t   *crl;
+    ngx_int_t                 rc;
+    X509_ALGOR               *alg;
+    ASN1_TIME                *this_update, *next_update;
+    const u_char             *p;
+    ASN1_BIT_STRING          *bits;
+    ngx_pool_cleanup_t       *cln;
+    ngx_certauthz_crl_t      *crl;
+    ngx_certauthz_crl_der_t   d;
 
-    p = der;
-    x509_crl = d2i_X509_CRL(NULL, &p, len);
-
-    if (x509_crl == NULL) {
+    if (ngx_certauthz_crl_der(der, len, &d) != NGX_OK) {
         return NGX_DECLINED;
     }
+
+    alg = NULL;
+    bits = NULL;
+    this_update = NULL;
+    next_update = NULL;
 
     *err = "out of memory";
     rc = NGX_ERROR;
@@ -390,18 +427,48 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         goto done;
     }
 
-    crl->issuer = X509_NAME_dup(X509_CRL_get_issuer(x509_crl));
+    /* each part decoded by OpenSSL; one that does not decode: malformed */
+
+    rc = NGX_DECLINED;
+
+    p = d.issuer;
+    crl->issuer = d2i_X509_NAME(NULL, &p, d.issuer_size);
+
     if (crl->issuer == NULL) {
+        set->crls.nelts--;
         goto done;
     }
 
     cln->handler = ngx_certauthz_crl_name_cleanup;
     cln->data = crl->issuer;
 
-    next = X509_CRL_get0_nextUpdate(x509_crl);
+    p = d.this_update;
+    this_update = d2i_ASN1_TIME(NULL, &p, d.this_update_size);
 
-    if (next != NULL) {
-        if (ngx_certauthz_asn1_time(next, &crl->next_update) != NGX_OK) {
+    p = d.sig_alg;
+    alg = d2i_X509_ALGOR(NULL, &p, d.sig_alg_size);
+
+    p = d.sig;
+    bits = d2i_ASN1_BIT_STRING(NULL, &p, d.sig_size);
+
+    if (d.next_update) {
+        p = d.next_update;
+        next_update = d2i_ASN1_TIME(NULL, &p, d.next_update_size);
+    }
+
+    if (this_update == NULL || alg == NULL || bits == NULL
+        || (d.next_update && next_update == NULL))
+    {
+        set->crls.nelts--;
+        goto done;
+    }
+
+    rc = NGX_ERROR;
+
+    if (next_update != NULL) {
+        if (ngx_certauthz_asn1_time(next_update, &crl->next_update)
+            != NGX_OK)
+        {
             *err = "a CRL in it has a bad nextUpdate";
             goto done;
         }
@@ -409,66 +476,115 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         crl->has_next_update = 1;
     }
 
-    if (ngx_certauthz_crl_sig_load(&crl->sig, x509_crl, der, len, set->pool,
-                                   err)
-        != NGX_OK
-        || ngx_certauthz_crl_serials(crl, x509_crl, set->pool, err)
-           != NGX_OK)
+    if (ngx_certauthz_crl_sig_load(&crl->sig, alg, bits, d.tbs, d.tbs_size,
+                                   set->pool, err)
+        != NGX_OK)
     {
         goto done;
     }
 
-    set->nentries += crl->serials.nelts;
-    rc = NGX_OK;
+    rc = ngx_certauthz_crl_serials(crl, &d, set->pool, err);
+
+    if (rc == NGX_DECLINED) {
+        set->crls.nelts--;
+        goto done;
+    }
+
+    if (rc == NGX_OK) {
+        set->nentries += crl->serials.nelts;
+    }
 
 done:
 
-    X509_CRL_free(x509_crl);
+    X509_ALGOR_free(alg);
+    ASN1_BIT_STRING_free(bits);
+    ASN1_TIME_free(this_update);
+    ASN1_TIME_free(next_update);
 
     return rc;
 }
 
 
-/* the revoked serials into the CRL's hash set, as serial keys */
+/*
+ * The revoked serials into the CRL's hash set, as serial keys, one entry
+ * decoded at a time: a first walk sizes the set, a second fills it.
+ * NGX_DECLINED: an entry is malformed.
+ */
 
 static ngx_int_t
-ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl, X509_CRL *x509_crl,
-    ngx_pool_t *pool, const char **err)
+ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
+    ngx_certauthz_crl_der_t *d, ngx_pool_t *pool, const char **err)
 {
-    int                       i, n;
-    u_char                    key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
-    size_t                    size;
-    STACK_OF(X509_REVOKED)   *revoked;
+    u_char          key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+    size_t          size, n, len, total;
+    ngx_int_t       rc;
+    ngx_uint_t      pass;
+    const u_char   *p, *end, *q, *serial;
+    ASN1_INTEGER   *integer;
 
-    revoked = X509_CRL_get_REVOKED(x509_crl);
-    n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
-
-    size = 0;
-
-    for (i = 0; i < n; i++) {
-        size += 2 + 1 + ASN1_STRING_length(X509_REVOKED_get0_serialNumber(
-                                          sk_X509_REVOKED_value(revoked, i)));
+    if (d->revoked == NULL) {
+        *err = "out of memory";
+        return ngx_certauthz_set_init(&crl->serials, 0, 0, pool);
     }
 
-    *err = "out of memory";
+    end = d->revoked + d->revoked_len;
+    n = 0;
+    total = 0;
 
-    if (ngx_certauthz_set_init(&crl->serials, n, size, pool) != NGX_OK) {
-        return NGX_ERROR;
-    }
+    for (pass = 0; pass < 2; pass++) {
 
-    for (i = 0; i < n; i++) {
-        size = ngx_certauthz_crl_serial_key(
-                   X509_REVOKED_get0_serialNumber(
-                       sk_X509_REVOKED_value(revoked, i)),
-                   key, sizeof(key));
+        if (pass == 1) {
+            *err = "out of memory";
 
-        if (size == 0) {
-            *err = "a revoked serial in it is longer than 1024 bytes";
-            return NGX_ERROR;
+            if (ngx_certauthz_set_init(&crl->serials, n, total, pool)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
         }
 
-        if (ngx_certauthz_set_add(&crl->serials, key, size) == NGX_DECLINED) {
-            return NGX_ERROR;
+        p = d->revoked;
+
+        for ( ;; ) {
+
+            rc = ngx_certauthz_crl_der_entry(&p, end, &serial, &size);
+
+            if (rc == NGX_DONE) {
+                break;
+            }
+
+            if (rc != NGX_OK) {
+                return NGX_DECLINED;
+            }
+
+            q = serial;
+            integer = d2i_ASN1_INTEGER(NULL, &q, size);
+
+            if (integer == NULL) {
+                return ngx_certauthz_ssl_oom() ? NGX_ERROR : NGX_DECLINED;
+            }
+
+            len = ngx_certauthz_crl_serial_key(integer, key, sizeof(key));
+
+            ASN1_INTEGER_free(integer);
+
+            if (len == 0) {
+                *err = "a revoked serial in it is longer than 1024 bytes";
+                return NGX_ERROR;
+            }
+
+            if (pass == 0) {
+                n++;
+                total += 2 + len;
+                continue;
+            }
+
+            if (ngx_certauthz_set_add(&crl->serials, key, len)
+                == NGX_DECLINED)
+            {
+                *err = "out of memory";
+                return NGX_ERROR;
+            }
         }
     }
 

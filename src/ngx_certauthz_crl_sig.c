@@ -19,41 +19,30 @@
 static ngx_int_t ngx_certauthz_crl_sig_pss(ngx_certauthz_crl_sig_t *sig,
     const X509_ALGOR *alg);
 static const EVP_MD *ngx_certauthz_crl_sig_md(const X509_ALGOR *alg);
-static ngx_int_t ngx_certauthz_crl_sig_tbs(u_char *der, size_t len,
-    const u_char **tbs, size_t *tbs_len);
 
 
 /*
- * What checking the signature of x509_crl (whose DER is der) will need;
- * an algorithm this cannot check leaves the kind NONE (it never verifies).
- * NGX_ERROR with *err set on a failure.
+ * What checking the signature bits made with alg over the signed part tbs
+ * will need; an algorithm this cannot check leaves the kind NONE (it never
+ * verifies).  NGX_ERROR with *err set on a failure.
  */
 
 ngx_int_t
-ngx_certauthz_crl_sig_load(ngx_certauthz_crl_sig_t *sig, X509_CRL *x509_crl,
-    u_char *der, size_t len, ngx_pool_t *pool, const char **err)
+ngx_certauthz_crl_sig_load(ngx_certauthz_crl_sig_t *sig,
+    const X509_ALGOR *alg, const ASN1_BIT_STRING *bits, const u_char *tbs,
+    size_t tbs_len, ngx_pool_t *pool, const char **err)
 {
-    int                     nid, md_nid, pkey_nid;
-    size_t                  tbs_len;
-    const u_char           *tbs;
-    const X509_ALGOR       *alg;
-    const ASN1_OBJECT      *obj;
-    const ASN1_BIT_STRING  *bits;
+    int                 nid, md_nid, pkey_nid;
+    const ASN1_OBJECT  *obj;
 
     sig->kind = NGX_CERTAUTHZ_CRL_SIG_NONE;
 
-    X509_CRL_get0_signature(x509_crl, &bits, &alg);
     X509_ALGOR_get0(&obj, NULL, NULL, alg);
 
     nid = OBJ_obj2nid(obj);
 
     if (OBJ_find_sigid_algs(nid, &md_nid, &pkey_nid) != 1) {
         return NGX_OK;
-    }
-
-    if (ngx_certauthz_crl_sig_tbs(der, len, &tbs, &tbs_len) != NGX_OK) {
-        *err = "a CRL in it has no signed part";
-        return NGX_ERROR;
     }
 
     sig->pkey_type = pkey_nid;
@@ -198,35 +187,6 @@ ngx_certauthz_crl_sig_md(const X509_ALGOR *alg)
     X509_ALGOR_get0(&obj, NULL, NULL, alg);
 
     return EVP_get_digestbynid(OBJ_obj2nid(obj));
-}
-
-
-/* the signed part: the first element inside the outer SEQUENCE */
-
-static ngx_int_t
-ngx_certauthz_crl_sig_tbs(u_char *der, size_t len, const u_char **tbs,
-    size_t *tbs_len)
-{
-    int            tag, class;
-    long           outer, inner;
-    const u_char  *p, *start;
-
-    p = der;
-
-    if (ASN1_get_object(&p, &outer, &tag, &class, len) & 0x80) {
-        return NGX_ERROR;
-    }
-
-    start = p;
-
-    if (ASN1_get_object(&p, &inner, &tag, &class, der + len - p) & 0x80) {
-        return NGX_ERROR;
-    }
-
-    *tbs = start;
-    *tbs_len = (p - start) + inner;
-
-    return NGX_OK;
 }
 
 
