@@ -36,16 +36,9 @@ ngx_int_t
 ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
     ngx_certauthz_crl_verdict_t *v, ngx_uint_t *result)
 {
-    ngx_uint_t                  i, generation;
-    ngx_certauthz_crl_file_t  **file;
+    ngx_uint_t  generation;
 
-    file = conf->files->elts;
-
-    for (i = 0; i < conf->files->nelts; i++) {
-        ngx_certauthz_crl_refresh(file[i], conf->refresh, c->log);
-    }
-
-    generation = ngx_certauthz_crl_generation(conf);
+    generation = ngx_certauthz_crl_refresh_conf(conf, c->log);
 
     if (v->files != conf->files || v->generation != generation) {
         if (ngx_certauthz_crl_verdict(conf, c, v) != NGX_OK) {

@@ -168,6 +168,10 @@ void ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_file_err_t *fe, ngx_log_t *log);
 void ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file,
     ngx_msec_t refresh, ngx_log_t *log);
+ngx_uint_t ngx_certauthz_crl_refresh_conf(ngx_certauthz_crl_conf_t *conf,
+    ngx_log_t *log);
+ngx_msec_t ngx_certauthz_crl_due(ngx_certauthz_crl_file_t *file,
+    ngx_msec_t refresh);
 ngx_uint_t ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file,

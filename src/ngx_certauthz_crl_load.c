@@ -398,7 +398,7 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     const u_char             *p;
     ASN1_BIT_STRING          *bits;
     ngx_pool_cleanup_t       *cln;
-    ngx_certauthz_crl_t      *crl;
+    ngx_certauthz_crl_t       crl, *added;
     ngx_certauthz_crl_der_t   d;
 
     if (ngx_certauthz_crl_der(der, len, &d) != NGX_OK) {
@@ -410,17 +410,14 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     this_update = NULL;
     next_update = NULL;
 
+    /* made here, added to the set once it is whole */
+
+    ngx_memzero(&crl, sizeof(ngx_certauthz_crl_t));
+
+    crl.key_result = NGX_AGAIN;
+
     *err = "out of memory";
     rc = NGX_ERROR;
-
-    crl = ngx_array_push(&set->crls);
-    if (crl == NULL) {
-        goto done;
-    }
-
-    ngx_memzero(crl, sizeof(ngx_certauthz_crl_t));
-
-    crl->key_result = NGX_AGAIN;
 
     cln = ngx_pool_cleanup_add(set->pool, 0);
     if (cln == NULL) {
@@ -432,15 +429,14 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     rc = NGX_DECLINED;
 
     p = d.issuer;
-    crl->issuer = d2i_X509_NAME(NULL, &p, d.issuer_size);
+    crl.issuer = d2i_X509_NAME(NULL, &p, d.issuer_size);
 
-    if (crl->issuer == NULL) {
-        set->crls.nelts--;
+    if (crl.issuer == NULL) {
         goto done;
     }
 
     cln->handler = ngx_certauthz_crl_name_cleanup;
-    cln->data = crl->issuer;
+    cln->data = crl.issuer;
 
     p = d.this_update;
     this_update = d2i_ASN1_TIME(NULL, &p, d.this_update_size);
@@ -459,40 +455,44 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     if (this_update == NULL || alg == NULL || bits == NULL
         || (d.next_update && next_update == NULL))
     {
-        set->crls.nelts--;
         goto done;
     }
 
     rc = NGX_ERROR;
 
     if (next_update != NULL) {
-        if (ngx_certauthz_asn1_time(next_update, &crl->next_update)
+        if (ngx_certauthz_asn1_time(next_update, &crl.next_update)
             != NGX_OK)
         {
             *err = "a CRL in it has a bad nextUpdate";
             goto done;
         }
 
-        crl->has_next_update = 1;
+        crl.has_next_update = 1;
     }
 
-    if (ngx_certauthz_crl_sig_load(&crl->sig, alg, bits, d.tbs, d.tbs_size,
+    if (ngx_certauthz_crl_sig_load(&crl.sig, alg, bits, d.tbs, d.tbs_size,
                                    set->pool, err)
         != NGX_OK)
     {
         goto done;
     }
 
-    rc = ngx_certauthz_crl_serials(crl, &d, set->pool, err);
+    rc = ngx_certauthz_crl_serials(&crl, &d, set->pool, err);
 
-    if (rc == NGX_DECLINED) {
-        set->crls.nelts--;
+    if (rc != NGX_OK) {
         goto done;
     }
 
-    if (rc == NGX_OK) {
-        set->nentries += crl->serials.nelts;
+    added = ngx_array_push(&set->crls);
+    if (added == NULL) {
+        *err = "out of memory";
+        rc = NGX_ERROR;
+        goto done;
     }
+
+    *added = crl;
+    set->nentries += crl.serials.nelts;
 
 done:
 

@@ -135,6 +135,45 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
 }
 
 
+/*
+ * Each file of a policy looked at (see above); the generation of the list
+ * then, see ngx_certauthz_crl_generation()
+ */
+
+ngx_uint_t
+ngx_certauthz_crl_refresh_conf(ngx_certauthz_crl_conf_t *conf,
+    ngx_log_t *log)
+{
+    ngx_uint_t                  i;
+    ngx_certauthz_crl_file_t  **file;
+
+    file = conf->files->elts;
+
+    for (i = 0; i < conf->files->nelts; i++) {
+        ngx_certauthz_crl_refresh(file[i], conf->refresh, log);
+    }
+
+    return ngx_certauthz_crl_generation(conf);
+}
+
+
+/* how long until the file is due for a look every "refresh" (1..refresh) */
+
+ngx_msec_t
+ngx_certauthz_crl_due(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh)
+{
+    ngx_msec_t  due;
+
+    due = refresh - (ngx_current_msec - file->checked);
+
+    if ((ngx_msec_int_t) due <= 0 || due > refresh) {
+        return refresh;
+    }
+
+    return due;
+}
+
+
 /* in a worker: the first look now, then the timer */
 
 void
@@ -158,7 +197,7 @@ ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 static void
 ngx_certauthz_crl_watch_handler(ngx_event_t *ev)
 {
-    ngx_msec_t                 next, due;
+    ngx_msec_t                 next;
     ngx_certauthz_crl_file_t  *file;
 
     file = ev->data;
@@ -169,13 +208,7 @@ ngx_certauthz_crl_watch_handler(ngx_event_t *ev)
         ngx_certauthz_crl_refresh(file, file->refresh, ev->log);
 
         /* when the file is due again (a request may have looked at it) */
-        due = file->refresh - (ngx_current_msec - file->checked);
-
-        if ((ngx_msec_int_t) due <= 0 || due > file->refresh) {
-            due = file->refresh;
-        }
-
-        next = ngx_min(next, due);
+        next = ngx_min(next, ngx_certauthz_crl_due(file, file->refresh));
     }
 
     /* one worker of the host warns */

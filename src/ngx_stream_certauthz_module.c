@@ -48,7 +48,6 @@ typedef struct {
     ngx_queue_t                        queue;
     ngx_event_t                        expiry;
     unsigned                           evaluated:1;
-    unsigned                           watched:1;
     unsigned                           closing:1;
 } ngx_stream_certauthz_ctx_t;
 
@@ -323,8 +322,6 @@ ngx_stream_certauthz_watch(ngx_stream_session_t *s,
     cln->handler = ngx_stream_certauthz_unwatch;
     cln->data = ctx;
 
-    ctx->watched = 1;
-
     ctx->expiry.handler = ngx_stream_certauthz_expiry;
     ctx->expiry.data = ctx;
     ctx->expiry.log = c->log;
@@ -377,7 +374,6 @@ ngx_stream_certauthz_unwatch(void *data)
     }
 
     ngx_queue_remove(&ctx->queue);
-    ctx->watched = 0;
 }
 
 
@@ -406,13 +402,7 @@ ngx_stream_certauthz_refresh(ngx_event_t *ev)
         return;
     }
 
-    file = crl->files->elts;
-
-    for (i = 0; i < crl->files->nelts; i++) {
-        ngx_certauthz_crl_refresh(file[i], crl->refresh, ev->log);
-    }
-
-    generation = ngx_certauthz_crl_generation(crl);
+    generation = ngx_certauthz_crl_refresh_conf(crl, ev->log);
 
     if (generation != conf->generation) {
         conf->generation = generation;
@@ -439,19 +429,16 @@ ngx_stream_certauthz_refresh(ngx_event_t *ev)
 
     /* when the first file is due again (its own timer may look first) */
 
+    file = crl->files->elts;
     due = crl->refresh;
 
     for (i = 0; i < crl->files->nelts; i++) {
-        left = crl->refresh - (ngx_current_msec - file[i]->checked);
 
         /* a load in a thread: its end is looked for soon */
-        if (file[i]->loading) {
-            left = NGX_STREAM_CERTAUTHZ_LOADING_STEP;
-        }
+        left = file[i]->loading ? NGX_STREAM_CERTAUTHZ_LOADING_STEP
+                                : ngx_certauthz_crl_due(file[i], crl->refresh);
 
-        if ((ngx_msec_int_t) left > 0 && left < due) {
-            due = left;
-        }
+        due = ngx_min(due, left);
     }
 
     ngx_add_timer(ev, due);
