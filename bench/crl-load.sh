@@ -20,11 +20,7 @@ rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
 worker() { pgrep -f "nginx: worker process" -P "$(cat "$work/logs/nginx.pid")"; }
 
-if [ ! -s "$work/crl1m.pem" ]; then
-    echo "generating a CRL of 1,000,000 entries..."
-    bash "$here/gen-crl.sh" 1000000 "$pki/int.key" "$pki/int.crt" \
-        "$work/crl1m.pem"
-fi
+crl1m "$work/crl1m.pem" "$pki"
 
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%X\n", 1048576 + i * 7 }' \
     > "$work/serials100k.txt"

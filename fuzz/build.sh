@@ -34,7 +34,7 @@ NGX_CONF=(--with-cc="$CC" --with-cc-opt="$CFLAGS_NGX"
           --without-stream_upstream_zone_module)
 
 HARNESSES="cert cond list crl"
-ENGINE="cert crl crl_der crl_load crl_sig crl_watch field file list policy rule set"
+ENGINE="cert crl crl_der crl_load crl_shm crl_sig crl_watch field file list policy rule set"
 
 mkdir -p "$OUT/src" "$OUT/bin" "$OUT/obj"
 
@@ -112,7 +112,8 @@ build_harnesses() {
          -I $NGX/src/os/unix -I $NGX/objs -I $ROOT/src -I $ROOT/fuzz"
     # the addon's config defines the version for a module build
     cflags="$CFLAGS_NGX -Wall -Wextra -Werror -Wno-unused-parameter
-            -DNGX_CERTAUTHZ_VERSION=\"$(cat "$ROOT/VERSION")\""
+            -DNGX_CERTAUTHZ_VERSION=\"$(cat "$ROOT/VERSION")\"
+            -DNGX_HAVE_MEMFD_CREATE=1"
 
     want=$( (cat "$NGX/.fuzz-built"; echo "$CC $cflags";
              cat "$ROOT"/fuzz/*.[ch] "$ROOT"/src/ngx_certauthz_*.[ch]) \

@@ -103,10 +103,26 @@ typedef struct {
 } ngx_certauthz_crl_t;
 
 
+/* the host's one copy of a CRL file, see ngx_certauthz_crl_shm.c */
+typedef struct ngx_certauthz_crl_shm_s  ngx_certauthz_crl_shm_t;
+
+
+/* where a load writes the tables of its CRLs: a slot of the host's copy */
+typedef struct {
+    ngx_fd_t                  fd;
+    u_char                   *start;          /* NULL: not mapped */
+    size_t                    size;
+    size_t                    used;
+    ngx_uint_t                slot;
+    void                     *last;           /* the last CRL written */
+} ngx_certauthz_crl_arena_t;
+
+
 typedef struct {
     ngx_pool_t               *pool;           /* all of the set */
     ngx_array_t               crls;           /* ngx_certauthz_crl_t */
     ngx_uint_t                nentries;
+    ngx_certauthz_crl_arena_t  *arena;        /* NULL: all in the pool */
 } ngx_certauthz_crl_set_t;
 
 
@@ -118,6 +134,7 @@ typedef struct {
     time_t                    mtime;
     off_t                     size;
     ngx_file_uniq_t           uniq;
+    ngx_certauthz_crl_shm_t  *shm;            /* NULL: a copy per process */
 
     /* what the policies that name it ask: the shortest refresh (0: none
      * asks), the longest warning (0: none); the worker's timer for both */
@@ -162,7 +179,30 @@ typedef struct {
 ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
     ngx_array_t *files, ngx_str_t *path);
 ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
-    ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe);
+    ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe,
+    ngx_certauthz_crl_arena_t *arena);
+void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
+ngx_int_t ngx_certauthz_crl_shm_init(ngx_certauthz_crl_file_t *file,
+    ngx_conf_t *cf);
+ngx_certauthz_crl_arena_t *ngx_certauthz_crl_shm_arena(
+    ngx_certauthz_crl_file_t *file, ngx_log_t *log);
+ngx_int_t ngx_certauthz_crl_shm_map(ngx_certauthz_crl_arena_t *arena,
+    size_t len);
+void ngx_certauthz_crl_shm_unmap_arena(ngx_certauthz_crl_arena_t *arena);
+void *ngx_certauthz_crl_shm_alloc(ngx_certauthz_crl_arena_t *arena,
+    size_t size);
+ngx_int_t ngx_certauthz_crl_shm_add(ngx_certauthz_crl_arena_t *arena,
+    ngx_certauthz_crl_t *crl, const u_char *issuer, size_t issuer_len);
+ngx_int_t ngx_certauthz_crl_shm_publish(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_set_t *set, ngx_log_t *log);
+void ngx_certauthz_crl_shm_drop(ngx_certauthz_crl_file_t *file);
+void ngx_certauthz_crl_shm_follow(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
+void ngx_certauthz_crl_shm_start(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
+void ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
+ngx_uint_t ngx_certauthz_crl_loader(void);
 void ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_set_t *set, const char *err,
     ngx_certauthz_file_err_t *fe, ngx_log_t *log);

@@ -31,28 +31,34 @@ static size_t ngx_certauthz_crl_der_len(const u_char *p, size_t size);
 static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
     u_char *der, size_t len, const char **err);
 static ngx_int_t ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
-    ngx_certauthz_crl_der_t *d, ngx_pool_t *pool, const char **err);
+    ngx_certauthz_crl_der_t *d, ngx_certauthz_crl_set_t *set,
+    const char **err);
+static ngx_int_t ngx_certauthz_crl_serials_init(ngx_certauthz_crl_t *crl,
+    ngx_uint_t n, size_t size, ngx_certauthz_crl_set_t *set);
 static void ngx_certauthz_crl_file_cleanup(void *data);
-static void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
 static void ngx_certauthz_crl_trim(void);
 static void ngx_certauthz_crl_name_cleanup(void *data);
 
 
 /*
  * The file of a certauthz_crl directive: the same path in several
- * locations is one file, loaded once per configuration and per worker.
+ * locations is one file, loaded once per configuration into the host's
+ * copy (see ngx_certauthz_crl_shm.c).
  */
 
 ngx_certauthz_crl_file_t *
 ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 {
+    ngx_int_t                   rc;
     ngx_str_t                   full;
     ngx_uint_t                  i;
     const char                 *err;
     ngx_file_info_t             fi;
     ngx_pool_cleanup_t         *cln;
+    ngx_certauthz_crl_set_t    *set;
     ngx_certauthz_crl_file_t  **file, *f;
     ngx_certauthz_file_err_t    fe;
+    ngx_certauthz_crl_arena_t  *arena;
 
     full = *path;
 
@@ -96,9 +102,24 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
     f->uniq = ngx_file_uniq(&fi);
     f->checked = ngx_current_msec;
 
-    f->set = ngx_certauthz_crl_load(&full, cf->log, &err, &fe);
+    rc = ngx_certauthz_crl_shm_init(f, cf);
 
-    if (f->set == NULL) {
+    if (rc == NGX_ERROR) {
+        return NULL;
+    }
+
+    arena = NULL;
+
+    if (rc == NGX_OK) {
+        arena = ngx_certauthz_crl_shm_arena(f, cf->log);
+        if (arena == NULL) {
+            return NULL;
+        }
+    }
+
+    set = ngx_certauthz_crl_load(&full, cf->log, &err, &fe, arena);
+
+    if (set == NULL) {
         if (err == NULL) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, fe.err,
                                "%s CRL file \"%V\" failed", fe.call, &full);
@@ -109,6 +130,15 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
         }
 
         return NULL;
+    }
+
+    if (f->shm) {
+        if (ngx_certauthz_crl_shm_publish(f, set, cf->log) != NGX_OK) {
+            return NULL;
+        }
+
+    } else {
+        f->set = set;
     }
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
@@ -158,11 +188,14 @@ ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
 }
 
 
-/* PEM (one or more CRLs) or DER; NULL with *err set on any failure */
+/*
+ * PEM (one or more CRLs) or DER; NULL with *err set on any failure.  With
+ * an arena, the tables go there, and the CRLs are written there whole.
+ */
 
 ngx_certauthz_crl_set_t *
 ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
-    ngx_certauthz_file_err_t *fe)
+    ngx_certauthz_file_err_t *fe, ngx_certauthz_crl_arena_t *arena)
 {
     u_char                   *buf;
     size_t                    size;
@@ -191,10 +224,11 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     }
 
     set->pool = pool;
+    set->arena = arena;
 
     /* a failed call: *err NULL, what failed in *fe */
 
-    if (ngx_certauthz_file_read(path, log, &file, fe) != NGX_OK) {
+    if (ngx_certauthz_file_read_mapped(path, log, &file, fe) != NGX_OK) {
         if (fe->call) {
             *err = NULL;
         }
@@ -204,6 +238,13 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
 
     buf = file.data;
     size = file.len;
+
+    if (arena && ngx_certauthz_crl_shm_map(arena, size) != NGX_OK) {
+        fe->call = "mmap()";
+        fe->err = ngx_errno;
+        *err = NULL;
+        goto failed;
+    }
 
     rc = (ngx_strstrn(buf, "-----BEGIN", sizeof("-----BEGIN") - 2) != NULL)
          ? ngx_certauthz_crl_read_pem(set, buf, size, err)
@@ -219,7 +260,7 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     }
 
     ERR_clear_error();
-    ngx_free(buf);
+    ngx_certauthz_file_unmap(&file);
 
     /* what OpenSSL's decoding used goes back (in a thread: its arena) */
     ngx_certauthz_crl_trim();
@@ -231,7 +272,7 @@ failed:
     ERR_clear_error();
 
     if (buf) {
-        ngx_free(buf);
+        ngx_certauthz_file_unmap(&file);
     }
 
     ngx_certauthz_crl_set_free(set);
@@ -313,6 +354,9 @@ ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set, u_char *buf,
             return NGX_ERROR;
         }
 
+        /* the set has what it needs of the block */
+        ngx_certauthz_file_release(begin, end);
+
         p = end + sizeof(end_crl) - 1;
     }
 
@@ -354,6 +398,8 @@ ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set, u_char *buf,
         if (rc != NGX_OK) {
             return NGX_ERROR;
         }
+
+        ngx_certauthz_file_release((u_char *) p, (u_char *) p + len);
 
         p += len;
     }
@@ -478,10 +524,27 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         goto done;
     }
 
-    rc = ngx_certauthz_crl_serials(&crl, &d, set->pool, err);
+    rc = ngx_certauthz_crl_serials(&crl, &d, set, err);
 
     if (rc != NGX_OK) {
         goto done;
+    }
+
+    if (set->arena) {
+        if (ngx_certauthz_crl_shm_add(set->arena, &crl, d.issuer,
+                                      d.issuer_size)
+            != NGX_OK)
+        {
+            *err = "it is too large";
+            rc = NGX_ERROR;
+            goto done;
+        }
+
+        /* the arena has its copy */
+        if (crl.sig.tbs) {
+            (void) ngx_pfree(set->pool, crl.sig.tbs);
+            crl.sig.tbs = NULL;
+        }
     }
 
     added = ngx_array_push(&set->crls);
@@ -507,24 +570,26 @@ done:
 
 /*
  * The revoked serials into the CRL's hash set, as serial keys, one entry
- * decoded at a time: a first walk sizes the set, a second fills it.
- * NGX_DECLINED: an entry is malformed.
+ * decoded at a time: a first walk sizes the set, a second fills it and
+ * gives back the file's pages behind it, so that the file and the set are
+ * not both whole in memory.  NGX_DECLINED: an entry is malformed.
  */
 
 static ngx_int_t
 ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
-    ngx_certauthz_crl_der_t *d, ngx_pool_t *pool, const char **err)
+    ngx_certauthz_crl_der_t *d, ngx_certauthz_crl_set_t *set,
+    const char **err)
 {
     u_char          key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
     size_t          size, n, len, total;
     ngx_int_t       rc;
     ngx_uint_t      pass;
-    const u_char   *p, *end, *q, *serial;
+    const u_char   *p, *end, *q, *serial, *done;
     ASN1_INTEGER   *integer;
 
     if (d->revoked == NULL) {
         *err = "out of memory";
-        return ngx_certauthz_set_init(&crl->serials, 0, 0, pool);
+        return ngx_certauthz_crl_serials_init(crl, 0, 0, set);
     }
 
     end = d->revoked + d->revoked_len;
@@ -536,7 +601,7 @@ ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
         if (pass == 1) {
             *err = "out of memory";
 
-            if (ngx_certauthz_set_init(&crl->serials, n, total, pool)
+            if (ngx_certauthz_crl_serials_init(crl, n, total, set)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -544,8 +609,14 @@ ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
         }
 
         p = d->revoked;
+        done = p;
 
         for ( ;; ) {
+
+            if (pass == 1 && p - done >= 1024 * 1024) {
+                ngx_certauthz_file_release((u_char *) done, (u_char *) p);
+                done = p;
+            }
 
             rc = ngx_certauthz_crl_der_entry(&p, end, &serial, &size);
 
@@ -592,6 +663,28 @@ ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
 }
 
 
+/* room for n serials of "size" bytes in all: in the arena if there is one */
+
+static ngx_int_t
+ngx_certauthz_crl_serials_init(ngx_certauthz_crl_t *crl, ngx_uint_t n,
+    size_t size, ngx_certauthz_crl_set_t *set)
+{
+    u_char  *mem;
+
+    if (set->arena == NULL) {
+        return ngx_certauthz_set_init(&crl->serials, n, size, set->pool);
+    }
+
+    mem = ngx_certauthz_crl_shm_alloc(set->arena,
+                                      ngx_certauthz_set_mem(n, size));
+    if (mem == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_certauthz_set_init_in(&crl->serials, n, size, mem);
+}
+
+
 static void
 ngx_certauthz_crl_file_cleanup(void *data)
 {
@@ -602,7 +695,7 @@ ngx_certauthz_crl_file_cleanup(void *data)
 }
 
 
-static void
+void
 ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set)
 {
     if (set != NULL) {
@@ -651,6 +744,10 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_file_err_t *fe, ngx_log_t *log)
 {
     if (set == NULL) {
+        if (file->shm) {
+            ngx_certauthz_crl_shm_drop(file);
+        }
+
         if (err == NULL) {
             ngx_log_error(NGX_LOG_ERR, log, fe->err,
                           "certauthz: %s CRL file \"%V\" failed, "
@@ -672,14 +769,22 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
      * (connections remember the generation only), so the old set goes now.
      */
 
-    ngx_certauthz_crl_set_free(file->set);
-    ngx_certauthz_crl_trim();
+    if (file->shm) {
+        if (ngx_certauthz_crl_shm_publish(file, set, log) != NGX_OK) {
+            return;
+        }
 
-    file->set = set;
-    file->generation++;
+    } else {
+        ngx_certauthz_crl_set_free(file->set);
+
+        file->set = set;
+        file->generation++;
+    }
+
+    ngx_certauthz_crl_trim();
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "certauthz: loaded CRL file \"%V\": %ui CRLs, "
                   "%ui revoked certificates", &file->path,
-                  set->crls.nelts, set->nentries);
+                  file->set->crls.nelts, file->set->nentries);
 }

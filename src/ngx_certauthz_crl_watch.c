@@ -1,13 +1,16 @@
 
 /*
- * certauthz: how a worker keeps a CRL file current.  It looks at the file
- * every certauthz_crl_refresh, on a timer per file (the shortest interval
- * any policy asks for), so that an idle worker's CRLs are as current as a
- * busy one's; a changed file is loaded in nginx's thread pool, off the
- * event loop, and the new set swapped in when it is ready (without thread
- * support, in the event loop).  And it warns before a CRL in force goes
- * stale (certauthz_crl_warn): a CRL whose nextUpdate is near is logged at
- * "warn", by one worker of the host, at most once an hour per file.
+ * certauthz: how the host keeps a CRL file current.  One worker, the
+ * loader, looks at the file every certauthz_crl_refresh, on a timer per
+ * file (the shortest interval any policy asks for), so that an idle host's
+ * CRLs are as current as a busy one's; a changed file is loaded in nginx's
+ * thread pool, off the event loop, into the host's copy (see
+ * ngx_certauthz_crl_shm.c), and published when it is ready (without
+ * thread support, in the event loop).  The other workers put what is
+ * published in force, on each request and on the same timer.  And the
+ * loader warns before a CRL in force goes stale (certauthz_crl_warn): a
+ * CRL whose nextUpdate is near is logged at "warn", at most once an hour
+ * per file.
  */
 
 
@@ -30,13 +33,14 @@
 typedef struct {
     ngx_certauthz_crl_file_t  *file;
     ngx_certauthz_crl_set_t   *set;
+    ngx_certauthz_crl_arena_t *arena;
     const char                *err;
     ngx_certauthz_file_err_t   fe;
 } ngx_certauthz_crl_task_t;
 
 
 static ngx_int_t ngx_certauthz_crl_load_async(ngx_certauthz_crl_file_t *file,
-    ngx_log_t *log);
+    ngx_certauthz_crl_arena_t *arena);
 static void ngx_certauthz_crl_load_thread(void *data, ngx_log_t *log);
 static void ngx_certauthz_crl_load_done(ngx_event_t *ev);
 
@@ -78,20 +82,32 @@ ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf)
 
 
 /*
- * At most every "refresh" a worker looks at the file; a changed one is
+ * At most every "refresh" the loader looks at the file; a changed one is
  * loaded whole into a new set, which replaces the old one between
  * requests; a file that cannot be loaded leaves the last good set in
- * force.  While a load runs in a thread, the old set serves.
+ * force.  While a load runs in a thread, the old set serves.  The other
+ * workers follow what the loader published.
  */
 
 void
 ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
     ngx_log_t *log)
 {
-    const char                *err;
-    ngx_file_info_t            fi;
-    ngx_certauthz_crl_set_t   *set;
-    ngx_certauthz_file_err_t   fe;
+    const char                 *err;
+    ngx_file_info_t             fi;
+    ngx_certauthz_crl_set_t    *set;
+    ngx_certauthz_file_err_t    fe;
+    ngx_certauthz_crl_arena_t  *arena;
+
+    if (file->shm) {
+        ngx_certauthz_crl_shm_follow(file, log);
+
+        if (!ngx_certauthz_crl_loader()) {
+            return;
+        }
+
+        ngx_certauthz_crl_shm_reclaim(file, log);
+    }
 
     if (refresh == 0
         || file->loading
@@ -118,18 +134,30 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
         return;
     }
 
+    arena = NULL;
+
+    if (file->shm) {
+        arena = ngx_certauthz_crl_shm_arena(file, log);
+
+        /* a worker still reads the slot to load into: look again later */
+        if (arena == NULL) {
+            return;
+        }
+    }
+
     file->mtime = ngx_file_mtime(&fi);
     file->size = ngx_file_size(&fi);
     file->uniq = ngx_file_uniq(&fi);
 
 #if (NGX_THREADS)
-    if (ngx_certauthz_crl_load_async(file, log) == NGX_OK) {
+    if (ngx_certauthz_crl_load_async(file, arena) == NGX_OK) {
         return;
     }
 #endif
 
     /* the set outlives the request: it logs to the cycle's log */
-    set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err, &fe);
+    set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err, &fe,
+                                 arena);
 
     ngx_certauthz_crl_swap(file, set, err, &fe, log);
 }
@@ -179,6 +207,10 @@ ngx_certauthz_crl_due(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh)
 void
 ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 {
+    if (file->shm && file->watch.handler == NULL) {
+        ngx_certauthz_crl_shm_start(file, log);
+    }
+
     if (file->watch.handler != NULL
         || (file->refresh == 0 && file->warn == 0))
     {
@@ -314,7 +346,8 @@ ngx_certauthz_crl_warn_one(ngx_certauthz_crl_file_t *file,
  */
 
 static ngx_int_t
-ngx_certauthz_crl_load_async(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
+ngx_certauthz_crl_load_async(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_arena_t *arena)
 {
     ngx_thread_task_t         *task;
     ngx_thread_pool_t         *tp;
@@ -343,6 +376,7 @@ ngx_certauthz_crl_load_async(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     ctx = task->ctx;
     ngx_memzero(ctx, sizeof(ngx_certauthz_crl_task_t));
     ctx->file = file;
+    ctx->arena = arena;
 
     task->handler = ngx_certauthz_crl_load_thread;
     task->event.handler = ngx_certauthz_crl_load_done;
@@ -367,7 +401,7 @@ ngx_certauthz_crl_load_thread(void *data, ngx_log_t *log)
     ngx_certauthz_crl_task_t *ctx = data;
 
     ctx->set = ngx_certauthz_crl_load(&ctx->file->path, ngx_cycle->log,
-                                      &ctx->err, &ctx->fe);
+                                      &ctx->err, &ctx->fe, ctx->arena);
 }
 
 

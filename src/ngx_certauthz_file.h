@@ -22,6 +22,10 @@ typedef struct {
 
 ngx_int_t ngx_certauthz_file_read(ngx_str_t *path, ngx_log_t *log,
     ngx_str_t *out, ngx_certauthz_file_err_t *fe);
+ngx_int_t ngx_certauthz_file_read_mapped(ngx_str_t *path, ngx_log_t *log,
+    ngx_str_t *out, ngx_certauthz_file_err_t *fe);
+void ngx_certauthz_file_release(u_char *from, u_char *to);
+void ngx_certauthz_file_unmap(ngx_str_t *buf);
 
 
 #endif /* _NGX_CERTAUTHZ_FILE_H_INCLUDED_ */

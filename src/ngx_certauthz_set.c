@@ -12,6 +12,7 @@
 
 static ngx_uint_t ngx_certauthz_set_find(ngx_certauthz_set_t *set,
     u_char *data, size_t len, ngx_uint_t *slot);
+static ngx_uint_t ngx_certauthz_set_nslots(ngx_uint_t n);
 static void *ngx_certauthz_set_alloc(ngx_pool_t *pool, size_t size);
 #if (NGX_HAVE_MAP_ANON)
 static void ngx_certauthz_set_unmap(void *data);
@@ -50,7 +51,7 @@ ngx_certauthz_set_init(ngx_certauthz_set_t *set, ngx_uint_t n, size_t size,
         return NGX_DECLINED;
     }
 
-    for (nslots = 16; nslots < 2 * n; nslots <<= 1) { /* void */ }
+    nslots = ngx_certauthz_set_nslots(n);
 
     set->mask = nslots - 1;
     set->size = size;
@@ -62,6 +63,52 @@ ngx_certauthz_set_init(ngx_certauthz_set_t *set, ngx_uint_t n, size_t size,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The same in memory of the caller's (zeroed, aligned for uint32_t, of
+ * ngx_certauthz_set_mem() bytes): a CRL's table in the host's shared copy
+ */
+
+size_t
+ngx_certauthz_set_mem(ngx_uint_t n, size_t size)
+{
+    return ngx_certauthz_set_nslots(n) * sizeof(uint32_t) + size;
+}
+
+
+ngx_int_t
+ngx_certauthz_set_init_in(ngx_certauthz_set_t *set, ngx_uint_t n,
+    size_t size, u_char *mem)
+{
+    ngx_uint_t  nslots;
+
+    ngx_memzero(set, sizeof(ngx_certauthz_set_t));
+
+    if (size >= 0xffffffff) {
+        return NGX_DECLINED;
+    }
+
+    nslots = ngx_certauthz_set_nslots(n);
+
+    set->mask = nslots - 1;
+    set->size = size;
+    set->slots = (uint32_t *) mem;
+    set->blob = mem + nslots * sizeof(uint32_t);
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_certauthz_set_nslots(ngx_uint_t n)
+{
+    ngx_uint_t  nslots;
+
+    for (nslots = 16; nslots < 2 * n; nslots <<= 1) { /* void */ }
+
+    return nslots;
 }
 
 

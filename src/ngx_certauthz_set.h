@@ -31,6 +31,9 @@ typedef struct {
 
 ngx_int_t ngx_certauthz_set_init(ngx_certauthz_set_t *set, ngx_uint_t n,
     size_t size, ngx_pool_t *pool);
+size_t ngx_certauthz_set_mem(ngx_uint_t n, size_t size);
+ngx_int_t ngx_certauthz_set_init_in(ngx_certauthz_set_t *set, ngx_uint_t n,
+    size_t size, u_char *mem);
 ngx_int_t ngx_certauthz_set_add(ngx_certauthz_set_t *set, u_char *data,
     size_t len);
 ngx_int_t ngx_certauthz_set_build(ngx_certauthz_set_t *set,

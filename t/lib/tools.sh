@@ -14,7 +14,11 @@
 #   one_server_conf OUT MODULE PKI PORT ERROR-LOG PID LOCATION-BODY
 #                               an nginx.conf with one worker and one mTLS
 #                               server on 127.0.0.1:PORT whose location /
-#                               holds LOCATION-BODY (MASTER=off: no master)
+#                               holds LOCATION-BODY (MASTER=off: no master;
+#                               WORKERS=N: N workers)
+#   crl1m FILE PKI              FILE is a CRL of 1,000,000 entries signed
+#                               by PKI's intermediate (made again if it is
+#                               missing or from an older PKI)
 
 die() {
     echo "$TOOL: $*" >&2
@@ -54,14 +58,24 @@ make_test_pki() {
     fi
 }
 
+crl1m() {
+    # "openssl crl -verify" exits with 0 either way: what it says counts
+    if [ -s "$1" ] && openssl crl -in "$1" -noout -verify \
+           -CAfile "$2/int.crt" 2>&1 | grep -qx 'verify OK'; then
+        return
+    fi
+    echo "$TOOL: generating a CRL of 1,000,000 entries ($1)..." >&2
+    bash "$TOP/bench/gen-crl.sh" 1000000 "$2/int.key" "$2/int.crt" "$1"
+}
+
 one_server_conf() {
     cat > "$1" <<EOF
 load_module $2;
-worker_processes 1;
+worker_processes ${WORKERS:-1};
 master_process ${MASTER:-on};
 error_log $5;
 pid $6;
-events { worker_connections 64; }
+events { worker_connections 256; }
 http {
     access_log off;
     server {

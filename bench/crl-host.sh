@@ -1,0 +1,154 @@
+#!/bin/bash
+# crl-host.sh NGINX MODULE PKI -- a 1,000,000-entry CRL on a host of four
+# workers (issue 13): the host's memory for it (master and workers: their
+# PSS without shared memory, plus the CRL's memory file once), the peak of
+# that while the CRL is swapped twice under load (wrk with a client
+# certificate, 32 keep-alive connections), the longest request meanwhile
+# (wrk's, and a new TLS connection every 50 ms), failed requests, and when
+# each new CRL was in force.  Loopback only; stops nginx when done.
+
+set -eu
+set -o pipefail
+
+nginx=$1 module=$2 pki=$3
+here=$(cd "$(dirname "$0")" && pwd)
+TOOL=crl-host TOP=$(dirname "$here")
+. "$TOP/t/lib/tools.sh"
+work=${BENCH_DIR:-/tmp/certauthz-bench}
+port=${BENCH_PORT:-9944}
+secs=${BENCH_SECONDS:-24}
+
+need wrk curl taskset
+need_nginx "$nginx" "$module"
+need_wrk_ssl
+mkdir -p "$work/logs" "$work/conf"
+build_cert_shim "$work/wrk-cert-shim.so"
+
+crl1m "$work/crl1m.pem" "$pki"
+
+conf() {   # conf NAME LOCATION-DIRECTIVES
+    WORKERS=4 one_server_conf "$work/conf/host-$1.conf" "$module" "$pki" \
+        "$port" "$work/logs/host.log notice" "$work/logs/host.pid" \
+        "certauthz on; $2"
+}
+
+conf none "root $pki/www;"
+conf crl1m "root $pki/www; certauthz_crl $work/crl1m.pem; certauthz_crl_refresh 1s;"
+
+start() { : > "$work/logs/host.log"; "$nginx" -p "$work/" -c "conf/host-$1.conf"; sleep 2; }
+stop() { "$nginx" -p "$work/" -c "conf/host-$1.conf" -s stop; sleep 1; }
+get() {
+    curl -sk -o /dev/null -w "$1" --cert "$pki/alice.pem" \
+         --key "$pki/alice.key" "https://127.0.0.1:$port/ok.txt"
+}
+
+# kB of the host: each process's PSS but shared memory, then each memory
+# file of the processes (the CRLs' copies) once, by its allocated blocks
+host_kb() {
+    local master pids p kb=0 f fds="" seen=" "
+    master=$(cat "$work/logs/host.pid")
+    pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
+    for p in $pids; do
+        kb=$((kb + $(awk '/^Pss:/ { p = $2 } /^Pss_Shmem:/ { s = $2 }
+                          END { print p - s }' "/proc/$p/smaps_rollup")))
+        for f in /proc/$p/fd/*; do
+            case $(readlink "$f" 2>/dev/null) in
+            /memfd:certauthz-crl*) fds="$fds $f" ;;
+            esac
+        done
+    done
+    # each memory file once (by inode), its blocks read once
+    for f in $fds; do
+        set -- $(stat -L -c '%i %b' "$f" 2>/dev/null || echo "0 0")
+        case $seen in *" $1 "*) continue ;; esac
+        seen="$seen$1 "
+        kb=$((kb + $2 / 2))
+    done
+    echo "$kb"
+}
+
+warm() {   # a request on each of 64 new connections: every worker has some
+    local i
+    for i in $(seq 64); do get '' > /dev/null || true; done
+}
+
+loads() { grep -c 'loaded CRL file' "$work/logs/host.log" || true; }
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { print $2 }' /proc/meminfo) kB," \
+     "$("$nginx" -v 2>&1), 4 workers"
+
+start none; warm; base=$(host_kb); stop none
+echo "host without CRLs: ${base} kB"
+
+start crl1m; warm
+steady=$(host_kb)
+echo "host with the 1M-entry CRL: ${steady} kB," \
+     "$(( (steady - base) * 1024 / 1000000 )) bytes per entry"
+
+# wrk through the whole run; the swaps at 1/4 and 5/8 of it
+taskset -c 1 env LD_PRELOAD="$work/wrk-cert-shim.so" \
+    CERTAUTHZ_BENCH_CERT="$pki/alice.pem" CERTAUTHZ_BENCH_KEY="$pki/alice.key" \
+    wrk -t1 -c32 -d"${secs}s" --latency "https://127.0.0.1:$port/ok.txt" \
+    > "$work/host-wrk.txt" 2>&1 &
+wrk_pid=$!
+
+# a new TLS connection every 50 ms: the longest, and the failures
+(
+    end=$((SECONDS + secs)) max=0 bad=0 n=0
+    while [ $SECONDS -lt $end ]; do
+        r=$(get '%{http_code} %{time_total}' || true)
+        n=$((n + 1))
+        [ "${r%% *}" = 200 ] || bad=$((bad + 1))
+        max=$(awk -v a="$max" -v b="${r#* }" 'BEGIN { print (b > a) ? b : a }')
+        sleep 0.05
+    done
+    echo "$n $bad $max"
+) > "$work/host-probe.txt" &
+probe_pid=$!
+
+# the host's memory every 50 ms: the highest
+(
+    peak=0
+    while kill -0 "$wrk_pid" 2>/dev/null; do
+        k=$(host_kb 2>/dev/null || echo 0)
+        [ "$k" -gt "$peak" ] && peak=$k
+        echo "$peak" > "$work/host-peak.txt"
+        sleep 0.05
+    done
+) &
+sampler_pid=$!
+
+inforce=""
+for at in $((secs / 4)) $((secs * 5 / 8)); do
+    sleep $((at - ${last_at:-0}))
+    last_at=$at
+    n=$(loads)
+    t0=$EPOCHREALTIME
+    touch "$work/crl1m.pem"
+    for j in $(seq 200); do
+        [ "$(loads)" -gt "$n" ] && break
+        sleep 0.02
+    done
+    inforce="$inforce $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2fs", b - a }')"
+done
+
+wait "$wrk_pid" "$probe_pid" "$sampler_pid"
+sleep 3        # every worker has taken the new CRL; the old copy goes
+after=$(host_kb)
+loaded=$(loads)
+stop crl1m
+
+read -r probes probe_bad probe_max < "$work/host-probe.txt"
+wrk_max=$(awk '$1 == "Latency" { print $4 }' "$work/host-wrk.txt")
+wrk_req=$(awk '/ requests in / { print $1 }' "$work/host-wrk.txt")
+wrk_bad=$(awk '/Non-2xx/ { print $NF } /Socket errors/ { print "errors" }' \
+          "$work/host-wrk.txt" | tr '\n' ' ')
+peak=$(cat "$work/host-peak.txt")
+
+echo "swaps: 2 under load; loaded $loaded times in the host (one line per" \
+     "load); in force after:$inforce"
+echo "wrk: $wrk_req requests, longest ${wrk_max}, failed: ${wrk_bad:-none}"
+echo "probe: $probes new connections, $probe_bad failed, longest ${probe_max}s"
+echo "host peak during the swaps: ${peak} kB, $((peak - steady)) kB above steady"
+echo "host after the swaps: ${after} kB," \
+     "$(( (after - base) * 1024 / 1000000 )) bytes per entry"

@@ -1,0 +1,151 @@
+# A CRL file is loaded once per host, not once per worker: one worker
+# looks at the file and loads a changed one into memory that every worker
+# maps (one copy for the host), and the others put it in force within a
+# refresh.  Here with four workers: one "loaded CRL file" line per change,
+# and every request, whichever worker takes it, sees the new CRL.  Three
+# changes in a row reuse the memory of the first; a file that does not
+# load leaves the last good CRL in force in every worker.
+
+use lib 't/lib';
+use Certauthz::Test;
+use Test::Nginx::Socket 'no_plan';
+
+# for --- init: html/DEST becomes a copy of each CRL of t/pki/crl named in
+# turn (written beside it and renamed), WAIT seconds after each
+sub swaps {
+    my ($dest, $wait, @names) = @_;
+    my $root = Certauthz::Test::servroot();
+
+    for my $name (@names) {
+        select undef, undef, undef, 0.2;
+
+        open my $out, '>', "$root/html/$dest.tmp" or die "$dest.tmp: $!\n";
+        print $out ($name eq 'garbage' ? "not a CRL\n"
+                                       : Certauthz::Test::crl($name));
+        close $out or die "$dest.tmp: $!\n";
+        rename "$root/html/$dest.tmp", "$root/html/$dest"
+            or die "rename: $!\n";
+
+        select undef, undef, undef, $wait;
+    }
+}
+
+# for --- init: N requests of the client NAME, each a new connection
+# straight to the TLS socket (whichever worker accepts it), all answered
+# "WANT"
+sub each_answers {
+    my ($name, $n, $want) = @_;
+    my $root = Certauthz::Test::servroot();
+    my $pki = $ENV{TEST_NGINX_PKI};
+    my @got;
+
+    for (1 .. $n) {
+        my $cmd = "curl -s -k -o /dev/null --unix-socket $root/tls.sock"
+                  . " --cert $pki/$name.pem --key $pki/$name.key"
+                  . " -w '%{http_code} %header{x-reason}' https://localhost/";
+        my $out = `$cmd`;
+        push @got, $out;
+    }
+
+    Test::More::is(join(', ', @got), join(', ', ($want) x $n),
+                   "$n requests of $name, each a new connection: $want");
+}
+
+master_on();
+workers(4);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: four workers, one load of a changed CRL, every worker denies the revoked certificate
+--- user_files eval
+">>> current.crl\n" . Certauthz::Test::crl('int-empty.crl')
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/current.crl;
+            certauthz_crl_refresh 500ms;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- init
+main::swaps('current.crl', 2, 'int-alice.crl');
+main::each_answers('alice', 16, '403 revoked');
+--- request
+GET /alice/ok.txt
+--- error_code: 403
+--- response_headers
+X-Reason: revoked
+--- grep_error_log eval
+qr/loaded CRL file "[^"]+": \d+ CRLs, \d+ revoked/
+--- grep_error_log_out eval
+qr/\A[^\n]*current\.crl": 1 CRLs, 1 revoked\n\z/
+
+
+
+=== TEST 2: three changes in a row: each loaded once, the last in force everywhere
+--- user_files eval
+">>> current.crl\n" . Certauthz::Test::crl('int-empty.crl')
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/current.crl;
+            certauthz_crl_refresh 500ms;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- init
+main::swaps('current.crl', 1.8, 'int-alice.crl', 'int-empty.crl',
+            'int-alice.crl');
+main::each_answers('alice', 16, '403 revoked');
+--- request
+GET /alice/ok.txt
+--- error_code: 403
+--- response_headers
+X-Reason: revoked
+--- grep_error_log eval
+qr/loaded CRL file "[^"]+": \d+ CRLs, \d+ revoked/
+--- grep_error_log_out eval
+qr/\A[^\n]*: 1 CRLs, 1 revoked\n[^\n]*: 1 CRLs, 0 revoked\n[^\n]*: 1 CRLs, 1 revoked\n\z/
+
+
+
+=== TEST 3: a file that does not load: said once, the last good CRL stays in force in every worker
+--- user_files eval
+">>> current.crl\n" . Certauthz::Test::crl('int-empty.crl')
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/current.crl;
+            certauthz_crl_refresh 500ms;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- init
+main::swaps('current.crl', 1.8, 'int-alice.crl', 'garbage');
+main::each_answers('alice', 16, '403 revoked');
+--- request
+GET /alice/ok.txt
+--- error_code: 403
+--- response_headers
+X-Reason: revoked
+--- grep_error_log eval
+qr/cannot load CRL file "[^"]+": [^,]+, the last good CRLs stay in force/
+--- grep_error_log_out eval
+qr/\A[^\n]*current\.crl": it is neither a PEM nor a valid DER CRL, the last good CRLs stay in force\n\z/
