@@ -441,6 +441,8 @@ ngx_http_certauthz_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    ngx_certauthz_engine_conf(cf);
+
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
@@ -482,9 +484,22 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_certauthz_loc_conf_t  *prev = parent;
     ngx_http_certauthz_loc_conf_t  *conf = child;
 
+    ngx_http_ssl_srv_conf_t   *sscf;
     ngx_http_core_loc_conf_t  *clcf;
 
     ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
+
+    /* its CRLs are checked with the server's trusted CAs when loaded */
+
+    sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_ssl_module);
+
+    if (sscf->ssl.ctx != NULL
+        && ngx_certauthz_crl_conf_trust(&conf->policy.crl,
+                                        SSL_CTX_get_cert_store(sscf->ssl.ctx))
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->status == NULL) {
         conf->status = prev->status;

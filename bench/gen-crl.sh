@@ -13,12 +13,6 @@ trap 'rm -rf "$work"' EXIT
 
 crl_ca "$work"
 
-# one revoked entry a line, the way "openssl ca -revoke" writes them
-od -An -v -tx1 -w16 -N $((16 * n)) /dev/urandom \
-| awk '{ s = ""; for (i = 1; i <= NF; i++) s = s toupper($i);
-         sub(/^0+/, "", s); if (s == "") s = "01";
-         if (length(s) % 2) s = "0" s;
-         printf "R\t351231235959Z\t250101000000Z\t%s\tunknown\t/CN=bench\n", s }' \
->> "$work/index.txt"
+crl_ca_random "$work" "$n"
 
 crl_gen "$work" "$key" "$cert" "$out"

@@ -51,6 +51,8 @@
 #
 # Environment: SOAK_SECONDS (300), SOAK_DIR (work dir, /tmp/certauthz-soak),
 # SOAK_PORT (9971), SOAK_CONNS (4), SOAK_DELAY_MS (10), SOAK_FRESH=1 (new PKI),
+# SOAK_CRL_ENTRIES (0; 1000000: the good CRLs revoke a million more serials,
+# so that each swap is a load of a large CRL),
 # SOAK_CORES=1 (core dumps of crashed nginx processes in WORK/cores).
 #
 # Debian packages: wrk, procps (pgrep), openssl, gcc, libssl-dev, curl
@@ -73,6 +75,7 @@ secs=${SOAK_SECONDS:-300}
 port=${SOAK_PORT:-9971}
 conns=${SOAK_CONNS:-4}
 delay_ms=${SOAK_DELAY_MS:-10}
+crl_entries=${SOAK_CRL_ENTRIES:-0}
 
 say() { echo "soak: [$SECONDS s] $*" >&2; }
 
@@ -80,6 +83,7 @@ case $secs in ''|*[!0-9]*) die "SOAK_SECONDS must be a number of seconds" ;; esa
 [ "$secs" -ge 20 ] || die "SOAK_SECONDS must be at least 20"
 [ "$secs" -le 86400 ] || die "SOAK_SECONDS must be at most 86400"
 case $conns in ''|*[!0-9]*|0) die "SOAK_CONNS must be a positive number" ;; esac
+case $crl_entries in ''|*[!0-9]*) die "SOAK_CRL_ENTRIES must be a number" ;; esac
 case $work in /tmp/?*) ;; *) die "SOAK_DIR must be a directory under /tmp" ;; esac
 
 need wrk curl openssl cc pgrep awk timeout sed sort head
@@ -129,6 +133,10 @@ done
 ca=$work/crl/ca
 crl_ca "$ca"
 crl_revoke "$ca" "$pki/int.key" "$pki/int.crt" "$pki/svc-billing.crt"
+if [ "$crl_entries" -gt 0 ]; then
+    echo "soak: CRLs of $crl_entries more revoked serials (random)" >&2
+    crl_ca_random "$ca" "$crl_entries"
+fi
 for v in a b; do
     crl_gen "$ca" "$pki/int.key" "$pki/int.crt" "$work/crl/good-$v.crl" \
         -crldays 30

@@ -98,6 +98,9 @@ typedef struct {
     u_char                    key[32];
     ngx_int_t                 key_result;
     unsigned                  warned:1;
+    unsigned                  sig_bad:1;      /* a trusted CA certificate
+                                                 of its issuer's name has
+                                                 a key: it does not verify */
 
     ngx_certauthz_set_t       serials;        /* sign byte + magnitude */
 } ngx_certauthz_crl_t;
@@ -123,6 +126,8 @@ typedef struct {
     ngx_array_t               crls;           /* ngx_certauthz_crl_t */
     ngx_uint_t                nentries;
     ngx_certauthz_crl_arena_t  *arena;        /* NULL: all in the pool */
+    ngx_array_t              *stores;         /* X509_STORE *, to check the
+                                                 CRLs with; NULL: none */
 } ngx_certauthz_crl_set_t;
 
 
@@ -135,6 +140,11 @@ typedef struct {
     off_t                     size;
     ngx_file_uniq_t           uniq;
     ngx_certauthz_crl_shm_t  *shm;            /* NULL: a copy per process */
+
+    /* the trusted CA certificates of the servers that use it, and how
+     * many of them the set in force was checked with */
+    ngx_array_t               stores;         /* of X509_STORE * */
+    ngx_uint_t                trusted;
 
     /* what the policies that name it ask: the shortest refresh (0: none
      * asks), the longest warning (0: none); the worker's timer for both */
@@ -180,7 +190,7 @@ ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
     ngx_array_t *files, ngx_str_t *path);
 ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
     ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe,
-    ngx_certauthz_crl_arena_t *arena);
+    ngx_certauthz_crl_arena_t *arena, ngx_array_t *stores);
 void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
 ngx_int_t ngx_certauthz_crl_shm_init(ngx_certauthz_crl_file_t *file,
     ngx_conf_t *cf);
@@ -203,6 +213,12 @@ void ngx_certauthz_crl_shm_start(ngx_certauthz_crl_file_t *file,
 void ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
 ngx_uint_t ngx_certauthz_crl_loader(void);
+ngx_int_t ngx_certauthz_crl_conf_trust(ngx_certauthz_crl_conf_t *conf,
+    X509_STORE *store);
+void ngx_certauthz_crl_trust(ngx_array_t *stores, ngx_certauthz_crl_t *crl);
+void ngx_certauthz_crl_trust_files(ngx_array_t *files, ngx_log_t *log);
+void ngx_certauthz_crl_trust_log(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
 void ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_set_t *set, const char *err,
     ngx_certauthz_file_err_t *fe, ngx_log_t *log);

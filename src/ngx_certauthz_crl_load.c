@@ -83,6 +83,12 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 
     f->path = full;
 
+    if (ngx_array_init(&f->stores, cf->pool, 2, sizeof(X509_STORE *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
 #if (NGX_THREADS)
     /* changed files are loaded in nginx's default thread pool */
     if (ngx_thread_pool_add(cf, NULL) == NULL) {
@@ -117,7 +123,8 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
         }
     }
 
-    set = ngx_certauthz_crl_load(&full, cf->log, &err, &fe, arena);
+    /* checked with the trusted CA certificates later, once they are known */
+    set = ngx_certauthz_crl_load(&full, cf->log, &err, &fe, arena, NULL);
 
     if (set == NULL) {
         if (err == NULL) {
@@ -190,12 +197,14 @@ ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
 
 /*
  * PEM (one or more CRLs) or DER; NULL with *err set on any failure.  With
- * an arena, the tables go there, and the CRLs are written there whole.
+ * an arena, the tables go there, and the CRLs are written there whole;
+ * with stores, each CRL is checked with the trusted CA certificates.
  */
 
 ngx_certauthz_crl_set_t *
 ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
-    ngx_certauthz_file_err_t *fe, ngx_certauthz_crl_arena_t *arena)
+    ngx_certauthz_file_err_t *fe, ngx_certauthz_crl_arena_t *arena,
+    ngx_array_t *stores)
 {
     u_char                   *buf;
     size_t                    size;
@@ -225,6 +234,7 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
 
     set->pool = pool;
     set->arena = arena;
+    set->stores = stores;
 
     /* a failed call: *err NULL, what failed in *fe */
 
@@ -530,6 +540,10 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         goto done;
     }
 
+    if (set->stores && set->stores->nelts) {
+        ngx_certauthz_crl_trust(set->stores, &crl);
+    }
+
     if (set->arena) {
         if (ngx_certauthz_crl_shm_add(set->arena, &crl, d.issuer,
                                       d.issuer_size)
@@ -787,4 +801,8 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
                   "certauthz: loaded CRL file \"%V\": %ui CRLs, "
                   "%ui revoked certificates", &file->path,
                   file->set->crls.nelts, file->set->nentries);
+
+    file->trusted = file->stores.nelts;
+
+    ngx_certauthz_crl_trust_log(file, log);
 }

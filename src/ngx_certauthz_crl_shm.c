@@ -77,6 +77,9 @@ typedef struct {
     int32_t                   salt_len;
     uint32_t                  digest_len;
     u_char                    digest[EVP_MAX_MD_SIZE];
+    u_char                    key[32];        /* as the load checked it */
+    int32_t                   key_result;
+    uint32_t                  sig_bad;
     uint64_t                  tbs;
     uint64_t                  tbs_len;
     uint64_t                  sig;
@@ -309,6 +312,9 @@ ngx_certauthz_crl_shm_add(ngx_certauthz_crl_arena_t *arena,
     d->salt_len = crl->sig.salt_len;
     d->digest_len = crl->sig.digest_len;
     ngx_memcpy(d->digest, crl->sig.digest, crl->sig.digest_len);
+    ngx_memcpy(d->key, crl->key, sizeof(d->key));
+    d->key_result = (int32_t) crl->key_result;
+    d->sig_bad = crl->sig_bad;
 
     p = ngx_certauthz_crl_shm_alloc(arena, issuer_len);
     if (p == NULL) {
@@ -703,7 +709,11 @@ ngx_certauthz_crl_shm_crl(ngx_certauthz_crl_set_t *set, u_char *base,
 
     crl->next_update = (time_t) d->next_update;
     crl->has_next_update = d->has_next_update ? 1 : 0;
-    crl->key_result = NGX_AGAIN;
+    ngx_memcpy(crl->key, d->key, sizeof(crl->key));
+    crl->key_result = (d->key_result == NGX_OK
+                       || d->key_result == NGX_DECLINED)
+                      ? d->key_result : NGX_AGAIN;
+    crl->sig_bad = d->sig_bad ? 1 : 0;
 
     crl->sig.kind = d->kind;
     crl->sig.pkey_type = d->pkey_type;

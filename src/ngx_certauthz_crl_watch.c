@@ -157,7 +157,7 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
 
     /* the set outlives the request: it logs to the cycle's log */
     set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err, &fe,
-                                 arena);
+                                 arena, &file->stores);
 
     ngx_certauthz_crl_swap(file, set, err, &fe, log);
 }
@@ -401,7 +401,8 @@ ngx_certauthz_crl_load_thread(void *data, ngx_log_t *log)
     ngx_certauthz_crl_task_t *ctx = data;
 
     ctx->set = ngx_certauthz_crl_load(&ctx->file->path, ngx_cycle->log,
-                                      &ctx->err, &ctx->fe, ctx->arena);
+                                      &ctx->err, &ctx->fe, ctx->arena,
+                                      &ctx->file->stores);
 }
 
 

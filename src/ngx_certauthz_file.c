@@ -91,6 +91,7 @@ ngx_certauthz_file_read_in(ngx_str_t *path, ngx_log_t *log, ngx_str_t *out,
     }
 
     buf = NULL;
+    size = 0;
 
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
         fe->call = ngx_fd_info_n;

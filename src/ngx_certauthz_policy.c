@@ -106,6 +106,25 @@ ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
 }
 
 
+/*
+ * At each face's postconfiguration, once its policies are merged: the
+ * CRLs checked with the trusted CA certificates of the servers that use
+ * them (ngx_certauthz_crl_trust.c), which are known only now
+ */
+
+void
+ngx_certauthz_engine_conf(ngx_conf_t *cf)
+{
+    ngx_certauthz_files_t  *files;
+
+    files = ngx_certauthz_cycle_files;
+
+    if (files != NULL && files->cycle == cf->cycle) {
+        ngx_certauthz_crl_trust_files(&files->crls, cf->log);
+    }
+}
+
+
 static int  ngx_certauthz_conn_index = -1;
 
 

@@ -112,6 +112,7 @@ typedef struct {
 } ngx_certauthz_conn_t;
 
 
+void ngx_certauthz_engine_conf(ngx_conf_t *cf);
 ngx_int_t ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
     const char *face);
 void ngx_certauthz_engine_init_process(ngx_cycle_t *cycle);

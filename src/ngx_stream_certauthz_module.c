@@ -740,6 +740,8 @@ ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    ngx_certauthz_engine_conf(cf);
+
     cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
 
     /* the first phase after the TLS handshake (the ssl phase) */
@@ -785,7 +787,21 @@ ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf, void *parent,
     ngx_stream_certauthz_srv_conf_t  *prev = parent;
     ngx_stream_certauthz_srv_conf_t  *conf = child;
 
+    ngx_stream_certauthz_ssl_conf_t  *sslcf;
+
     ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
+
+    /* its CRLs are checked with the server's trusted CAs when loaded */
+
+    sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
+
+    if (sslcf->ssl.ctx != NULL
+        && ngx_certauthz_crl_conf_trust(&conf->policy.crl,
+                                        SSL_CTX_get_cert_store(sslcf->ssl.ctx))
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -149,3 +149,34 @@ X-Reason: revoked
 qr/cannot load CRL file "[^"]+": [^,]+, the last good CRLs stay in force/
 --- grep_error_log_out eval
 qr/\A[^\n]*current\.crl": it is neither a PEM nor a valid DER CRL, the last good CRLs stay in force\n\z/
+
+
+
+=== TEST 4: a new CRL that does not verify with its trusted issuer's key: said once for the host, when it is loaded; every worker then denies crl-missing
+--- user_files eval
+">>> current.crl\n" . Certauthz::Test::crl('int-empty.crl')
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/current.crl;
+            certauthz_crl_refresh 500ms;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- init
+main::swaps('current.crl', 2, 'int-wrongkey.crl');
+main::each_answers('alice', 16, '403 crl-missing');
+--- request
+GET /alice/ok.txt
+--- error_code: 403
+--- response_headers
+X-Reason: crl-missing
+--- grep_error_log eval
+qr/does not verify with the key of [^,:]+/
+--- grep_error_log_out eval
+qr/\A[^\n]*does not verify with the key of any trusted CA certificate of that name\n\z/

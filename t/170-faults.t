@@ -3,7 +3,8 @@
 # of it is remembered, so the next connection is decided as usual.  Faults
 # are injected by t/lib/fault.c, preloaded into the test nginx; each block
 # runs a fresh nginx, so "the first call" is that of the block's first
-# request.
+# request, or, for a CRL whose issuer is a trusted CA, that of the check
+# made when the CRL is loaded (TEST 6).
 
 use lib 't/lib';
 use Certauthz::Test;
@@ -45,7 +46,14 @@ __DATA__
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
-        include $TEST_NGINX_PKI/tls.conf;
+        # only the root is trusted: the intermediate comes with the
+        # client's chain, so its CRL's signature is checked per request
+        # (a trusted issuer's is checked when the CRL is loaded)
+        ssl_certificate $TEST_NGINX_PKI/server.crt;
+        ssl_certificate_key $TEST_NGINX_PKI/server.key;
+        ssl_client_certificate $TEST_NGINX_PKI/root.crt;
+        ssl_verify_depth 3;
+        root $TEST_NGINX_PKI/www;
         ssl_verify_client on;
 
         location / {
@@ -69,7 +77,14 @@ does not verify with the key of its issuer
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
-        include $TEST_NGINX_PKI/tls.conf;
+        # only the root is trusted: the intermediate comes with the
+        # client's chain, so its CRL's signature is checked per request
+        # (a trusted issuer's is checked when the CRL is loaded)
+        ssl_certificate $TEST_NGINX_PKI/server.crt;
+        ssl_certificate_key $TEST_NGINX_PKI/server.key;
+        ssl_client_certificate $TEST_NGINX_PKI/root.crt;
+        ssl_verify_depth 3;
+        root $TEST_NGINX_PKI/www;
         ssl_verify_client on;
 
         location / {
@@ -113,7 +128,14 @@ GET /utf8/ok.txt
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
-        include $TEST_NGINX_PKI/tls.conf;
+        # only the root is trusted: the intermediate comes with the
+        # client's chain, so its CRL's signature is checked per request
+        # (a trusted issuer's is checked when the CRL is loaded)
+        ssl_certificate $TEST_NGINX_PKI/server.crt;
+        ssl_certificate_key $TEST_NGINX_PKI/server.key;
+        ssl_client_certificate $TEST_NGINX_PKI/root.crt;
+        ssl_verify_depth 3;
+        root $TEST_NGINX_PKI/www;
         ssl_verify_client on;
 
         location / {
@@ -129,3 +151,27 @@ GET /bob/ok.txt
  qr/\[error\] .*certauthz: rule evaluation failed, request refused/]
 --- no_error_log
 does not verify with the key of its issuer
+
+
+
+=== TEST 6: the same fault in the check made when the CRL is loaded (its issuer is a trusted CA) is no verdict either: nothing said, the request checks
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-alice.crl;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- request eval
+["GET /alice/ok.txt", "GET /bob/ok.txt"]
+--- error_code eval
+[403, 200]
+--- response_headers eval
+["X-Reason: revoked", "X-Reason: allow"]
+--- no_error_log
+does not verify

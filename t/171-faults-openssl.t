@@ -42,7 +42,14 @@ __DATA__
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
-        include $TEST_NGINX_PKI/tls.conf;
+        # only the root is trusted: the intermediate comes with the
+        # client's chain, so its CRL's signature is checked per request
+        # (a trusted issuer's is checked when the CRL is loaded)
+        ssl_certificate $TEST_NGINX_PKI/server.crt;
+        ssl_certificate_key $TEST_NGINX_PKI/server.key;
+        ssl_client_certificate $TEST_NGINX_PKI/root.crt;
+        ssl_verify_depth 3;
+        root $TEST_NGINX_PKI/www;
         ssl_verify_client on;
 
         location / {

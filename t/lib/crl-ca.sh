@@ -7,6 +7,8 @@
 #   crl_ca_revoked DIR SERIAL [REASON]
 #                             adds a revoked entry for SERIAL (hex) to the
 #                             index, as "openssl ca -revoke" writes one
+#   crl_ca_random DIR N       adds N revoked entries of random 16-byte
+#                             serials (large CRLs for benchmarks, soak)
 #   crl_revoke DIR KEY CERT FILE
 #                             revokes the certificate FILE
 #   crl_gen DIR KEY CERT OUT [openssl ca options...]
@@ -35,6 +37,15 @@ EOC
 crl_ca_revoked() {
     printf 'R\t351231235959Z\t240101000000Z%s\t%s\tunknown\t/CN=revoked\n' \
         "${3:+,$3}" "$2" >> "$1/index.txt"
+}
+
+crl_ca_random() {
+    od -An -v -tx1 -w16 -N $((16 * $2)) /dev/urandom \
+    | awk '{ s = ""; for (i = 1; i <= NF; i++) s = s toupper($i);
+             sub(/^0+/, "", s); if (s == "") s = "01";
+             if (length(s) % 2) s = "0" s;
+             printf "R\t351231235959Z\t250101000000Z\t%s\tunknown\t/CN=bench\n", s }' \
+    >> "$1/index.txt"
 }
 
 crl_openssl() {
