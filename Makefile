@@ -131,7 +131,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(SYSTEM_STREAM) $(MODULE) $(STREAM_MODULE)
 
 .PHONY: all check deps bench-deps fuzz-deps deb-deps build run-tests test \
         test-asan asan-suite test-valgrind demo run-demo demo-stop install \
-        deb deb-check matrix bench bench-stream fuzz soak clean
+        deb deb-check matrix bench bench-crl bench-stream fuzz soak clean
 
 all: build
 
@@ -293,6 +293,16 @@ matrix: deps
 bench: deps bench-deps
 	@$(MAKE) --no-print-directory build
 	bash bench/run.sh "$(NGINX_BIN)" "$(MODULE)"
+	@$(MAKE) --no-print-directory bench-crl
+
+# a 1,000,000-entry CRL: load time and memory in a worker, then on a host
+# of four workers swapped under load (docs/benchmarks.md, "Large CRLs")
+bench-crl: deps bench-deps
+	@$(MAKE) --no-print-directory build
+	@[ -e t/pki/crl/.stamp ] || { bash t/lib/mkpki.sh t/pki \
+	    && bash t/lib/mkcrl.sh t/pki && touch t/pki/crl/.stamp; }
+	bash bench/crl-load.sh "$(NGINX_BIN)" "$(MODULE)" "$(CURDIR)/t/pki"
+	bash bench/crl-host.sh "$(NGINX_BIN)" "$(MODULE)" "$(CURDIR)/t/pki"
 
 # connections/s and instructions per connection of a stream server with
 # and without certauthz (docs/benchmarks.md)

@@ -20,6 +20,17 @@ rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
 worker() { pgrep -f "nginx: worker process" -P "$(cat "$work/logs/nginx.pid")"; }
 
+# kB of the CRL memory files (the host's copies) that process PID has open
+memfd_kb() {
+    local f kb=0
+    for f in /proc/$1/fd/*; do
+        case $(readlink "$f" 2>/dev/null) in
+        /memfd:certauthz-crl*) kb=$((kb + $(stat -L -c %b "$f") / 2)) ;;
+        esac
+    done
+    echo "$kb"
+}
+
 crl1m "$work/crl1m.pem" "$pki"
 
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%X\n", 1048576 + i * 7 }' \
@@ -73,8 +84,9 @@ probe_max() {
 }
 
 start crl1m
-w=$(worker); r=$(rss "$w")
-echo "crl1m: worker RSS ${r} kB, $(( (r - base) * 1024 / 1000000 )) bytes per entry"
+w=$(worker); r=$(rss "$w"); m=$(memfd_kb "$w")
+echo "crl1m: the host's copy ${m} kB, $(( m * 1024 / 1000000 )) bytes per" \
+     "entry; worker RSS ${r} kB (the pages of the copy it touched)"
 for i in 1 2 3; do
     n=$(loads)
     t0=$EPOCHREALTIME
@@ -92,7 +104,7 @@ for i in 1 2 3; do
     echo "crl1m: reload $i: in force $(awk -v a="$t0" -v b="$t1" \
          'BEGIN { printf "%.2f", b - a }')s after the change, the longest" \
          "request meanwhile $(cat "$work/probe")s, worker RSS then $(rss "$w") kB" \
-         "(peak so far $(hwm "$w") kB)"
+         "(peak so far $(hwm "$w") kB), the host's copy $(memfd_kb "$w") kB"
 done
 stop crl1m
 

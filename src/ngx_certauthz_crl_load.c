@@ -354,6 +354,9 @@ ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set, u_char *buf,
             break;
         }
 
+        /* what is left of the base64 is not read again */
+        ngx_certauthz_file_release(der.data + der.len, end);
+
         rc = ngx_certauthz_crl_add(set, der.data, der.len, err);
 
         if (rc == NGX_DECLINED) {
