@@ -51,6 +51,7 @@ static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
 static ngx_int_t ngx_http_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_certauthz_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_certauthz_init_process(ngx_cycle_t *cycle);
+static void ngx_http_certauthz_exit_process(ngx_cycle_t *cycle);
 static void *ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -175,7 +176,7 @@ ngx_module_t  ngx_http_certauthz_module = {
     ngx_http_certauthz_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_certauthz_exit_process,       /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -536,4 +537,11 @@ ngx_http_certauthz_init_process(ngx_cycle_t *cycle)
     ngx_certauthz_engine_init_process(cycle);
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_certauthz_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_certauthz_engine_exit_process(cycle);
 }

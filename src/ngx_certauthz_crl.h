@@ -232,6 +232,8 @@ ngx_uint_t ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
+void ngx_certauthz_crl_watch_exit(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
 size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
     size_t size);
 ngx_int_t ngx_certauthz_crl_der(const u_char *der, size_t len,

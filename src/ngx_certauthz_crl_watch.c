@@ -226,6 +226,34 @@ ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 }
 
 
+/* at a worker's exit: a load finished but not taken, freed */
+
+void
+ngx_certauthz_crl_watch_exit(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
+{
+#if (NGX_THREADS)
+    ngx_certauthz_crl_task_t  *ctx;
+
+    if (!file->loading || file->task == NULL) {
+        return;
+    }
+
+    ctx = file->task->ctx;
+
+    file->loading = 0;
+
+    if (ctx->set != NULL) {
+        ngx_certauthz_crl_set_free(ctx->set);
+        ctx->set = NULL;
+    }
+
+    if (file->shm) {
+        ngx_certauthz_crl_shm_drop(file);
+    }
+#endif
+}
+
+
 static void
 ngx_certauthz_crl_watch_handler(ngx_event_t *ev)
 {

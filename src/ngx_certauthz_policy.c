@@ -22,6 +22,8 @@ typedef struct {
 
 static ngx_int_t ngx_certauthz_conn_init(ngx_log_t *log);
 static void ngx_certauthz_files_forget(void *data);
+static void ngx_certauthz_crl_files_each(ngx_cycle_t *cycle,
+    void (*handler)(ngx_certauthz_crl_file_t *file, ngx_log_t *log));
 static ngx_int_t ngx_certauthz_rules(ngx_certauthz_policy_t *policy,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
@@ -70,6 +72,28 @@ static const char  ngx_certauthz_version[] = NGX_CERTAUTHZ_VERSION;
 void
 ngx_certauthz_engine_init_process(ngx_cycle_t *cycle)
 {
+    ngx_certauthz_crl_files_each(cycle, ngx_certauthz_crl_watch);
+}
+
+
+/*
+ * At each face's exit_process: a CRL load that a thread finished while the
+ * worker was leaving (nginx's thread pool runs the queued tasks to their
+ * end before the modules' exit_process) is freed; its result was never
+ * put in force
+ */
+
+void
+ngx_certauthz_engine_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_certauthz_crl_files_each(cycle, ngx_certauthz_crl_watch_exit);
+}
+
+
+static void
+ngx_certauthz_crl_files_each(ngx_cycle_t *cycle,
+    void (*handler)(ngx_certauthz_crl_file_t *file, ngx_log_t *log))
+{
     ngx_uint_t                  i;
     ngx_certauthz_files_t      *files;
     ngx_certauthz_crl_file_t  **crl;
@@ -83,7 +107,7 @@ ngx_certauthz_engine_init_process(ngx_cycle_t *cycle)
     crl = files->crls.elts;
 
     for (i = 0; i < files->crls.nelts; i++) {
-        ngx_certauthz_crl_watch(crl[i], cycle->log);
+        handler(crl[i], cycle->log);
     }
 }
 

@@ -116,6 +116,7 @@ void ngx_certauthz_engine_conf(ngx_conf_t *cf);
 ngx_int_t ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
     const char *face);
 void ngx_certauthz_engine_init_process(ngx_cycle_t *cycle);
+void ngx_certauthz_engine_exit_process(ngx_cycle_t *cycle);
 ngx_certauthz_conn_t *ngx_certauthz_conn_get(ngx_connection_t *c);
 
 ngx_certauthz_files_t *ngx_certauthz_files(ngx_conf_t *cf);

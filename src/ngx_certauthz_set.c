@@ -43,26 +43,18 @@ ngx_int_t
 ngx_certauthz_set_init(ngx_certauthz_set_t *set, ngx_uint_t n, size_t size,
     ngx_pool_t *pool)
 {
-    ngx_uint_t  nslots;
-
-    ngx_memzero(set, sizeof(ngx_certauthz_set_t));
+    u_char  *mem;
 
     if (size >= 0xffffffff) {
         return NGX_DECLINED;
     }
 
-    nslots = ngx_certauthz_set_nslots(n);
-
-    set->mask = nslots - 1;
-    set->size = size;
-    set->slots = ngx_certauthz_set_alloc(pool, nslots * sizeof(uint32_t));
-    set->blob = ngx_certauthz_set_alloc(pool, size ? size : 1);
-
-    if (set->slots == NULL || set->blob == NULL) {
+    mem = ngx_certauthz_set_alloc(pool, ngx_certauthz_set_mem(n, size));
+    if (mem == NULL) {
         return NGX_ERROR;
     }
 
-    return NGX_OK;
+    return ngx_certauthz_set_init_in(set, n, size, mem);
 }
 
 

@@ -84,6 +84,7 @@ static ngx_int_t ngx_stream_certauthz_variable(ngx_stream_session_t *s,
 static ngx_int_t ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_certauthz_init_process(ngx_cycle_t *cycle);
+static void ngx_stream_certauthz_exit_process(ngx_cycle_t *cycle);
 static void *ngx_stream_certauthz_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -185,7 +186,7 @@ ngx_module_t  ngx_stream_certauthz_module = {
     ngx_stream_certauthz_init_process,     /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_stream_certauthz_exit_process,     /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -813,4 +814,11 @@ ngx_stream_certauthz_init_process(ngx_cycle_t *cycle)
     ngx_certauthz_engine_init_process(cycle);
 
     return NGX_OK;
+}
+
+
+static void
+ngx_stream_certauthz_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_certauthz_engine_exit_process(cycle);
 }
