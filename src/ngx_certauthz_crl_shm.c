@@ -45,8 +45,9 @@ typedef struct {
     off_t                     size;
     ngx_file_uniq_t           uniq;
 
-    /* the generation that each worker reads */
+    /* the generation that each worker reads, and its pid (for the log) */
     ngx_atomic_t              acked[NGX_MAX_PROCESSES];
+    ngx_pid_t                 pid[NGX_MAX_PROCESSES];
 } ngx_certauthz_crl_shm_head_t;
 
 
@@ -55,6 +56,9 @@ struct ngx_certauthz_crl_shm_s {
     ngx_certauthz_crl_shm_head_t   *head;
     ngx_uint_t                      reclaim;  /* 1: the other slot, once
                                                  every worker has left it */
+    ngx_msec_t                      waiting;  /* since when a load waits
+                                                 for a worker (0: none) */
+    ngx_msec_t                      said;     /* when that was logged */
     ngx_certauthz_crl_arena_t       arena;    /* the slot being written */
 };
 
@@ -106,6 +110,8 @@ static ngx_certauthz_crl_set_t *ngx_certauthz_crl_shm_attach(
 static ngx_int_t ngx_certauthz_crl_shm_crl(ngx_certauthz_crl_set_t *set,
     u_char *base, size_t used, ngx_certauthz_crl_shm_crl_t *d);
 static ngx_uint_t ngx_certauthz_crl_shm_idle(ngx_certauthz_crl_shm_t *shm);
+static void ngx_certauthz_crl_shm_wait(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
 static void ngx_certauthz_crl_shm_empty(ngx_certauthz_crl_shm_t *shm,
     ngx_uint_t slot, ngx_log_t *log);
 static void ngx_certauthz_crl_shm_cleanup(void *data);
@@ -191,8 +197,11 @@ ngx_certauthz_crl_shm_arena(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     shm = file->shm;
 
     if (!ngx_certauthz_crl_shm_idle(shm)) {
+        ngx_certauthz_crl_shm_wait(file, log);
         return NULL;
     }
+
+    shm->waiting = 0;
 
     slot = 1 - (shm->head->published & 1);
 
@@ -492,6 +501,7 @@ ngx_certauthz_crl_shm_start(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     ngx_certauthz_crl_shm_follow(file, log);
 
     head->acked[ngx_worker] = file->generation;
+    head->pid[ngx_worker] = ngx_pid;
 
     if (ngx_certauthz_crl_loader()) {
         file->mtime = head->mtime;
@@ -567,6 +577,54 @@ ngx_certauthz_crl_shm_idle(ngx_certauthz_crl_shm_t *shm)
     }
 
     return 1;
+}
+
+
+/*
+ * A changed file waits for a worker that has not taken the CRLs in force
+ * (one busy for long, stopped, or not started again): said after ten
+ * refresh intervals (at least 10 s), and as often again while it lasts
+ */
+
+static void
+ngx_certauthz_crl_shm_wait(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
+{
+    ngx_msec_t                      after;
+    ngx_uint_t                      i, generation;
+    ngx_certauthz_crl_shm_t        *shm;
+    ngx_certauthz_crl_shm_head_t   *head;
+
+    shm = file->shm;
+    head = shm->head;
+
+    if (shm->waiting == 0) {
+        shm->waiting = ngx_current_msec;
+        shm->said = ngx_current_msec;
+        return;
+    }
+
+    after = ngx_max(10 * file->refresh, 10000);
+
+    if (ngx_current_msec - shm->said < after) {
+        return;
+    }
+
+    shm->said = ngx_current_msec;
+
+    generation = head->published >> 1;
+
+    for (i = 0; i < NGX_MAX_PROCESSES; i++) {
+        if (head->acked[i] != generation) {
+            break;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_WARN, log, 0,
+                  "certauthz: CRL file \"%V\" changed, but worker process "
+                  "%P has not taken the CRLs in force for %M s; the file is "
+                  "loaded once it has", &file->path,
+                  (i < NGX_MAX_PROCESSES) ? head->pid[i] : (ngx_pid_t) 0,
+                  (ngx_current_msec - shm->waiting) / 1000);
 }
 
 

@@ -4,7 +4,9 @@
 # refresh.  Here with four workers: one "loaded CRL file" line per change,
 # and every request, whichever worker takes it, sees the new CRL.  Three
 # changes in a row reuse the memory of the first; a file that does not
-# load leaves the last good CRL in force in every worker.
+# load leaves the last good CRL in force in every worker.  A worker that
+# does not take the CRLs in force (here: stopped) holds the next load
+# back, so that the memory it reads is never rewritten under it.
 
 use lib 't/lib';
 use Certauthz::Test;
@@ -40,7 +42,7 @@ sub each_answers {
     my @got;
 
     for (1 .. $n) {
-        my $cmd = "curl -s -k -o /dev/null --unix-socket $root/tls.sock"
+        my $cmd = "curl -s -k -m 10 -o /dev/null --unix-socket $root/tls.sock"
                   . " --cert $pki/$name.pem --key $pki/$name.key"
                   . " -w '%{http_code} %header{x-reason}' https://localhost/";
         my $out = `$cmd`;
@@ -49,6 +51,24 @@ sub each_answers {
 
     Test::More::is(join(', ', @got), join(', ', ($want) x $n),
                    "$n requests of $name, each a new connection: $want");
+}
+
+# for --- init: SIGSTOP to the worker started last (not worker 0, which
+# loads the changed files); returns its pid
+sub stop_a_worker {
+    my $root = Certauthz::Test::servroot();
+
+    open my $p, '<', "$root/logs/nginx.pid" or die "nginx.pid: $!\n";
+    my $master = <$p>;
+    chomp $master;
+
+    my @workers = sort { $a <=> $b } split ' ', `pgrep -P $master`;
+    die "fewer than two workers\n" if @workers < 2;
+
+    my $stopped = $workers[-1];
+    kill 'STOP', $stopped or die "kill STOP $stopped: $!\n";
+
+    return $stopped;
 }
 
 master_on();
@@ -180,3 +200,43 @@ X-Reason: crl-missing
 qr/does not verify with the key of [^,:]+/
 --- grep_error_log_out eval
 qr/\A[^\n]*does not verify with the key of any trusted CA certificate of that name\n\z/
+
+
+
+=== TEST 5: a worker that does not take the CRLs in force (stopped) holds the next load back, which is said with its pid; once it goes on, the load is made
+--- user_files eval
+">>> current.crl\n" . Certauthz::Test::crl('int-empty.crl')
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/current.crl;
+            certauthz_crl_refresh 500ms;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- init
+my $stopped = main::stop_a_worker();
+main::swaps('current.crl', 1.5, 'int-alice.crl');
+main::swaps('current.crl', 11, 'int-empty.crl');
+main::each_answers('alice', 4, '403 revoked');
+Test::More::like(Certauthz::Test::slurp(Certauthz::Test::servroot()
+                                       . '/logs/error.log'),
+                 qr/changed, but worker process $stopped has not taken/,
+                 "the warning names the stopped worker, $stopped");
+kill 'CONT', $stopped;
+select undef, undef, undef, 2.5;
+main::each_answers('alice', 16, '200 allow');
+--- request
+GET /alice/ok.txt
+--- error_code: 200
+--- response_headers
+X-Reason: allow
+--- grep_error_log eval
+qr/loaded CRL file "[^"]+": \d+ CRLs, \d+ revoked|CRL file "[^"]+" changed, but worker process \d+ has not taken the CRLs in force/
+--- grep_error_log_out eval
+qr/\A[^\n]*current\.crl": 1 CRLs, 1 revoked\n[^\n]*current\.crl" changed, but worker process \d+ has not taken the CRLs in force\n[^\n]*current\.crl": 1 CRLs, 0 revoked\n\z/
