@@ -131,7 +131,8 @@ export TEST_NGINX_LOAD_MODULES ?= $(SYSTEM_STREAM) $(MODULE) $(STREAM_MODULE)
 
 .PHONY: all check deps bench-deps fuzz-deps deb-deps build run-tests test \
         test-asan asan-suite test-valgrind demo run-demo demo-stop install \
-        deb deb-check matrix bench bench-crl bench-stream fuzz soak clean
+        deb deb-check matrix bench bench-crl bench-stream fuzz soak clean \
+        promtool
 
 all: build
 
@@ -160,6 +161,23 @@ define install
 	        >/dev/null || exit 1; \
 	fi
 endef
+
+# promtool, for t/200-metrics.t: Debian's prometheus package unpacked into
+# build/tools rather than installed (installing it starts a Prometheus
+# server); none there: that test says so and skips its promtool check
+PROMTOOL := $(CURDIR)/build/tools/usr/bin/promtool
+
+promtool:
+	@if command -v promtool >/dev/null 2>&1 || [ -x $(PROMTOOL) ] \
+	    || [ "$(HAVE_APT)" != yes ]; then exit 0; fi; \
+	echo "certauthz: unpacking promtool (Debian package prometheus) into build/tools"; \
+	rm -rf $(CURDIR)/build/tools/deb && mkdir -p $(CURDIR)/build/tools/deb && \
+	cd $(CURDIR)/build/tools/deb && \
+	{ apt-get download prometheus >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get download prometheus >/dev/null 2>&1; }; } && \
+	dpkg-deb -x prometheus_*.deb $(CURDIR)/build/tools && \
+	rm -rf $(CURDIR)/build/tools/deb \
+	|| echo "certauthz: cannot fetch the prometheus package: t/200-metrics.t skips its promtool check"
 
 deps:
 	$(call install,$(PACKAGES))
@@ -206,9 +224,10 @@ $(MODULE): $(STAMP) $(SOURCES)
 build: check $(MODULE)
 
 run-tests: build
+	CERTAUTHZ_PROMTOOL="$$([ -x $(PROMTOOL) ] && echo $(PROMTOOL))" \
 	$(PROVE) $(PROVE_FLAGS) t
 
-test: deps
+test: deps promtool
 	@$(MAKE) --no-print-directory run-tests
 
 # The whole suite against a module built with ASan and UBSan, loaded by the

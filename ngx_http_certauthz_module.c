@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_certauthz_policy.h"
+#include "ngx_certauthz_metrics.h"
 #include "ngx_http_certauthz_module.h"
 #include "ngx_http_certauthz_variables.h"
 
@@ -50,6 +51,9 @@ static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
 
 static ngx_int_t ngx_http_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_certauthz_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_certauthz_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_certauthz_count_conf(ngx_conf_t *cf,
+    ngx_http_certauthz_loc_conf_t *conf);
 static ngx_int_t ngx_http_certauthz_init_process(ngx_cycle_t *cycle);
 static void ngx_http_certauthz_exit_process(ngx_cycle_t *cycle);
 static void *ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf);
@@ -147,6 +151,13 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
       offsetof(ngx_http_certauthz_loc_conf_t, policy.crl.warn),
       NULL },
 
+    { ngx_string("certauthz_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_certauthz_metrics,
+      0,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -172,7 +183,7 @@ ngx_module_t  ngx_http_certauthz_module = {
     ngx_http_certauthz_commands,           /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_certauthz_init_module,        /* init module */
     ngx_http_certauthz_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -233,6 +244,8 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     }
 
     ctx->evaluated = 1;
+
+    ngx_certauthz_count(&lcf->policy, d);
 
     if (d->allow) {
         ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -490,6 +503,10 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
 
+    if (ngx_http_certauthz_count_conf(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     /* its CRLs are checked with the server's trusted CAs when loaded */
 
     sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_ssl_module);
@@ -528,6 +545,85 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A location that decides is counted under its server's first server_name
+ * and its name as written ("= /x", "^~ /p", "~ re", "~* re", "/p", "@n")
+ */
+
+static ngx_int_t
+ngx_http_certauthz_count_conf(ngx_conf_t *cf,
+    ngx_http_certauthz_loc_conf_t *conf)
+{
+    u_char                     *p;
+    ngx_str_t                   server, location, prefix;
+    ngx_http_server_name_t     *sn;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_core_srv_conf_t   *cscf;
+
+    if (conf->policy.mode == NGX_CERTAUTHZ_OFF) {
+        return NGX_OK;
+    }
+
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    ngx_str_null(&server);
+
+    if (cscf->server_names.nelts) {
+        sn = cscf->server_names.elts;
+        server = sn[0].name;
+    }
+
+    ngx_str_null(&prefix);
+
+    if (clcf->exact_match) {
+        ngx_str_set(&prefix, "= ");
+
+    } else if (clcf->noregex) {
+        ngx_str_set(&prefix, "^~ ");
+
+#if (NGX_PCRE)
+    } else if (clcf->regex) {
+        ngx_str_set(&prefix, "~ ");
+#if (NGX_PCRE2)
+        {
+        uint32_t  options;
+
+        if (pcre2_pattern_info(clcf->regex->regex, PCRE2_INFO_ARGOPTIONS,
+                               &options)
+            == 0
+            && (options & PCRE2_CASELESS))
+        {
+            ngx_str_set(&prefix, "~* ");
+        }
+        }
+#endif
+#endif
+    }
+
+    location.len = prefix.len + clcf->name.len;
+    location.data = ngx_pnalloc(cf->pool, location.len + 1);
+    if (location.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(location.data, prefix.data, prefix.len);
+    ngx_memcpy(p, clcf->name.data, clcf->name.len);
+
+    return ngx_certauthz_metrics_policy(cf, &conf->policy, &server,
+                                        &location);
+}
+
+
+/* in the master, once the configuration is read: the counters */
+
+static ngx_int_t
+ngx_http_certauthz_init_module(ngx_cycle_t *cycle)
+{
+    return ngx_certauthz_metrics_init(cycle);
 }
 
 

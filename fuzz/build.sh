@@ -34,7 +34,7 @@ NGX_CONF=(--with-cc="$CC" --with-cc-opt="$CFLAGS_NGX"
           --without-stream_upstream_zone_module)
 
 HARNESSES="cert cond list crl"
-ENGINE="cert crl crl_der crl_load crl_shm crl_sig crl_trust crl_watch field file list policy rule set"
+ENGINE="cert crl crl_der crl_load crl_shm crl_sig crl_trust crl_watch field file list metrics policy rule set"
 
 mkdir -p "$OUT/src" "$OUT/bin" "$OUT/obj"
 

@@ -146,6 +146,11 @@ typedef struct {
     ngx_array_t               stores;         /* of X509_STORE * */
     ngx_uint_t                trusted;
 
+    /* host-wide: loads that went well, that failed, the last good one's
+     * time (ngx_certauthz_metrics.c); NULL: not counted */
+    ngx_atomic_t             *loads;
+    time_t                    loaded;         /* at configuration */
+
     /* what the policies that name it ask: the shortest refresh (0: none
      * asks), the longest warning (0: none); the worker's timer for both */
     ngx_msec_t                refresh;

@@ -107,6 +107,7 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
     f->size = ngx_file_size(&fi);
     f->uniq = ngx_file_uniq(&fi);
     f->checked = ngx_current_msec;
+    f->loaded = ngx_time();
 
     rc = ngx_certauthz_crl_shm_init(f, cf);
 
@@ -765,6 +766,10 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
             ngx_certauthz_crl_shm_drop(file);
         }
 
+        if (file->loads) {
+            (void) ngx_atomic_fetch_add(&file->loads[1], 1);
+        }
+
         if (err == NULL) {
             ngx_log_error(NGX_LOG_ERR, log, fe->err,
                           "certauthz: %s CRL file \"%V\" failed, "
@@ -806,6 +811,11 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
                   file->set->crls.nelts, file->set->nentries);
 
     file->trusted = file->stores.nelts;
+
+    if (file->loads) {
+        (void) ngx_atomic_fetch_add(&file->loads[0], 1);
+        file->loads[2] = ngx_time();
+    }
 
     ngx_certauthz_crl_trust_log(file, log);
 }

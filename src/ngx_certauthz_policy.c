@@ -10,6 +10,7 @@
 #include <ngx_event.h>
 
 #include "ngx_certauthz_policy.h"
+#include "ngx_certauthz_metrics.h"
 
 
 /* what a rule evaluation hands to the face's exec, see ..._record() */
@@ -281,6 +282,19 @@ ngx_certauthz_files(ngx_conf_t *cf)
 }
 
 
+/* the registry of a cycle, NULL if it has none */
+
+ngx_certauthz_files_t *
+ngx_certauthz_files_of(ngx_cycle_t *cycle)
+{
+    ngx_certauthz_files_t  *files;
+
+    files = ngx_certauthz_cycle_files;
+
+    return (files != NULL && files->cycle == cycle) ? files : NULL;
+}
+
+
 static void
 ngx_certauthz_files_forget(void *data)
 {
@@ -298,6 +312,11 @@ ngx_certauthz_files_init(ngx_conf_t *cf, ngx_certauthz_files_t *files)
         != NGX_OK
         || ngx_array_init(&files->crls, cf->pool, 4,
                           sizeof(ngx_certauthz_crl_file_t *))
+           != NGX_OK
+        || ngx_array_init(&files->policies, cf->pool, 8,
+                          sizeof(ngx_certauthz_metrics_policy_t))
+           != NGX_OK
+        || ngx_array_init(&files->rules, cf->pool, 8, sizeof(ngx_str_t))
            != NGX_OK)
     {
         return NGX_ERROR;

@@ -37,6 +37,12 @@ typedef struct {
     ngx_array_t               lists;      /* of ngx_certauthz_list_t * */
     ngx_array_t               crls;       /* of ngx_certauthz_crl_file_t * */
     ngx_cycle_t              *cycle;
+
+    /* what is counted (ngx_certauthz_metrics.c) */
+    ngx_array_t               policies;   /* ngx_certauthz_metrics_policy_t */
+    ngx_array_t               rules;      /* of ngx_str_t: FILE:LINE */
+    ngx_array_t              *binds;      /* where they go */
+    ngx_shm_t                 counters;
 } ngx_certauthz_files_t;
 
 
@@ -44,6 +50,9 @@ typedef struct {
     ngx_uint_t                mode;       /* NGX_CERTAUTHZ_OFF, ... */
     ngx_array_t              *rules;      /* of ngx_certauthz_rule_t */
     ngx_certauthz_crl_conf_t  crl;
+    ngx_atomic_t             *counters;   /* by reason, host-wide; NULL:
+                                             not counted */
+    unsigned                  counted:1;  /* registered for counters */
 } ngx_certauthz_policy_t;
 
 
@@ -120,6 +129,7 @@ void ngx_certauthz_engine_exit_process(ngx_cycle_t *cycle);
 ngx_certauthz_conn_t *ngx_certauthz_conn_get(ngx_connection_t *c);
 
 ngx_certauthz_files_t *ngx_certauthz_files(ngx_conf_t *cf);
+ngx_certauthz_files_t *ngx_certauthz_files_of(ngx_cycle_t *cycle);
 ngx_int_t ngx_certauthz_files_init(ngx_conf_t *cf,
     ngx_certauthz_files_t *files);
 void ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy);

@@ -56,6 +56,8 @@ typedef struct {
     ngx_uint_t                nconds;     /* 0: "all" */
     ngx_uint_t                deny;
     ngx_str_t                 where;      /* "FILE:LINE" */
+    ngx_atomic_t             *hits;       /* host-wide; NULL: not counted */
+    unsigned                  counted:1;  /* registered for counters */
 } ngx_certauthz_rule_t;
 
 

@@ -17,4 +17,8 @@
 extern ngx_module_t  ngx_http_certauthz_module;
 
 
+char *ngx_http_certauthz_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
 #endif /* _NGX_HTTP_CERTAUTHZ_MODULE_H_INCLUDED_ */

@@ -13,6 +13,7 @@
 #include <ngx_stream.h>
 
 #include "ngx_certauthz_policy.h"
+#include "ngx_certauthz_metrics.h"
 #include "ngx_certauthz_variable.h"
 
 
@@ -83,6 +84,7 @@ static ngx_int_t ngx_stream_certauthz_variable(ngx_stream_session_t *s,
 
 static ngx_int_t ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_certauthz_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_stream_certauthz_init_process(ngx_cycle_t *cycle);
 static void ngx_stream_certauthz_exit_process(ngx_cycle_t *cycle);
 static void *ngx_stream_certauthz_create_srv_conf(ngx_conf_t *cf);
@@ -182,7 +184,7 @@ ngx_module_t  ngx_stream_certauthz_module = {
     ngx_stream_certauthz_commands,         /* module directives */
     NGX_STREAM_MODULE,                     /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_stream_certauthz_init_module,      /* init module */
     ngx_stream_certauthz_init_process,     /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -805,6 +807,15 @@ ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf, void *parent,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* in the master, once the configuration is read: the counters */
+
+static ngx_int_t
+ngx_stream_certauthz_init_module(ngx_cycle_t *cycle)
+{
+    return ngx_certauthz_metrics_init(cycle);
 }
 
 

@@ -1,0 +1,738 @@
+
+/*
+ * certauthz: host-wide counters and their Prometheus text exposition.
+ * Every policy that decides (on, audit) has a counter per reason, every
+ * rule one of the decisions it made, every CRL file its loads.  They are
+ * in one shared mapping that the master makes once the configuration is
+ * read (init_module: every policy and rule is known then, so there is no
+ * zone for the user to size), new with each configuration: counters start
+ * at zero at each start and reload, and the old workers of a reload never
+ * write into the new layout.  Workers add to them atomically, each
+ * policy's and each rule's on a cache line of their own (as nginx's
+ * stub_status counters are), so that a worker that dies leaves them whole.
+ * Series of the same labels (a rules file included in two locations, a
+ * limit_except within its location) share one counter.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_certauthz_metrics.h"
+
+
+#define NGX_CERTAUTHZ_METRICS_LINE     128
+#define NGX_CERTAUTHZ_METRICS_REASONS  (NGX_CERTAUTHZ_REASON_CRL_STALE + 1)
+
+#define NGX_CERTAUTHZ_METRICS_POLICY   0
+#define NGX_CERTAUTHZ_METRICS_RULE     1
+
+
+/* a counter pointer of a policy or rule, and the line it gets */
+typedef struct {
+    ngx_atomic_t            **at;
+    ngx_uint_t                kind;
+    ngx_uint_t                index;
+} ngx_certauthz_metrics_bind_t;
+
+
+/* the exposition, written into a chain of buffers */
+typedef struct {
+    ngx_pool_t               *pool;
+    ngx_chain_t              *first;
+    ngx_chain_t             **last;
+    ngx_buf_t                *buf;
+    off_t                     size;
+} ngx_certauthz_metrics_out_t;
+
+
+static ngx_int_t ngx_certauthz_metrics_bind(ngx_array_t *binds,
+    ngx_atomic_t **at, ngx_uint_t kind, ngx_uint_t index);
+static void ngx_certauthz_metrics_free(void *data);
+static u_char *ngx_certauthz_metrics_room(ngx_certauthz_metrics_out_t *out,
+    size_t size);
+static ngx_int_t ngx_certauthz_metrics_line(ngx_certauthz_metrics_out_t *out,
+    const char *name, ngx_str_t *labels, ngx_uint_t n, ngx_str_t *values,
+    off_t value);
+static ngx_int_t ngx_certauthz_metrics_head(ngx_certauthz_metrics_out_t *out,
+    const char *name, const char *type, const char *help);
+static ngx_int_t ngx_certauthz_metrics_decisions(
+    ngx_certauthz_metrics_out_t *out, ngx_certauthz_files_t *files);
+static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
+    ngx_certauthz_files_t *files);
+static ngx_int_t ngx_certauthz_metrics_issuer(ngx_pool_t *pool,
+    X509_NAME *name, ngx_str_t *s);
+
+
+/*
+ * At configuration, for each policy of a face once it is merged: counted
+ * if it decides, under its server and location (copied), with its rules
+ */
+
+ngx_int_t
+ngx_certauthz_metrics_policy(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
+    ngx_str_t *server, ngx_str_t *location)
+{
+    ngx_uint_t                       i, j;
+    ngx_str_t                       *where;
+    ngx_certauthz_rule_t            *rule;
+    ngx_certauthz_files_t           *files;
+    ngx_certauthz_metrics_policy_t  *mp;
+
+    if (policy->mode == NGX_CERTAUTHZ_OFF || policy->counted) {
+        return NGX_OK;
+    }
+
+    policy->counted = 1;
+
+    files = ngx_certauthz_files(cf);
+    if (files == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (files->binds == NULL) {
+        files->binds = ngx_array_create(cf->pool, 16,
+                                        sizeof(ngx_certauthz_metrics_bind_t));
+        if (files->binds == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    mp = files->policies.elts;
+
+    for (i = 0; i < files->policies.nelts; i++) {
+        if (mp[i].policy->mode == policy->mode
+            && mp[i].server.len == server->len
+            && mp[i].location.len == location->len
+            && ngx_strncmp(mp[i].server.data, server->data, server->len) == 0
+            && ngx_strncmp(mp[i].location.data, location->data,
+                           location->len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == files->policies.nelts) {
+        mp = ngx_array_push(&files->policies);
+        if (mp == NULL) {
+            return NGX_ERROR;
+        }
+
+        mp->policy = policy;
+        mp->server.len = server->len;
+        mp->server.data = ngx_pstrdup(cf->pool, server);
+        mp->location.len = location->len;
+        mp->location.data = ngx_pstrdup(cf->pool, location);
+
+        if ((server->len && mp->server.data == NULL)
+            || (location->len && mp->location.data == NULL))
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_certauthz_metrics_bind(files->binds,
+                                   &policy->counters,
+                                   NGX_CERTAUTHZ_METRICS_POLICY, i)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (policy->rules == NULL) {
+        return NGX_OK;
+    }
+
+    rule = policy->rules->elts;
+
+    for (i = 0; i < policy->rules->nelts; i++) {
+
+        if (rule[i].counted) {
+            continue;
+        }
+
+        rule[i].counted = 1;
+
+        where = files->rules.elts;
+
+        for (j = 0; j < files->rules.nelts; j++) {
+            if (where[j].len == rule[i].where.len
+                && ngx_strncmp(where[j].data, rule[i].where.data,
+                               where[j].len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (j == files->rules.nelts) {
+            where = ngx_array_push(&files->rules);
+            if (where == NULL) {
+                return NGX_ERROR;
+            }
+
+            *where = rule[i].where;
+        }
+
+        if (ngx_certauthz_metrics_bind(files->binds,
+                                       &rule[i].hits,
+                                       NGX_CERTAUTHZ_METRICS_RULE, j)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_certauthz_metrics_bind(ngx_array_t *binds, ngx_atomic_t **at,
+    ngx_uint_t kind, ngx_uint_t index)
+{
+    ngx_certauthz_metrics_bind_t  *b;
+
+    b = ngx_array_push(binds);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->at = at;
+    b->kind = kind;
+    b->index = index;
+
+    return NGX_OK;
+}
+
+
+/*
+ * In the master, once the configuration is read (each face's
+ * init_module: the first makes them): the counters, zero, and where each
+ * policy, rule and CRL file finds its own
+ */
+
+ngx_int_t
+ngx_certauthz_metrics_init(ngx_cycle_t *cycle)
+{
+    u_char                         *base;
+    size_t                          line;
+    ngx_uint_t                      i, npolicies, nrules, ncrls;
+    ngx_pool_cleanup_t             *cln;
+    ngx_certauthz_files_t          *files;
+    ngx_certauthz_crl_file_t      **crl;
+    ngx_certauthz_metrics_bind_t   *b;
+
+    files = ngx_certauthz_files_of(cycle);
+
+    if (files == NULL || files->counters.addr != NULL) {
+        return NGX_OK;
+    }
+
+    npolicies = files->policies.nelts;
+    nrules = files->rules.nelts;
+    ncrls = files->crls.nelts;
+
+    if (npolicies + nrules + ncrls == 0) {
+        return NGX_OK;
+    }
+
+    line = NGX_CERTAUTHZ_METRICS_LINE;
+
+    files->counters.size = (npolicies + nrules + ncrls) * line;
+    ngx_str_set(&files->counters.name, "certauthz counters");
+    files->counters.log = cycle->log;
+    files->counters.exists = 0;
+
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_shm_alloc(&files->counters) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_certauthz_metrics_free;
+    cln->data = &files->counters;
+
+    base = files->counters.addr;
+
+    if (files->binds != NULL) {
+        b = files->binds->elts;
+
+        for (i = 0; i < files->binds->nelts; i++) {
+            *b[i].at = (ngx_atomic_t *)
+                (base + line * ((b[i].kind == NGX_CERTAUTHZ_METRICS_POLICY)
+                                ? b[i].index : npolicies + b[i].index));
+        }
+    }
+
+    /* the load with the configuration counts as one */
+
+    crl = files->crls.elts;
+
+    for (i = 0; i < ncrls; i++) {
+        crl[i]->loads = (ngx_atomic_t *) (base + line * (npolicies + nrules
+                                                         + i));
+        crl[i]->loads[0] = 1;
+        crl[i]->loads[2] = crl[i]->loaded;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_certauthz_metrics_free(void *data)
+{
+    ngx_shm_t  *shm = data;
+
+    ngx_shm_free(shm);
+    shm->addr = NULL;
+}
+
+
+/*
+ * The exposition of the counters and the files, Prometheus text format
+ * 0.0.4; *size its length.  NULL: out of memory.
+ */
+
+ngx_chain_t *
+ngx_certauthz_metrics_text(ngx_pool_t *pool, off_t *size)
+{
+    ngx_uint_t                    i;
+    ngx_str_t                     label, value;
+    ngx_certauthz_list_t        **list;
+    ngx_certauthz_files_t        *files;
+    ngx_certauthz_metrics_out_t   out;
+
+    ngx_memzero(&out, sizeof(ngx_certauthz_metrics_out_t));
+    out.pool = pool;
+    out.last = &out.first;
+
+    files = ngx_certauthz_files_of((ngx_cycle_t *) ngx_cycle);
+
+    if (files != NULL && files->counters.addr != NULL) {
+
+        if (ngx_certauthz_metrics_decisions(&out, files) != NGX_OK
+            || ngx_certauthz_metrics_crls(&out, files) != NGX_OK)
+        {
+            return NULL;
+        }
+
+        if (files->lists.nelts
+            && ngx_certauthz_metrics_head(&out, "certauthz_list_entries",
+                   "gauge", "Values in each list file (=@, !=@).")
+               != NGX_OK)
+        {
+            return NULL;
+        }
+
+        list = files->lists.elts;
+        ngx_str_set(&label, "file");
+
+        for (i = 0; i < files->lists.nelts; i++) {
+            value = list[i]->path;
+
+            if (ngx_certauthz_metrics_line(&out, "certauthz_list_entries",
+                                           &label, 1, &value,
+                                           list[i]->values.nelts)
+                != NGX_OK)
+            {
+                return NULL;
+            }
+        }
+    }
+
+    if (out.first == NULL) {
+        /* an empty exposition is a valid one */
+        if (ngx_certauthz_metrics_room(&out, 1) == NULL) {
+            return NULL;
+        }
+    }
+
+    out.buf->last_buf = 1;
+    out.buf->last_in_chain = 1;
+
+    *size = out.size;
+
+    return out.first;
+}
+
+
+static ngx_int_t
+ngx_certauthz_metrics_decisions(ngx_certauthz_metrics_out_t *out,
+    ngx_certauthz_files_t *files)
+{
+    size_t                           line;
+    ngx_str_t                        labels[5], values[5], *where;
+    ngx_uint_t                       i, r, npolicies;
+    ngx_atomic_t                    *c;
+    ngx_certauthz_metrics_policy_t  *mp;
+
+    static ngx_str_t  modes[] = {
+        ngx_string("off"), ngx_string("on"), ngx_string("audit")
+    };
+
+    line = NGX_CERTAUTHZ_METRICS_LINE;
+    npolicies = files->policies.nelts;
+
+    ngx_str_set(&labels[0], "server");
+    ngx_str_set(&labels[1], "location");
+    ngx_str_set(&labels[2], "mode");
+    ngx_str_set(&labels[3], "result");
+    ngx_str_set(&labels[4], "reason");
+
+    if (npolicies
+        && ngx_certauthz_metrics_head(out, "certauthz_decisions_total",
+               "counter", "Decisions, by server, location, mode, result "
+               "and reason, since the last start or reload.")
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    mp = files->policies.elts;
+
+    for (i = 0; i < npolicies; i++) {
+
+        c = (ngx_atomic_t *) ((u_char *) files->counters.addr + line * i);
+
+        values[0] = mp[i].server;
+        values[1] = mp[i].location;
+        values[2] = modes[mp[i].policy->mode % 3];
+
+        for (r = NGX_CERTAUTHZ_REASON_ALLOW;
+             r < NGX_CERTAUTHZ_METRICS_REASONS;
+             r++)
+        {
+            if (r == NGX_CERTAUTHZ_REASON_ALLOW) {
+                ngx_str_set(&values[3], "allow");
+
+            } else {
+                ngx_str_set(&values[3], "deny");
+            }
+
+            values[4] = *ngx_certauthz_reason_name(r);
+
+            if (ngx_certauthz_metrics_line(out, "certauthz_decisions_total",
+                                           labels, 5, values, c[r])
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (files->rules.nelts
+        && ngx_certauthz_metrics_head(out, "certauthz_rule_hits_total",
+               "counter", "Decisions made by each rule (FILE:LINE), since "
+               "the last start or reload.")
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    where = files->rules.elts;
+    ngx_str_set(&labels[0], "rule");
+
+    for (i = 0; i < files->rules.nelts; i++) {
+
+        c = (ngx_atomic_t *) ((u_char *) files->counters.addr
+                              + line * (npolicies + i));
+
+        if (ngx_certauthz_metrics_line(out, "certauthz_rule_hits_total",
+                                       labels, 1, &where[i], c[0])
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
+    ngx_certauthz_files_t *files)
+{
+    ngx_str_t                   labels[2], values[2];
+    ngx_uint_t                  i, j;
+    ngx_certauthz_crl_t        *crl;
+    ngx_certauthz_crl_file_t  **file;
+
+    if (files->crls.nelts == 0) {
+        return NGX_OK;
+    }
+
+    file = files->crls.elts;
+
+    /* this worker puts in force what the host loaded last */
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->shm) {
+            ngx_certauthz_crl_shm_follow(file[i], ngx_cycle->log);
+        }
+    }
+
+    ngx_str_set(&labels[0], "file");
+    ngx_str_set(&labels[1], "issuer");
+
+    if (ngx_certauthz_metrics_head(out, "certauthz_crl_entries", "gauge",
+            "Revoked certificates in the CRLs in force of each file.")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        if (ngx_certauthz_metrics_line(out, "certauthz_crl_entries", labels,
+                                       1, &file[i]->path,
+                                       file[i]->set->nentries)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_certauthz_metrics_head(out, "certauthz_crl_next_update_seconds",
+            "gauge", "nextUpdate of each CRL in force (Unix time), by file "
+            "and issuer; none for a CRL without one.")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < files->crls.nelts; i++) {
+
+        crl = file[i]->set->crls.elts;
+        values[0] = file[i]->path;
+
+        for (j = 0; j < file[i]->set->crls.nelts; j++) {
+
+            if (!crl[j].has_next_update) {
+                continue;
+            }
+
+            if (ngx_certauthz_metrics_issuer(out->pool, crl[j].issuer,
+                                             &values[1])
+                != NGX_OK
+                || ngx_certauthz_metrics_line(out,
+                       "certauthz_crl_next_update_seconds", labels, 2,
+                       values, crl[j].next_update)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (ngx_certauthz_metrics_head(out, "certauthz_crl_last_load_seconds",
+            "gauge", "When each file was last loaded well (Unix time).")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        if (ngx_certauthz_metrics_line(out, "certauthz_crl_last_load_seconds",
+                                       labels, 1, &file[i]->path,
+                                       file[i]->loads ? file[i]->loads[2] : 0)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_certauthz_metrics_head(out, "certauthz_crl_loads_total",
+            "counter", "Loads of each file, by outcome (the load with the "
+            "configuration included), since the last start or reload.")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&labels[1], "outcome");
+
+    for (i = 0; i < files->crls.nelts; i++) {
+
+        values[0] = file[i]->path;
+
+        for (j = 0; j < 2; j++) {
+            if (j == 0) {
+                ngx_str_set(&values[1], "ok");
+
+            } else {
+                ngx_str_set(&values[1], "error");
+            }
+
+            if (ngx_certauthz_metrics_line(out, "certauthz_crl_loads_total",
+                                           labels, 2, values,
+                                           file[i]->loads ? file[i]->loads[j]
+                                                          : 0)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* an issuer name as the logs write it (RFC 2253) */
+
+static ngx_int_t
+ngx_certauthz_metrics_issuer(ngx_pool_t *pool, X509_NAME *name, ngx_str_t *s)
+{
+    BIO   *bio;
+    char  *p;
+    long   len;
+
+    bio = BIO_new(BIO_s_mem());
+
+    if (bio == NULL || X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0)
+    {
+        BIO_free(bio);
+        ERR_clear_error();
+        return NGX_ERROR;
+    }
+
+    len = BIO_get_mem_data(bio, &p);
+
+    s->len = len;
+    s->data = ngx_pnalloc(pool, len ? len : 1);
+
+    if (s->data != NULL) {
+        ngx_memcpy(s->data, p, len);
+    }
+
+    BIO_free(bio);
+
+    return (s->data == NULL) ? NGX_ERROR : NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_certauthz_metrics_head(ngx_certauthz_metrics_out_t *out,
+    const char *name, const char *type, const char *help)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = sizeof("# HELP  \n# TYPE  \n") - 1 + 2 * ngx_strlen(name)
+          + ngx_strlen(type) + ngx_strlen(help);
+
+    p = ngx_certauthz_metrics_room(out, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->buf->last = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n",
+                                 name, help, name, type);
+
+    out->size += out->buf->last - p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * NAME{LABEL="VALUE",...} N: label values escaped as the format says
+ * (backslash, double quote, line feed)
+ */
+
+static ngx_int_t
+ngx_certauthz_metrics_line(ngx_certauthz_metrics_out_t *out,
+    const char *name, ngx_str_t *labels, ngx_uint_t n, ngx_str_t *values,
+    off_t value)
+{
+    u_char      *p, *start, c;
+    size_t       len;
+    ngx_uint_t   i, j;
+
+    len = ngx_strlen(name) + sizeof("{} \n") - 1 + NGX_OFF_T_LEN;
+
+    for (i = 0; i < n; i++) {
+        len += labels[i].len + sizeof("=\"\",") - 1 + 2 * values[i].len;
+    }
+
+    p = ngx_certauthz_metrics_room(out, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    start = p;
+    p = ngx_sprintf(p, "%s{", name);
+
+    for (i = 0; i < n; i++) {
+        p = ngx_sprintf(p, "%s%V=\"", i ? "," : "", &labels[i]);
+
+        for (j = 0; j < values[i].len; j++) {
+            c = values[i].data[j];
+
+            if (c == '\\' || c == '"') {
+                *p++ = '\\';
+                *p++ = c;
+
+            } else if (c == '\n') {
+                *p++ = '\\';
+                *p++ = 'n';
+
+            } else {
+                *p++ = c;
+            }
+        }
+
+        *p++ = '"';
+    }
+
+    p = ngx_sprintf(p, "} %O\n", value);
+
+    out->buf->last = p;
+    out->size += p - start;
+
+    return NGX_OK;
+}
+
+
+/* at least size bytes free at the end of the last buffer */
+
+static u_char *
+ngx_certauthz_metrics_room(ngx_certauthz_metrics_out_t *out, size_t size)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    b = out->buf;
+
+    if (b != NULL && (size_t) (b->end - b->last) >= size) {
+        return b->last;
+    }
+
+    b = ngx_create_temp_buf(out->pool, ngx_max(size, 16384));
+    if (b == NULL) {
+        return NULL;
+    }
+
+    cl = ngx_alloc_chain_link(out->pool);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    *out->last = cl;
+    out->last = &cl->next;
+
+    if (out->first == NULL) {
+        out->first = cl;
+    }
+
+    out->buf = b;
+
+    return b->last;
+}

@@ -1,0 +1,199 @@
+# certauthz_metrics: host-wide counters in the Prometheus text format.
+# With two workers, a known set of requests (each on a new connection, sent
+# in parallel so that both workers take some) gives exactly those counts;
+# a CRL file that fails to load shows as outcome="error"; and promtool
+# (from Debian's prometheus package; make test puts it in build/tools)
+# accepts a scrape.
+
+use lib 't/lib';
+use Certauthz::Test;
+use Test::Nginx::Socket 'no_plan';
+
+use File::Temp ();
+
+# for --- init: COUNT requests of each client NAME => COUNT, each a new
+# connection straight to the TLS socket, eight at a time
+sub send_all {
+    my (%count) = @_;
+    my $root = Certauthz::Test::servroot();
+    my $pki = $ENV{TEST_NGINX_PKI};
+    my @cmds;
+
+    for my $name (sort keys %count) {
+        push @cmds, ("curl -s -k -m 10 -o /dev/null --unix-socket "
+                     . "$root/tls.sock --cert $pki/$name.pem "
+                     . "--key $pki/$name.key https://localhost/ok.txt")
+                    x $count{$name};
+    }
+
+    open my $x, '|-', 'xargs -P 8 -I{} sh -c {}' or die "xargs: $!\n";
+    print $x "$_\n" for @cmds;
+    close $x;
+}
+
+# for --- init: the workers that logged a denial, at least two of them
+sub two_workers_decided {
+    my $log = Certauthz::Test::slurp(Certauthz::Test::servroot()
+                                     . '/logs/error.log');
+    my %pids = map { $_ => 1 }
+               $log =~ /\[error\] (\d+)#\d+: \*\d+ certauthz: access forbidden/g;
+
+    Test::More::cmp_ok(scalar keys %pids, '>=', 2,
+                       'both workers decided some of the requests');
+}
+
+# for --- init: a scrape through the TLS socket checked by promtool
+sub promtool_accepts {
+    my $root = Certauthz::Test::servroot();
+    my $pki = $ENV{TEST_NGINX_PKI};
+    my $promtool = $ENV{CERTAUTHZ_PROMTOOL}
+                   || (grep { -x } map { "$_/promtool" } split /:/, $ENV{PATH})[0];
+
+    SKIP: {
+        Test::More::skip('no promtool (Debian package prometheus; make test '
+                         . 'extracts it into build/tools): not checked', 1)
+            unless $promtool;
+
+        my (undef, $scrape) = File::Temp::tempfile(UNLINK => 1);
+        system("curl -s -k -m 10 -o $scrape --unix-socket $root/tls.sock "
+               . "--cert $pki/alice.pem --key $pki/alice.key "
+               . "https://localhost/metrics") == 0 or die "scrape failed\n";
+
+        my $out = `$promtool check metrics < $scrape 2>&1`;
+        Test::More::is("exit $? $out", 'exit 0 ',
+                       'promtool check metrics: no complaint');
+    }
+}
+
+master_on();
+workers(2);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: exact counts across two workers: per location, mode, result and reason, and per rule
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        server_name mtls.example;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_deny ou=Sales;
+            certauthz_allow ou=Engineering;
+        }
+
+        location /audit/ {
+            certauthz audit;
+            certauthz_allow ou=Engineering;
+        }
+    }
+--- config
+    location = /metrics {
+        certauthz_metrics;
+    }
+--- init
+main::send_all(alice => 12, bob => 7, 'svc-billing' => 5);
+main::two_workers_decided();
+--- request
+GET /metrics
+--- response_headers
+Content-Type: text/plain; version=0.0.4; charset=utf-8
+--- response_body_like eval
+qr/(?ms)
+  (?=.*^certauthz_decisions_total\{server="mtls\.example",location="\/",mode="on",result="allow",reason="allow"\}\ 12$)
+  (?=.*^certauthz_decisions_total\{server="mtls\.example",location="\/",mode="on",result="deny",reason="deny"\}\ 7$)
+  (?=.*^certauthz_decisions_total\{server="mtls\.example",location="\/",mode="on",result="deny",reason="no-match"\}\ 5$)
+  (?=.*^certauthz_decisions_total\{server="mtls\.example",location="\/",mode="on",result="deny",reason="revoked"\}\ 0$)
+  (?=.*^certauthz_decisions_total\{server="mtls\.example",location="\/audit\/",mode="audit",result="allow",reason="allow"\}\ 0$)
+  (?=.*^\#\ TYPE\ certauthz_decisions_total\ counter$)
+  (?=.*^\#\ TYPE\ certauthz_rule_hits_total\ counter$)
+  (?=.*^certauthz_rule_hits_total\{rule="[^"]+nginx\.conf:\d+"\}\ 7$)
+  (?=.*^certauthz_rule_hits_total\{rule="[^"]+nginx\.conf:\d+"\}\ 12$)
+/x
+
+
+
+=== TEST 2: a CRL file that fails to load: outcome="error" counted, the last good CRL's entries and nextUpdate still shown
+--- user_files eval
+">>> current.crl\n" . Certauthz::Test::crl('int-alice.crl')
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SERVER_ROOT/html/current.crl;
+            certauthz_crl_refresh 500ms;
+        }
+    }
+--- config
+    location = /metrics {
+        certauthz_metrics;
+    }
+--- init
+my $root = Certauthz::Test::servroot();
+select undef, undef, undef, 0.2;
+open my $out, '>', "$root/html/current.crl.tmp" or die "$!\n";
+print $out "not a CRL\n";
+close $out;
+rename "$root/html/current.crl.tmp", "$root/html/current.crl" or die "$!\n";
+select undef, undef, undef, 1.8;
+main::send_all(alice => 3);
+--- request
+GET /metrics
+--- response_body_like eval
+qr/(?ms)
+  (?=.*^certauthz_crl_loads_total\{file="[^"]+current\.crl",outcome="ok"\}\ 1$)
+  (?=.*^certauthz_crl_loads_total\{file="[^"]+current\.crl",outcome="error"\}\ 1$)
+  (?=.*^certauthz_crl_entries\{file="[^"]+current\.crl"\}\ 1$)
+  (?=.*^certauthz_crl_next_update_seconds\{file="[^"]+current\.crl",issuer="CN=certauthz\ Test\ Intermediate\ CA,O=certauthz\ tests"\}\ \d{10}$)
+  (?=.*^certauthz_crl_last_load_seconds\{file="[^"]+current\.crl"\}\ \d{10}$)
+  (?=.*^certauthz_decisions_total\{server="",location="\/",mode="on",result="deny",reason="revoked"\}\ 3$)
+/x
+--- error_log eval
+qr/cannot load CRL file "[^"]+current\.crl": it is neither a PEM nor a valid DER CRL/
+
+
+
+=== TEST 3: promtool check metrics accepts a scrape with every kind of series, label values to escape among them
+--- user_files eval
+">>> admins.txt\nalice\n"
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        server_name "we\"ird\\name";
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_PKI/crl/int-alice.crl;
+            certauthz_allow cn=@$TEST_NGINX_SERVER_ROOT/html/admins.txt;
+            certauthz_allow ou=Engineering;
+        }
+
+        location ~* \.php$ {
+            certauthz audit;
+            certauthz_deny "cn~^b\"o";
+        }
+
+        location = /metrics {
+            certauthz_metrics;
+        }
+    }
+--- init
+main::send_all(alice => 2, bob => 2);
+main::promtool_accepts();
+--- request
+GET /alice/metrics
+--- response_body_like eval
+qr/(?ms)
+  (?=.*^certauthz_decisions_total\{server="we\\"ird\\\\name",location="~\*\ \\\\\.php\$",mode="audit",)
+  (?=.*^certauthz_list_entries\{file="[^"]+admins\.txt"\}\ 1$)
+/x
