@@ -85,6 +85,8 @@ static ngx_int_t ngx_stream_certauthz_variable(ngx_stream_session_t *s,
 static ngx_int_t ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_certauthz_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_stream_certauthz_count_conf(ngx_conf_t *cf,
+    ngx_stream_certauthz_srv_conf_t *conf);
 static ngx_int_t ngx_stream_certauthz_init_process(ngx_cycle_t *cycle);
 static void ngx_stream_certauthz_exit_process(ngx_cycle_t *cycle);
 static void *ngx_stream_certauthz_create_srv_conf(ngx_conf_t *cf);
@@ -243,6 +245,8 @@ ngx_stream_certauthz_handler(ngx_stream_session_t *s)
     }
 
     ctx->evaluated = 1;
+
+    ngx_certauthz_count(&conf->policy, &ctx->decision);
 
     if (ctx->decision.allow) {
         ngx_log_debug1(NGX_LOG_DEBUG_STREAM, c->log, 0,
@@ -794,6 +798,10 @@ ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf, void *parent,
 
     ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
 
+    if (ngx_stream_certauthz_count_conf(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     /* its CRLs are checked with the server's trusted CAs when loaded */
 
     sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
@@ -807,6 +815,78 @@ ngx_stream_certauthz_merge_srv_conf(ngx_conf_t *cf, void *parent,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A server that decides is counted under its first listen address (as
+ * written: "127.0.0.1:8883", "unix:/path") and location ""
+ */
+
+static ngx_int_t
+ngx_stream_certauthz_count_conf(ngx_conf_t *cf,
+    ngx_stream_certauthz_srv_conf_t *conf)
+{
+    ngx_str_t                     server, location;
+    ngx_uint_t                    i;
+    ngx_stream_conf_ctx_t        *ctx;
+    ngx_stream_core_main_conf_t  *cmcf;
+#if (nginx_version >= 1025005)
+    ngx_uint_t                    j, k;
+    ngx_stream_conf_port_t       *port;
+    ngx_stream_conf_addr_t       *addr;
+    ngx_stream_core_srv_conf_t   *cscf, **servers;
+#else
+    ngx_stream_listen_t          *ls;
+#endif
+
+    if (conf->policy.mode == NGX_CERTAUTHZ_OFF) {
+        return NGX_OK;
+    }
+
+    ngx_str_null(&server);
+    ngx_str_null(&location);
+
+    ctx = cf->ctx;
+    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+
+#if (nginx_version >= 1025005)
+
+    cscf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_core_module);
+    port = cmcf->ports ? cmcf->ports->elts : NULL;
+
+    for (i = 0; server.len == 0 && port && i < cmcf->ports->nelts; i++) {
+        addr = port[i].addrs.elts;
+
+        for (j = 0; server.len == 0 && j < port[i].addrs.nelts; j++) {
+            servers = addr[j].servers.elts;
+
+            for (k = 0; k < addr[j].servers.nelts; k++) {
+                if (servers[k] == cscf) {
+                    server = addr[j].opt.addr_text;
+                    break;
+                }
+            }
+        }
+    }
+
+#else
+
+    ls = cmcf->listen.elts;
+
+    for (i = 0; i < cmcf->listen.nelts; i++) {
+        if (ls[i].ctx->srv_conf == ctx->srv_conf) {
+            server = ls[i].addr_text;
+            break;
+        }
+    }
+
+#endif
+
+    (void) ctx;
+
+    return ngx_certauthz_metrics_policy(cf, &conf->policy, &server,
+                                        &location);
 }
 
 

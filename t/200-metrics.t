@@ -197,3 +197,40 @@ qr/(?ms)
   (?=.*^certauthz_decisions_total\{server="we\\"ird\\\\name",location="~\*\ \\\\\.php\$",mode="audit",)
   (?=.*^certauthz_list_entries\{file="[^"]+admins\.txt"\}\ 1$)
 /x
+
+
+
+=== TEST 4: stream decisions, under the listen address and location=""
+--- main_config
+    stream {
+        server {
+            listen unix:$TEST_NGINX_SERVER_ROOT/stream.sock ssl;
+            include $TEST_NGINX_PKI/stream-tls.conf;
+            ssl_verify_client on;
+
+            certauthz on;
+            certauthz_deny ou=Sales;
+            certauthz_allow all;
+
+            return "ok\n";
+        }
+    }
+--- config
+    location = /metrics {
+        certauthz_metrics;
+    }
+--- init
+my $root = Certauthz::Test::servroot();
+my $pki = $ENV{TEST_NGINX_PKI};
+for my $name (qw(alice alice alice bob bob)) {
+    system("openssl s_client -quiet -unix $root/stream.sock "
+           . "-cert $pki/$name.pem -key $pki/$name.key "
+           . "</dev/null >/dev/null 2>&1");
+}
+--- request
+GET /metrics
+--- response_body_like eval
+qr/(?ms)
+  (?=.*^certauthz_decisions_total\{server="unix:[^"]+stream\.sock",location="",mode="on",result="allow",reason="allow"\}\ 3$)
+  (?=.*^certauthz_decisions_total\{server="unix:[^"]+stream\.sock",location="",mode="on",result="deny",reason="deny"\}\ 2$)
+/x
