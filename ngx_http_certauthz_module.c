@@ -610,8 +610,15 @@ ngx_http_certauthz_count_conf(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(location.data, prefix.data, prefix.len);
-    ngx_memcpy(p, clcf->name.data, clcf->name.len);
+    p = location.data;
+
+    if (prefix.len) {
+        p = ngx_cpymem(p, prefix.data, prefix.len);
+    }
+
+    if (clcf->name.len) {
+        ngx_memcpy(p, clcf->name.data, clcf->name.len);
+    }
 
     return ngx_certauthz_metrics_policy(cf, &conf->policy, &server,
                                         &location);

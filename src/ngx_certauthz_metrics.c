@@ -46,6 +46,8 @@ typedef struct {
 } ngx_certauthz_metrics_out_t;
 
 
+static ngx_int_t ngx_certauthz_metrics_copy(ngx_pool_t *pool, ngx_str_t *dst,
+    ngx_str_t *src);
 static ngx_int_t ngx_certauthz_metrics_bind(ngx_array_t *binds,
     ngx_atomic_t **at, ngx_uint_t kind, ngx_uint_t index);
 static void ngx_certauthz_metrics_free(void *data);
@@ -119,13 +121,11 @@ ngx_certauthz_metrics_policy(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
         }
 
         mp->policy = policy;
-        mp->server.len = server->len;
-        mp->server.data = ngx_pstrdup(cf->pool, server);
-        mp->location.len = location->len;
-        mp->location.data = ngx_pstrdup(cf->pool, location);
 
-        if ((server->len && mp->server.data == NULL)
-            || (location->len && mp->location.data == NULL))
+        if (ngx_certauthz_metrics_copy(cf->pool, &mp->server, server)
+            != NGX_OK
+            || ngx_certauthz_metrics_copy(cf->pool, &mp->location, location)
+               != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -180,6 +180,26 @@ ngx_certauthz_metrics_policy(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
         {
             return NGX_ERROR;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/* a label value of the configuration's, kept (an empty one too) */
+
+static ngx_int_t
+ngx_certauthz_metrics_copy(ngx_pool_t *pool, ngx_str_t *dst, ngx_str_t *src)
+{
+    dst->len = src->len;
+    dst->data = ngx_pnalloc(pool, src->len + 1);
+
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (src->len) {
+        ngx_memcpy(dst->data, src->data, src->len);
     }
 
     return NGX_OK;
@@ -605,7 +625,7 @@ ngx_certauthz_metrics_issuer(ngx_pool_t *pool, X509_NAME *name, ngx_str_t *s)
     s->len = len;
     s->data = ngx_pnalloc(pool, len ? len : 1);
 
-    if (s->data != NULL) {
+    if (s->data != NULL && len) {
         ngx_memcpy(s->data, p, len);
     }
 
