@@ -220,14 +220,10 @@ ngx_certauthz_cert_pool(ngx_connection_t *c)
 }
 
 
-/* RFC 2253, the way nginx prints $ssl_client_s_dn and $ssl_client_i_dn */
-
 static ngx_int_t
 ngx_certauthz_cert_dn(X509_NAME *name, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals)
 {
-    BIO                    *bio;
-    size_t                  len;
     ngx_certauthz_value_t  *v;
 
     v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
@@ -238,6 +234,21 @@ ngx_certauthz_cert_dn(X509_NAME *name, ngx_pool_t *pool,
     if (name == NULL) {
         return NGX_OK;
     }
+
+    return ngx_certauthz_name_text(name, pool, &v->str);
+}
+
+
+/*
+ * A name in RFC 2253, the way nginx prints $ssl_client_s_dn and
+ * $ssl_client_i_dn (the fields, CRL issuers in logs and metrics)
+ */
+
+ngx_int_t
+ngx_certauthz_name_text(X509_NAME *name, ngx_pool_t *pool, ngx_str_t *s)
+{
+    BIO     *bio;
+    size_t   len;
 
     bio = BIO_new(BIO_s_mem());
     if (bio == NULL) {
@@ -251,20 +262,20 @@ ngx_certauthz_cert_dn(X509_NAME *name, ngx_pool_t *pool,
 
     len = BIO_pending(bio);
 
-    v->str.data = ngx_pnalloc(pool, len + 1);
-    if (v->str.data == NULL) {
+    s->data = ngx_pnalloc(pool, len + 1);
+    if (s->data == NULL) {
         BIO_free(bio);
         return NGX_ERROR;
     }
 
-    if (len && BIO_read(bio, v->str.data, len) != (int) len) {
+    if (len && BIO_read(bio, s->data, len) != (int) len) {
         BIO_free(bio);
         return NGX_ERROR;
     }
 
     BIO_free(bio);
 
-    v->str.len = len;
+    s->len = len;
 
     return NGX_OK;
 }

@@ -56,6 +56,8 @@ ngx_int_t ngx_certauthz_asn1_time(const ASN1_TIME *t, time_t *out);
 ngx_uint_t ngx_certauthz_ssl_oom(void);
 ngx_int_t ngx_certauthz_cert_der(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_str_t *der);
+ngx_int_t ngx_certauthz_name_text(X509_NAME *name, ngx_pool_t *pool,
+    ngx_str_t *s);
 
 
 #endif /* _NGX_CERTAUTHZ_CERT_H_INCLUDED_ */

@@ -207,13 +207,13 @@ ngx_certauthz_crl_trust_files(ngx_array_t *files, ngx_log_t *log)
 void
 ngx_certauthz_crl_trust_log(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 {
-    BIO                  *bio;
-    char                 *name;
-    long                  len;
+    ngx_str_t             name;
     ngx_uint_t            i;
+    ngx_pool_t           *pool;
     ngx_certauthz_crl_t  *crl;
 
     crl = file->set->crls.elts;
+    pool = NULL;
 
     for (i = 0; i < file->set->crls.nelts; i++) {
 
@@ -223,27 +223,26 @@ ngx_certauthz_crl_trust_log(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 
         crl[i].warned = 1;
 
-        bio = BIO_new(BIO_s_mem());
+        if (pool == NULL) {
+            pool = ngx_create_pool(1024, log);
+        }
 
-        if (bio == NULL
-            || X509_NAME_print_ex(bio, crl[i].issuer, 0, XN_FLAG_RFC2253)
-               < 0)
+        if (pool == NULL
+            || ngx_certauthz_name_text(crl[i].issuer, pool, &name) != NGX_OK)
         {
-            len = 0;
-            name = NULL;
-
-        } else {
-            len = BIO_get_mem_data(bio, &name);
+            ngx_str_null(&name);
         }
 
         ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "certauthz: the CRL of \"%*s\" in \"%V\" does not "
+                      "certauthz: the CRL of \"%V\" in \"%V\" does not "
                       "verify with the key of any trusted CA certificate "
                       "of that name, ignored: certificates of that issuer "
                       "are denied (crl-missing) unless another CRL covers "
-                      "them", (size_t) len, name, &file->path);
+                      "them", &name, &file->path);
+    }
 
-        BIO_free(bio);
+    if (pool != NULL) {
+        ngx_destroy_pool(pool);
     }
 
     ERR_clear_error();

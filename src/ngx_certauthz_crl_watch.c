@@ -317,22 +317,17 @@ static void
 ngx_certauthz_crl_warn_one(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_t *crl, ngx_log_t *log)
 {
-    BIO        *bio;
-    char       *name;
-    long        len;
-    time_t      left;
-    ngx_tm_t    tm;
+    time_t       left;
+    ngx_tm_t     tm;
+    ngx_str_t    name;
+    ngx_pool_t  *pool;
 
-    bio = BIO_new(BIO_s_mem());
+    pool = ngx_create_pool(1024, log);
 
-    if (bio == NULL
-        || X509_NAME_print_ex(bio, crl->issuer, 0, XN_FLAG_RFC2253) < 0)
+    if (pool == NULL
+        || ngx_certauthz_name_text(crl->issuer, pool, &name) != NGX_OK)
     {
-        len = 0;
-        name = NULL;
-
-    } else {
-        len = BIO_get_mem_data(bio, &name);
+        ngx_str_null(&name);
     }
 
     ngx_gmtime(crl->next_update, &tm);
@@ -341,26 +336,28 @@ ngx_certauthz_crl_warn_one(ngx_certauthz_crl_file_t *file,
 
     if (left > 0) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "certauthz: the CRL of \"%*s\" in \"%V\" is valid "
+                      "certauthz: the CRL of \"%V\" in \"%V\" is valid "
                       "until %4d-%02d-%02d %02d:%02d:%02d UTC (nextUpdate), "
                       "in %T min: publish a new one before, or certificates "
                       "of that issuer are denied (crl-stale)",
-                      (size_t) len, name, &file->path,
+                      &name, &file->path,
                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
                       (left + 59) / 60);
 
     } else {
         ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "certauthz: the CRL of \"%*s\" in \"%V\" was valid "
+                      "certauthz: the CRL of \"%V\" in \"%V\" was valid "
                       "until %4d-%02d-%02d %02d:%02d:%02d UTC (nextUpdate): "
                       "certificates of that issuer are denied (crl-stale)",
-                      (size_t) len, name, &file->path,
+                      &name, &file->path,
                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
     }
 
-    BIO_free(bio);
+    if (pool != NULL) {
+        ngx_destroy_pool(pool);
+    }
 
     ERR_clear_error();
 }

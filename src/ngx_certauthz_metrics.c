@@ -62,8 +62,6 @@ static ngx_int_t ngx_certauthz_metrics_decisions(
     ngx_certauthz_metrics_out_t *out, ngx_certauthz_files_t *files);
 static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     ngx_certauthz_files_t *files);
-static ngx_int_t ngx_certauthz_metrics_issuer(ngx_pool_t *pool,
-    X509_NAME *name, ngx_str_t *s);
 
 
 /*
@@ -535,8 +533,8 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
                 continue;
             }
 
-            if (ngx_certauthz_metrics_issuer(out->pool, crl[j].issuer,
-                                             &values[1])
+            if (ngx_certauthz_name_text(crl[j].issuer, out->pool,
+                                        &values[1])
                 != NGX_OK
                 || ngx_certauthz_metrics_line(out,
                        "certauthz_crl_next_update_seconds", labels, 2,
@@ -599,39 +597,6 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     }
 
     return NGX_OK;
-}
-
-
-/* an issuer name as the logs write it (RFC 2253) */
-
-static ngx_int_t
-ngx_certauthz_metrics_issuer(ngx_pool_t *pool, X509_NAME *name, ngx_str_t *s)
-{
-    BIO   *bio;
-    char  *p;
-    long   len;
-
-    bio = BIO_new(BIO_s_mem());
-
-    if (bio == NULL || X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0)
-    {
-        BIO_free(bio);
-        ERR_clear_error();
-        return NGX_ERROR;
-    }
-
-    len = BIO_get_mem_data(bio, &p);
-
-    s->len = len;
-    s->data = ngx_pnalloc(pool, len ? len : 1);
-
-    if (s->data != NULL && len) {
-        ngx_memcpy(s->data, p, len);
-    }
-
-    BIO_free(bio);
-
-    return (s->data == NULL) ? NGX_ERROR : NGX_OK;
 }
 
 
