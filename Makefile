@@ -131,8 +131,8 @@ export TEST_NGINX_LOAD_MODULES ?= $(SYSTEM_STREAM) $(MODULE) $(STREAM_MODULE)
 
 .PHONY: all check deps bench-deps fuzz-deps deb-deps build run-tests test \
         test-asan asan-suite test-valgrind demo run-demo demo-stop install \
-        deb deb-check matrix bench bench-crl bench-stream fuzz soak clean \
-        promtool
+        deb deb-check matrix bench bench-crl bench-stream bench-metrics fuzz \
+        soak clean promtool
 
 all: build
 
@@ -328,6 +328,13 @@ bench-crl: deps bench-deps
 bench-stream: deps bench-deps
 	@$(MAKE) --no-print-directory build
 	bash bench/stream.sh "$(NGINX_BIN)" "$(MODULE)" "$(STREAM_MODULE)"
+
+# certauthz_metrics under load: the decision counters equal the requests
+# answered, across two workers (docs/benchmarks.md)
+bench-metrics: deps bench-deps
+	@$(MAKE) --no-print-directory build
+	@[ -e t/pki/.stamp ] || bash t/lib/mkpki.sh t/pki
+	bash bench/metrics-exact.sh "$(NGINX_BIN)" "$(MODULE)" "$(CURDIR)/t/pki"
 
 # libFuzzer harnesses against a clang build of nginx 1.22.1 (docs/security.md)
 fuzz: deps fuzz-deps

@@ -12,23 +12,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_certauthz_policy.h"
 #include "ngx_certauthz_metrics.h"
 #include "ngx_http_certauthz_module.h"
 #include "ngx_http_certauthz_variables.h"
-
-
-typedef struct {
-    ngx_int_t                 code;
-    ngx_str_t                 where;      /* "FILE:LINE" of the directive */
-    ngx_uint_t                warned;
-} ngx_http_certauthz_status_t;
-
-
-typedef struct {
-    ngx_certauthz_policy_t        policy;
-    ngx_http_certauthz_status_t  *status; /* NULL: 403 */
-} ngx_http_certauthz_loc_conf_t;
 
 
 static ngx_int_t ngx_http_certauthz_handler(ngx_http_request_t *r);
@@ -158,6 +144,13 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
       0,
       NULL },
 
+    { ngx_string("certauthz_explain"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_certauthz_explain,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -204,7 +197,10 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_certauthz_module);
 
-    if (lcf->policy.mode == NGX_CERTAUTHZ_OFF) {
+    /* an explaining location answers what the rules make of a certificate,
+     * also of one they deny */
+
+    if (lcf->policy.mode == NGX_CERTAUTHZ_OFF || lcf->explain) {
         return NGX_DECLINED;
     }
 
@@ -226,10 +222,7 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ops.exec = ngx_http_certauthz_regex_exec;
-    ops.captures = ngx_http_certauthz_regex_captures;
-    ops.restore = ngx_http_certauthz_regex_restore;
-    ops.data = r;
+    ngx_http_certauthz_regex_ops(r, &ops);
 
     d = &ctx->decision;
 
@@ -306,7 +299,57 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
 }
 
 
+/*
+ * The answers of certauthz_metrics and certauthz_explain: to GET and HEAD
+ * only (NGX_OK: go on, else the handler's status)
+ */
+
+ngx_int_t
+ngx_http_certauthz_text_request(ngx_http_request_t *r)
+{
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    return ngx_http_discard_request_body(r);
+}
+
+
+ngx_int_t
+ngx_http_certauthz_text_send(ngx_http_request_t *r, ngx_str_t *type,
+    ngx_chain_t *out, off_t size)
+{
+    ngx_int_t  rc;
+
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = size;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_output_filter(r, out);
+}
+
+
 /* regexes through the http core, so that captures are variables */
+
+void
+ngx_http_certauthz_regex_ops(ngx_http_request_t *r,
+    ngx_certauthz_regex_ops_t *ops)
+{
+    ops->exec = ngx_http_certauthz_regex_exec;
+    ops->captures = ngx_http_certauthz_regex_captures;
+    ops->restore = ngx_http_certauthz_regex_restore;
+    ops->data = r;
+}
+
 
 #if (NGX_PCRE)
 
@@ -484,6 +527,7 @@ ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->status = NULL;
+     *     conf->explain = 0;
      */
 
     ngx_certauthz_policy_init(&conf->policy);
@@ -549,7 +593,7 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 
 /*
- * A location that decides is counted under its server's first server_name
+ * A location that decides (not one that explains) is counted under its server's first server_name
  * and its name as written ("= /x", "^~ /p", "~ re", "~* re", "/p", "@n")
  */
 
@@ -563,7 +607,7 @@ ngx_http_certauthz_count_conf(ngx_conf_t *cf,
     ngx_http_core_loc_conf_t   *clcf;
     ngx_http_core_srv_conf_t   *cscf;
 
-    if (conf->policy.mode == NGX_CERTAUTHZ_OFF) {
+    if (conf->policy.mode == NGX_CERTAUTHZ_OFF || conf->explain) {
         return NGX_OK;
     }
 

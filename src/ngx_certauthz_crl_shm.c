@@ -619,6 +619,17 @@ ngx_certauthz_crl_shm_wait(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
         }
     }
 
+    if (i < NGX_MAX_PROCESSES && head->pid[i] == 0) {
+        /* it has not come as far as its init_process yet */
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "certauthz: CRL file \"%V\" changed, but worker "
+                      "process %ui has not started for %M s; the file is "
+                      "loaded once it has taken the CRLs in force",
+                      &file->path, i,
+                      (ngx_current_msec - shm->waiting) / 1000);
+        return;
+    }
+
     ngx_log_error(NGX_LOG_WARN, log, 0,
                   "certauthz: CRL file \"%V\" changed, but worker process "
                   "%P has not taken the CRLs in force for %M s; the file is "

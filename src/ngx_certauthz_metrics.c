@@ -19,6 +19,7 @@
 #include <ngx_core.h>
 
 #include "ngx_certauthz_metrics.h"
+#include "ngx_certauthz_text.h"
 
 
 #define NGX_CERTAUTHZ_METRICS_LINE     128
@@ -36,31 +37,19 @@ typedef struct {
 } ngx_certauthz_metrics_bind_t;
 
 
-/* the exposition, written into a chain of buffers */
-typedef struct {
-    ngx_pool_t               *pool;
-    ngx_chain_t              *first;
-    ngx_chain_t             **last;
-    ngx_buf_t                *buf;
-    off_t                     size;
-} ngx_certauthz_metrics_out_t;
-
-
 static ngx_int_t ngx_certauthz_metrics_copy(ngx_pool_t *pool, ngx_str_t *dst,
     ngx_str_t *src);
 static ngx_int_t ngx_certauthz_metrics_bind(ngx_array_t *binds,
     ngx_atomic_t **at, ngx_uint_t kind, ngx_uint_t index);
 static void ngx_certauthz_metrics_free(void *data);
-static u_char *ngx_certauthz_metrics_room(ngx_certauthz_metrics_out_t *out,
-    size_t size);
-static ngx_int_t ngx_certauthz_metrics_line(ngx_certauthz_metrics_out_t *out,
+static ngx_int_t ngx_certauthz_metrics_line(ngx_certauthz_text_t *out,
     const char *name, ngx_str_t *labels, ngx_uint_t n, ngx_str_t *values,
     off_t value);
-static ngx_int_t ngx_certauthz_metrics_head(ngx_certauthz_metrics_out_t *out,
+static ngx_int_t ngx_certauthz_metrics_head(ngx_certauthz_text_t *out,
     const char *name, const char *type, const char *help);
 static ngx_int_t ngx_certauthz_metrics_decisions(
-    ngx_certauthz_metrics_out_t *out, ngx_certauthz_files_t *files);
-static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
+    ngx_certauthz_text_t *out, ngx_certauthz_files_t *files);
+static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_text_t *out,
     ngx_certauthz_files_t *files);
 
 
@@ -322,11 +311,9 @@ ngx_certauthz_metrics_text(ngx_pool_t *pool, off_t *size)
     ngx_str_t                     label, value;
     ngx_certauthz_list_t        **list;
     ngx_certauthz_files_t        *files;
-    ngx_certauthz_metrics_out_t   out;
+    ngx_certauthz_text_t          out;
 
-    ngx_memzero(&out, sizeof(ngx_certauthz_metrics_out_t));
-    out.pool = pool;
-    out.last = &out.first;
+    ngx_certauthz_text_init(&out, pool);
 
     files = ngx_certauthz_files_of((ngx_cycle_t *) ngx_cycle);
 
@@ -362,24 +349,14 @@ ngx_certauthz_metrics_text(ngx_pool_t *pool, off_t *size)
         }
     }
 
-    if (out.first == NULL) {
-        /* an empty exposition is a valid one */
-        if (ngx_certauthz_metrics_room(&out, 1) == NULL) {
-            return NULL;
-        }
-    }
+    /* an empty exposition is a valid one */
 
-    out.buf->last_buf = 1;
-    out.buf->last_in_chain = 1;
-
-    *size = out.size;
-
-    return out.first;
+    return ngx_certauthz_text_done(&out, size);
 }
 
 
 static ngx_int_t
-ngx_certauthz_metrics_decisions(ngx_certauthz_metrics_out_t *out,
+ngx_certauthz_metrics_decisions(ngx_certauthz_text_t *out,
     ngx_certauthz_files_t *files)
 {
     size_t                           line;
@@ -472,7 +449,7 @@ ngx_certauthz_metrics_decisions(ngx_certauthz_metrics_out_t *out,
 
 
 static ngx_int_t
-ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
+ngx_certauthz_metrics_crls(ngx_certauthz_text_t *out,
     ngx_certauthz_files_t *files)
 {
     ngx_str_t                   labels[2], values[2];
@@ -601,7 +578,7 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
 
 
 static ngx_int_t
-ngx_certauthz_metrics_head(ngx_certauthz_metrics_out_t *out,
+ngx_certauthz_metrics_head(ngx_certauthz_text_t *out,
     const char *name, const char *type, const char *help)
 {
     u_char  *p;
@@ -610,15 +587,14 @@ ngx_certauthz_metrics_head(ngx_certauthz_metrics_out_t *out,
     len = sizeof("# HELP  \n# TYPE  \n") - 1 + 2 * ngx_strlen(name)
           + ngx_strlen(type) + ngx_strlen(help);
 
-    p = ngx_certauthz_metrics_room(out, len);
+    p = ngx_certauthz_text_room(out, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    out->buf->last = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n",
-                                 name, help, name, type);
+    p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 
-    out->size += out->buf->last - p;
+    ngx_certauthz_text_wrote(out, p);
 
     return NGX_OK;
 }
@@ -630,11 +606,11 @@ ngx_certauthz_metrics_head(ngx_certauthz_metrics_out_t *out,
  */
 
 static ngx_int_t
-ngx_certauthz_metrics_line(ngx_certauthz_metrics_out_t *out,
+ngx_certauthz_metrics_line(ngx_certauthz_text_t *out,
     const char *name, ngx_str_t *labels, ngx_uint_t n, ngx_str_t *values,
     off_t value)
 {
-    u_char      *p, *start, c;
+    u_char      *p, c;
     size_t       len;
     ngx_uint_t   i, j;
 
@@ -644,12 +620,11 @@ ngx_certauthz_metrics_line(ngx_certauthz_metrics_out_t *out,
         len += labels[i].len + sizeof("=\"\",") - 1 + 2 * values[i].len;
     }
 
-    p = ngx_certauthz_metrics_room(out, len);
+    p = ngx_certauthz_text_room(out, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    start = p;
     p = ngx_sprintf(p, "%s{", name);
 
     for (i = 0; i < n; i++) {
@@ -676,48 +651,8 @@ ngx_certauthz_metrics_line(ngx_certauthz_metrics_out_t *out,
 
     p = ngx_sprintf(p, "} %O\n", value);
 
-    out->buf->last = p;
-    out->size += p - start;
+    ngx_certauthz_text_wrote(out, p);
 
     return NGX_OK;
 }
 
-
-/* at least size bytes free at the end of the last buffer */
-
-static u_char *
-ngx_certauthz_metrics_room(ngx_certauthz_metrics_out_t *out, size_t size)
-{
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    b = out->buf;
-
-    if (b != NULL && (size_t) (b->end - b->last) >= size) {
-        return b->last;
-    }
-
-    b = ngx_create_temp_buf(out->pool, ngx_max(size, 16384));
-    if (b == NULL) {
-        return NULL;
-    }
-
-    cl = ngx_alloc_chain_link(out->pool);
-    if (cl == NULL) {
-        return NULL;
-    }
-
-    cl->buf = b;
-    cl->next = NULL;
-
-    *out->last = cl;
-    out->last = &cl->next;
-
-    if (out->first == NULL) {
-        out->first = cl;
-    }
-
-    out->buf = b;
-
-    return b->last;
-}

@@ -193,8 +193,7 @@ ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where)
 
 /*
  * A positive condition holds if any value of the field matches, a negative
- * one if none does; a poisoned value (a control character inside) never
- * matches, and no regex is run on it.
+ * one if none does.
  */
 
 ngx_int_t
@@ -203,7 +202,7 @@ ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond, ngx_connection_t *c,
     void *data)
 {
     ngx_int_t                rc;
-    ngx_uint_t               i, any;
+    ngx_uint_t               i;
     ngx_certauthz_value_t   *v;
     ngx_certauthz_values_t  *vals;
 
@@ -213,37 +212,17 @@ ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond, ngx_connection_t *c,
     }
 
     v = vals->elts;
-    any = 0;
+    rc = NGX_DECLINED;
 
-    for (i = 0; i < vals->nelts && !any; i++) {
-
-        if (v[i].poisoned) {
-            continue;
-        }
-
-        if (cond->match == NGX_CERTAUTHZ_MATCH_EQ) {
-            any = (v[i].str.len == cond->value.len
-                   && ngx_memcmp(v[i].str.data, cond->value.data,
-                                 cond->value.len)
-                      == 0);
-            continue;
-        }
-
-        if (cond->match == NGX_CERTAUTHZ_MATCH_LIST) {
-            any = ngx_certauthz_list_has(cond->list, &v[i].str);
-            continue;
-        }
-
-        rc = exec(data, cond->regex, &v[i].str);
-
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        any = (rc == NGX_OK);
+    for (i = 0; i < vals->nelts && rc == NGX_DECLINED; i++) {
+        rc = ngx_certauthz_value_matches(cond, &v[i], exec, data);
     }
 
-    return (any ^ cond->negate) ? NGX_OK : NGX_DECLINED;
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return ((rc == NGX_OK) ^ cond->negate) ? NGX_OK : NGX_DECLINED;
 }
 
 

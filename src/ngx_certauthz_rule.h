@@ -82,4 +82,36 @@ ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
 ngx_str_t *ngx_certauthz_reason_name(ngx_uint_t reason);
 
 
+/*
+ * Whether one value of a field matches a condition's operator, its
+ * negation aside (NGX_OK, NGX_DECLINED, NGX_ERROR); a poisoned value
+ * (a control character inside) never matches, and no regex is run on it
+ */
+
+static ngx_inline ngx_int_t
+ngx_certauthz_value_matches(ngx_certauthz_cond_t *cond,
+    ngx_certauthz_value_t *v, ngx_certauthz_regex_exec_pt exec, void *data)
+{
+    if (v->poisoned) {
+        return NGX_DECLINED;
+    }
+
+    switch (cond->match) {
+
+    case NGX_CERTAUTHZ_MATCH_EQ:
+        return (v->str.len == cond->value.len
+                && ngx_memcmp(v->str.data, cond->value.data, cond->value.len)
+                   == 0)
+               ? NGX_OK : NGX_DECLINED;
+
+    case NGX_CERTAUTHZ_MATCH_LIST:
+        return ngx_certauthz_list_has(cond->list, &v->str)
+               ? NGX_OK : NGX_DECLINED;
+
+    default: /* NGX_CERTAUTHZ_MATCH_REGEX */
+        return exec(data, cond->regex, &v->str);
+    }
+}
+
+
 #endif /* _NGX_CERTAUTHZ_RULE_H_INCLUDED_ */

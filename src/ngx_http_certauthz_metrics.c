@@ -24,6 +24,16 @@ ngx_http_certauthz_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler == ngx_http_certauthz_metrics_handler) {
+        return "is duplicate";
+    }
+
+    if (clcf->handler != NULL) {
+        return "conflicts with another handler of this location "
+               "(proxy_pass, certauthz_metrics, certauthz_explain ...)";
+    }
+
     clcf->handler = ngx_http_certauthz_metrics_handler;
 
     return NGX_CONF_OK;
@@ -37,11 +47,10 @@ ngx_http_certauthz_metrics_handler(ngx_http_request_t *r)
     ngx_int_t     rc;
     ngx_chain_t  *out;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
+    static ngx_str_t  type =
+        ngx_string("text/plain; version=0.0.4; charset=utf-8");
 
-    rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_certauthz_text_request(r);
 
     if (rc != NGX_OK) {
         return rc;
@@ -52,19 +61,5 @@ ngx_http_certauthz_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_str_set(&r->headers_out.content_type,
-                "text/plain; version=0.0.4; charset=utf-8");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = size;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, out);
+    return ngx_http_certauthz_text_send(r, &type, out, size);
 }

@@ -1,7 +1,7 @@
 
 /*
  * certauthz: the http module, for the files of the http face that need
- * its index.
+ * its index or its location configuration.
  */
 
 
@@ -13,11 +13,35 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_certauthz_policy.h"
+
+
+typedef struct {
+    ngx_int_t                 code;
+    ngx_str_t                 where;      /* "FILE:LINE" of the directive */
+    ngx_uint_t                warned;
+} ngx_http_certauthz_status_t;
+
+
+typedef struct {
+    ngx_certauthz_policy_t        policy;
+    ngx_http_certauthz_status_t  *status; /* NULL: 403 */
+    /* certauthz_explain here: not inherited, as a content handler is not */
+    ngx_uint_t                    explain;
+} ngx_http_certauthz_loc_conf_t;
+
 
 extern ngx_module_t  ngx_http_certauthz_module;
 
 
+void ngx_http_certauthz_regex_ops(ngx_http_request_t *r,
+    ngx_certauthz_regex_ops_t *ops);
+ngx_int_t ngx_http_certauthz_text_request(ngx_http_request_t *r);
+ngx_int_t ngx_http_certauthz_text_send(ngx_http_request_t *r,
+    ngx_str_t *type, ngx_chain_t *out, off_t size);
 char *ngx_http_certauthz_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_certauthz_explain(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 

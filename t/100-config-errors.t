@@ -290,3 +290,27 @@ certauthz_crl_refresh often;
 certauthz_crl_stale maybe;
 --- error chomp
 invalid value "maybe"
+
+=== certauthz_explain takes no argument
+--- conf
+certauthz_explain on;
+--- error chomp
+invalid number of arguments in "certauthz_explain" directive
+
+=== certauthz_explain twice in a location
+--- conf
+certauthz_explain; certauthz_explain;
+--- error chomp
+"certauthz_explain" directive is duplicate
+
+=== certauthz_explain where another handler answers
+--- conf
+certauthz_metrics; certauthz_explain;
+--- error chomp
+"certauthz_explain" directive conflicts with another handler of this location
+
+=== certauthz_metrics where another handler answers
+--- conf
+proxy_pass http://127.0.0.1:1; certauthz_metrics;
+--- error chomp
+"certauthz_metrics" directive conflicts with another handler of this location

@@ -53,10 +53,13 @@ sub each_answers {
                    "$n requests of $name, each a new connection: $want");
 }
 
-# for --- init: SIGSTOP to the worker started last (not worker 0, which
-# loads the changed files); returns its pid
+# for --- init: SIGSTOP to a worker that has answered a request, so that it
+# has started and taken the CRLs in force (a slow start, under ASan, could
+# otherwise be stopped before), and that is not the one started first
+# (worker 0, which loads the changed files); returns its pid
 sub stop_a_worker {
     my $root = Certauthz::Test::servroot();
+    my $pki = $ENV{TEST_NGINX_PKI};
 
     open my $p, '<', "$root/logs/nginx.pid" or die "nginx.pid: $!\n";
     my $master = <$p>;
@@ -65,10 +68,26 @@ sub stop_a_worker {
     my @workers = sort { $a <=> $b } split ' ', `pgrep -P $master`;
     die "fewer than two workers\n" if @workers < 2;
 
-    my $stopped = $workers[-1];
-    kill 'STOP', $stopped or die "kill STOP $stopped: $!\n";
+    my %later = map { $_ => 1 } @workers[1 .. $#workers];
+    my $curl = "curl -s -k -m 10 -o /dev/null --unix-socket $root/tls.sock"
+               . " --cert $pki/alice.pem --key $pki/alice.key"
+               . " https://localhost/";
 
-    return $stopped;
+    for (1 .. 50) {
+        system("for i in 1 2 3 4 5 6 7 8; do $curl & done; wait") == 0
+            or die "curl: $?\n";
+
+        my $log = Certauthz::Test::slurp("$root/logs/error.log");
+        my ($stopped) = sort { $b <=> $a }
+                        grep { $later{$_} } $log =~ /\] (\d+)#\d+: \*\d+ /g;
+
+        if (defined $stopped) {
+            kill 'STOP', $stopped or die "kill STOP $stopped: $!\n";
+            return $stopped;
+        }
+    }
+
+    die "no worker but the first answered a request\n";
 }
 
 master_on();
