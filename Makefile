@@ -99,13 +99,15 @@ SOURCES     := config ngx_http_certauthz_module.c $(wildcard src/*.[ch])
 HAVE_APT    := $(shell command -v dpkg-query >/dev/null 2>&1 \
                  && command -v apt-get >/dev/null 2>&1 && echo yes)
 
-# Debian packages the build, the tests and the demo need
+# Debian packages the build, the tests and the demo need (apache2 and
+# haproxy: the migration guide's equivalence tests run them; installing
+# starts no service, see policy-rc.d in "install")
 PACKAGES    := nginx nginx-dev libnginx-mod-stream libpcre2-dev mosquitto \
                mosquitto-clients libssl-dev zlib1g-dev gcc make \
                libc6-dev openssl curl perl libtest-base-perl \
                libtest-longstring-perl liblist-moreutils-perl \
                libtext-diff-perl libwww-perl libipc-run-perl \
-               libhttp-message-perl
+               libhttp-message-perl apache2 haproxy
 
 # and what "make bench" needs besides
 BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux python3
@@ -137,7 +139,9 @@ export TEST_NGINX_LOAD_MODULES ?= $(SYSTEM_STREAM) $(MODULE) $(STREAM_MODULE)
 all: build
 
 # install the Debian packages of $(1) that are missing; elsewhere, say
-# that the equivalents are needed and go on (make only builds needs none)
+# that the equivalents are needed and go on (make only builds needs none).
+# A policy-rc.d that refuses, while apt runs, keeps the packages' services
+# (nginx, apache2, haproxy, mosquitto) from starting on ports of their own
 define install
 	@if [ "$(HAVE_APT)" != yes ]; then \
 	    echo "certauthz: no dpkg/apt here: install yourself what" \
@@ -156,6 +160,11 @@ define install
 	        exit 1; \
 	    fi; \
 	    export DEBIAN_FRONTEND=noninteractive; \
+	    if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	        trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+	        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+	        chmod 755 /usr/sbin/policy-rc.d; \
+	    fi; \
 	    apt-get update -qq && \
 	    apt-get install -y -qq --no-install-recommends $$missing \
 	        >/dev/null || exit 1; \
