@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # certauthz demo: make a demo PKI, start nginx on 127.0.0.1 with
-# demo/nginx.conf, show allowed and denied requests, leave nginx running.
+# demo/nginx.conf, show allowed and denied requests, then revoke bob's
+# certificate and show the new CRL in force without a reload; leave nginx
+# running.
 #
 #   demo/run.sh NGINX_BINARY MODULE_SO      (what "make demo" runs)
 #   demo/run.sh --stop NGINX_BINARY         (what "make demo-stop" runs)
@@ -31,8 +33,16 @@ module=$2
 
 stop "$nginx"
 
-mkdir -p "$prefix/conf" "$prefix/logs"
+mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/crl"
 bash "$top/t/lib/mkpki.sh" "$pki"
+
+# the intermediate CA's "openssl ca" database (t/lib/crl-ca.sh writes its
+# ca.cnf) and its first CRL: nothing revoked
+. "$top/t/lib/crl-ca.sh"
+ca=$prefix/crl/ca
+rm -rf "$ca"
+crl_ca "$ca"
+crl_gen "$ca" "$pki/int.key" "$pki/int.crt" "$prefix/crl/int.crl"
 
 sed -e "s|@MODULE@|$module|" -e "s|@PREFIX@|$prefix|" -e "s|@PKI@|$pki|" \
     -e "s|@PORT@|$port|" -e "s|@APP_PORT@|$app_port|" \
@@ -67,6 +77,23 @@ show "a service by its SPIFFE ID; the named capture reaches the app" \
      --cert "$pki/svc-billing.pem" --key "$pki/svc-billing.key" "$url/api/"
 
 show "the public page needs no certificate" "$url/public/"
+
+show "bob is staff: any certificate of Example Corp that is not revoked" \
+     --cert "$pki/bob.pem" --key "$pki/bob.key" "$url/staff/"
+
+echo
+echo "== bob's certificate is revoked: a new CRL, and no nginx reload"
+echo "\$ openssl ca -config $ca/ca.cnf -keyfile int.key -cert int.crt -revoke bob.crt"
+crl_revoke "$ca" "$pki/int.key" "$pki/int.crt" "$pki/bob.crt"
+echo "\$ openssl ca -config $ca/ca.cnf -keyfile int.key -cert int.crt -gencrl -out int.crl.new"
+echo "\$ mv int.crl.new $prefix/crl/int.crl"
+crl_gen "$ca" "$pki/int.key" "$pki/int.crt" "$prefix/crl/int.crl.new"
+mv "$prefix/crl/int.crl.new" "$prefix/crl/int.crl"
+echo "(certauthz_crl_refresh 1s: certauthz looks at the file every second)"
+sleep 2
+
+show "bob again, a second later" \
+     --cert "$pki/bob.pem" --key "$pki/bob.key" -o /dev/null "$url/staff/"
 
 echo
 echo "== why the denied ones were denied ($prefix/logs/error.log):"
