@@ -632,6 +632,7 @@ ngx_http_certauthz_count_conf(ngx_conf_t *cf,
 #if (NGX_PCRE)
     } else if (clcf->regex) {
         ngx_str_set(&prefix, "~ ");
+        /* "~*": the location's regex was compiled caseless */
 #if (NGX_PCRE2)
         {
         uint32_t  options;
@@ -640,6 +641,18 @@ ngx_http_certauthz_count_conf(ngx_conf_t *cf,
                                &options)
             == 0
             && (options & PCRE2_CASELESS))
+        {
+            ngx_str_set(&prefix, "~* ");
+        }
+        }
+#else
+        {
+        unsigned long  options;
+
+        if (pcre_fullinfo(clcf->regex->regex->code, NULL, PCRE_INFO_OPTIONS,
+                          &options)
+            == 0
+            && (options & PCRE_CASELESS))
         {
             ngx_str_set(&prefix, "~* ");
         }

@@ -11,18 +11,26 @@ use Test::Nginx::Socket 'no_plan';
 
 use File::Temp ();
 
+# a TCP port of the TLS server of TEST 1, which listens with "reuseport":
+# the kernel spreads its connections over both workers by their source
+# ports, where on the unix socket one worker may take them all
+sub tcp_port { ($ENV{TEST_NGINX_SERVER_PORT} || 1984) + 7 }
+
 # for --- init: COUNT requests of each client NAME => COUNT, each a new
-# connection straight to the TLS socket, eight at a time
+# connection straight to the TLS server (its unix socket, or with
+# TCP => 1 its TCP port), eight at a time
 sub send_all {
     my (%count) = @_;
     my $root = Certauthz::Test::servroot();
     my $pki = $ENV{TEST_NGINX_PKI};
+    my $to = delete $count{TCP}
+             ? "https://127.0.0.1:" . tcp_port() . "/ok.txt"
+             : "--unix-socket $root/tls.sock https://localhost/ok.txt";
     my @cmds;
 
     for my $name (sort keys %count) {
-        push @cmds, ("curl -s -k -m 10 -o /dev/null --unix-socket "
-                     . "$root/tls.sock --cert $pki/$name.pem "
-                     . "--key $pki/$name.key https://localhost/ok.txt")
+        push @cmds, ("curl -s -k -m 10 -o /dev/null --cert $pki/$name.pem "
+                     . "--key $pki/$name.key $to")
                     x $count{$name};
     }
 
@@ -73,9 +81,12 @@ run_tests();
 __DATA__
 
 === TEST 1: exact counts across two workers: per location, mode, result and reason, and per rule
---- http_config
-    server {
-        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+--- http_config eval
+"    server {
+        listen unix:\$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        listen 127.0.0.1:" . main::tcp_port() . " ssl reuseport;"
+. <<'_EOC_'
+
         server_name mtls.example;
         include $TEST_NGINX_PKI/tls.conf;
         ssl_verify_client on;
@@ -91,12 +102,13 @@ __DATA__
             certauthz_allow ou=Engineering;
         }
     }
+_EOC_
 --- config
     location = /metrics {
         certauthz_metrics;
     }
 --- init
-main::send_all(alice => 12, bob => 7, 'svc-billing' => 5);
+main::send_all(TCP => 1, alice => 12, bob => 7, 'svc-billing' => 5);
 main::two_workers_decided();
 --- request
 GET /metrics
