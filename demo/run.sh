@@ -54,31 +54,39 @@ sed -e "s|@MODULE@|$module|" -e "s|@PREFIX@|$prefix|" -e "s|@PKI@|$pki|" \
 
 url=https://localhost:$port
 
+# show WHAT STATUS CURL-ARGS...: the request, its answer, and a stop if the
+# status is not the one the demo promises (CI runs the demo)
 show() {
-    local what=$1; shift
+    local what=$1 want=$2 got
+    shift 2
     echo
     echo "== $what"
     echo "\$ curl $*"
-    curl -sS --cacert "$pki/root.crt" --resolve "localhost:$port:127.0.0.1" \
-         -w '-> HTTP %{http_code}\n' "$@"
+    got=$(curl -sS --cacert "$pki/root.crt" --resolve "localhost:$port:127.0.0.1" \
+               -w '-> HTTP %{http_code}' "$@")
+    echo "$got"
+    case $got in
+    *"-> HTTP $want") ;;
+    *) echo "demo: expected HTTP $want here" >&2; exit 1 ;;
+    esac
 }
 
 echo "certauthz demo: nginx is listening on $url (config: $prefix/conf/nginx.conf)"
 
-show "alice, an admin, may see /admin/; the app gets her fields" \
+show "alice, an admin, may see /admin/; the app gets her fields" 200 \
      --cert "$pki/alice.pem" --key "$pki/alice.key" "$url/admin/"
 
-show "bob has a valid certificate, but the rules say no" \
+show "bob has a valid certificate, but the rules say no" 403 \
      --cert "$pki/bob.pem" --key "$pki/bob.key" -o /dev/null "$url/admin/"
 
-show "no certificate at all" -o /dev/null "$url/admin/"
+show "no certificate at all" 403 -o /dev/null "$url/admin/"
 
-show "a service by its SPIFFE ID; the named capture reaches the app" \
+show "a service by its SPIFFE ID; the named capture reaches the app" 200 \
      --cert "$pki/svc-billing.pem" --key "$pki/svc-billing.key" "$url/api/"
 
-show "the public page needs no certificate" "$url/public/"
+show "the public page needs no certificate" 200 "$url/public/"
 
-show "bob is staff: any certificate of Example Corp that is not revoked" \
+show "bob is staff: any certificate of Example Corp that is not revoked" 200 \
      --cert "$pki/bob.pem" --key "$pki/bob.key" "$url/staff/"
 
 echo
@@ -92,7 +100,7 @@ mv "$prefix/crl/int.crl.new" "$prefix/crl/int.crl"
 echo "(certauthz_crl_refresh 1s: certauthz looks at the file every second)"
 sleep 2
 
-show "bob again, a second later" \
+show "bob again, a second later" 403 \
      --cert "$pki/bob.pem" --key "$pki/bob.key" -o /dev/null "$url/staff/"
 
 echo
