@@ -212,3 +212,29 @@ qr{(?ms)
 [200, 200]
 --- response_body_like eval
 [qr/\Aresult: deny\nreason: deny\n/, qr/\A(?!.*certauthz_decisions_total\{server="explain\.example",location="= \/explain")/s]
+
+
+
+=== TEST 7: a certificate of 1,000 SAN values: every one shown, an answer of many buffers, the rule over them explained
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location = /explain {
+            certauthz_deny dns=nothing.example;
+            certauthz_allow ip=10.9.0.250;
+            certauthz_explain;
+        }
+    }
+--- request
+GET /manysan/explain
+--- response_body_like eval
+qr{(?ms)
+  \Aresult:\ allow\nreason:\ allow\n
+  (?=.*^dns:\ "host-1\.many\.example",\ "host-2\.many\.example",(?:\ "host-\d+\.many\.example",){247}\ "host-250\.many\.example"$)
+  (?=.*^uri:\ "spiffe://many\.example/w/1",(?:\ "spiffe://many\.example/w/\d+",){248}\ "spiffe://many\.example/w/250"$)
+  (?=.*^\S+:\d+:\ certauthz_deny\ dns=nothing\.example:\ did\ not\ hold:\ dns=nothing\.example:\ none\ of\ "host-1\.many\.example",(?:\ "host-\d+\.many\.example",){248}\ "host-250\.many\.example"\ is\ "nothing\.example"$)
+  (?=.*^\S+:\d+:\ certauthz_allow\ ip=10\.9\.0\.250:\ held\ \(decides\)$)
+}x

@@ -809,7 +809,10 @@ sub run_recipe {
         $ENV{PATH} = "$S/bin:$S/usr/local/sbin:$S/usr/local/bin:$ENV{PATH}";
         $ENV{TMPDIR} = "$S/tmp";
         $ENV{CERTAUTHZ_DOCS_SANDBOX} = $S;
-        delete @ENV{grep { /^TEST_NGINX|^CERTAUTHZ_(?!DOCS)/ } keys %ENV};
+        # the wrapper of the sanitizer run (t/lib/nginx-sanitized) keeps
+        # what it needs: the nginx it runs and the runtime it preloads
+        delete @ENV{grep { /^TEST_NGINX|^CERTAUTHZ_(?!DOCS|PRELOAD$|NGINX$)/ }
+                    keys %ENV};
         exec 'bash', '-euo', 'pipefail', "$S/recipe.sh" or POSIX::_exit(127);
     }
 
