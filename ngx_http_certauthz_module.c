@@ -593,8 +593,9 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 
 /*
- * A location that decides (not one that explains) is counted under its server's first server_name
- * and its name as written ("= /x", "^~ /p", "~ re", "~* re", "/p", "@n")
+ * A location that decides (not one that explains) is counted under its
+ * server's first server_name and its name as written ("= /x", "^~ /p",
+ * "~ re", "~* re", "/p", "@n")
  */
 
 static ngx_int_t

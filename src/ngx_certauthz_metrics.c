@@ -37,19 +37,31 @@ typedef struct {
 } ngx_certauthz_metrics_bind_t;
 
 
+/* the exposition being written: text lines, or JSON samples */
+typedef struct {
+    ngx_certauthz_text_t      text;
+    ngx_uint_t                json;
+    ngx_uint_t                samples;
+} ngx_certauthz_metrics_out_t;
+
+
 static ngx_int_t ngx_certauthz_metrics_copy(ngx_pool_t *pool, ngx_str_t *dst,
     ngx_str_t *src);
 static ngx_int_t ngx_certauthz_metrics_bind(ngx_array_t *binds,
     ngx_atomic_t **at, ngx_uint_t kind, ngx_uint_t index);
 static void ngx_certauthz_metrics_free(void *data);
-static ngx_int_t ngx_certauthz_metrics_line(ngx_certauthz_text_t *out,
+static ngx_int_t ngx_certauthz_metrics_line(ngx_certauthz_metrics_out_t *out,
     const char *name, ngx_str_t *labels, ngx_uint_t n, ngx_str_t *values,
     off_t value);
-static ngx_int_t ngx_certauthz_metrics_head(ngx_certauthz_text_t *out,
+static ngx_int_t ngx_certauthz_metrics_json(ngx_certauthz_metrics_out_t *out,
+    const char *name, ngx_str_t *labels, ngx_uint_t n, ngx_str_t *values,
+    off_t value);
+static u_char *ngx_certauthz_metrics_json_str(u_char *p, ngx_str_t *s);
+static ngx_int_t ngx_certauthz_metrics_head(ngx_certauthz_metrics_out_t *out,
     const char *name, const char *type, const char *help);
 static ngx_int_t ngx_certauthz_metrics_decisions(
-    ngx_certauthz_text_t *out, ngx_certauthz_files_t *files);
-static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_text_t *out,
+    ngx_certauthz_metrics_out_t *out, ngx_certauthz_files_t *files);
+static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     ngx_certauthz_files_t *files);
 
 
@@ -301,19 +313,27 @@ ngx_certauthz_metrics_free(void *data)
 
 /*
  * The exposition of the counters and the files, Prometheus text format
- * 0.0.4; *size its length.  NULL: out of memory.
+ * 0.0.4, or (json) the same samples as a JSON array of
+ * {"name":..,"labels":{..},"value":N}; *size its length.  NULL: out of
+ * memory.
  */
 
 ngx_chain_t *
-ngx_certauthz_metrics_text(ngx_pool_t *pool, off_t *size)
+ngx_certauthz_metrics_text(ngx_pool_t *pool, ngx_uint_t json, off_t *size)
 {
     ngx_uint_t                    i;
     ngx_str_t                     label, value;
     ngx_certauthz_list_t        **list;
     ngx_certauthz_files_t        *files;
-    ngx_certauthz_text_t          out;
+    ngx_certauthz_metrics_out_t   out;
 
-    ngx_certauthz_text_init(&out, pool);
+    ngx_certauthz_text_init(&out.text, pool);
+    out.json = json;
+    out.samples = 0;
+
+    if (json && ngx_certauthz_text_printf(&out.text, 1, "[") != NGX_OK) {
+        return NULL;
+    }
 
     files = ngx_certauthz_files_of((ngx_cycle_t *) ngx_cycle);
 
@@ -349,14 +369,18 @@ ngx_certauthz_metrics_text(ngx_pool_t *pool, off_t *size)
         }
     }
 
+    if (json && ngx_certauthz_text_printf(&out.text, 3, "\n]\n") != NGX_OK) {
+        return NULL;
+    }
+
     /* an empty exposition is a valid one */
 
-    return ngx_certauthz_text_done(&out, size);
+    return ngx_certauthz_text_done(&out.text, size);
 }
 
 
 static ngx_int_t
-ngx_certauthz_metrics_decisions(ngx_certauthz_text_t *out,
+ngx_certauthz_metrics_decisions(ngx_certauthz_metrics_out_t *out,
     ngx_certauthz_files_t *files)
 {
     size_t                           line;
@@ -449,7 +473,7 @@ ngx_certauthz_metrics_decisions(ngx_certauthz_text_t *out,
 
 
 static ngx_int_t
-ngx_certauthz_metrics_crls(ngx_certauthz_text_t *out,
+ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     ngx_certauthz_files_t *files)
 {
     ngx_str_t                   labels[2], values[2];
@@ -510,7 +534,7 @@ ngx_certauthz_metrics_crls(ngx_certauthz_text_t *out,
                 continue;
             }
 
-            if (ngx_certauthz_name_text(crl[j].issuer, out->pool,
+            if (ngx_certauthz_name_text(crl[j].issuer, out->text.pool,
                                         &values[1])
                 != NGX_OK
                 || ngx_certauthz_metrics_line(out,
@@ -578,23 +602,27 @@ ngx_certauthz_metrics_crls(ngx_certauthz_text_t *out,
 
 
 static ngx_int_t
-ngx_certauthz_metrics_head(ngx_certauthz_text_t *out,
+ngx_certauthz_metrics_head(ngx_certauthz_metrics_out_t *out,
     const char *name, const char *type, const char *help)
 {
     u_char  *p;
     size_t   len;
 
+    if (out->json) {
+        return NGX_OK;
+    }
+
     len = sizeof("# HELP  \n# TYPE  \n") - 1 + 2 * ngx_strlen(name)
           + ngx_strlen(type) + ngx_strlen(help);
 
-    p = ngx_certauthz_text_room(out, len);
+    p = ngx_certauthz_text_room(&out->text, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 
-    ngx_certauthz_text_wrote(out, p);
+    ngx_certauthz_text_wrote(&out->text, p);
 
     return NGX_OK;
 }
@@ -606,7 +634,7 @@ ngx_certauthz_metrics_head(ngx_certauthz_text_t *out,
  */
 
 static ngx_int_t
-ngx_certauthz_metrics_line(ngx_certauthz_text_t *out,
+ngx_certauthz_metrics_line(ngx_certauthz_metrics_out_t *out,
     const char *name, ngx_str_t *labels, ngx_uint_t n, ngx_str_t *values,
     off_t value)
 {
@@ -614,13 +642,18 @@ ngx_certauthz_metrics_line(ngx_certauthz_text_t *out,
     size_t       len;
     ngx_uint_t   i, j;
 
+    if (out->json) {
+        return ngx_certauthz_metrics_json(out, name, labels, n, values,
+                                          value);
+    }
+
     len = ngx_strlen(name) + sizeof("{} \n") - 1 + NGX_OFF_T_LEN;
 
     for (i = 0; i < n; i++) {
         len += labels[i].len + sizeof("=\"\",") - 1 + 2 * values[i].len;
     }
 
-    p = ngx_certauthz_text_room(out, len);
+    p = ngx_certauthz_text_room(&out->text, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -651,8 +684,86 @@ ngx_certauthz_metrics_line(ngx_certauthz_text_t *out,
 
     p = ngx_sprintf(p, "} %O\n", value);
 
-    ngx_certauthz_text_wrote(out, p);
+    ngx_certauthz_text_wrote(&out->text, p);
 
     return NGX_OK;
 }
 
+
+/* {"name":"NAME","labels":{"LABEL":"VALUE",...},"value":N} */
+
+static ngx_int_t
+ngx_certauthz_metrics_json(ngx_certauthz_metrics_out_t *out,
+    const char *name, ngx_str_t *labels, ngx_uint_t n, ngx_str_t *values,
+    off_t value)
+{
+    u_char      *p;
+    size_t       len;
+    ngx_uint_t   i;
+
+    len = sizeof(",\n{\"name\":\"\",\"labels\":{},\"value\":}")
+          + ngx_strlen(name) + NGX_OFF_T_LEN;
+
+    for (i = 0; i < n; i++) {
+        len += sizeof("\"\":\"\",") + 6 * (labels[i].len + values[i].len);
+    }
+
+    p = ngx_certauthz_text_room(&out->text, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(p, "%s\n{\"name\":\"%s\",\"labels\":{",
+                    out->samples++ ? "," : "", name);
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_certauthz_metrics_json_str(p, &labels[i]);
+        *p++ = ':';
+        p = ngx_certauthz_metrics_json_str(p, &values[i]);
+    }
+
+    p = ngx_sprintf(p, "},\"value\":%O}", value);
+
+    ngx_certauthz_text_wrote(&out->text, p);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A JSON string: " and \ escaped, control bytes \u00XX; the rest as it is
+ * (file paths, server names and locations from the configuration, issuer
+ * names in RFC 2253 with their bytes above ASCII escaped)
+ */
+
+static u_char *
+ngx_certauthz_metrics_json_str(u_char *p, ngx_str_t *s)
+{
+    u_char      c;
+    ngx_uint_t  i;
+
+    *p++ = '"';
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+
+        if (c == '"' || c == '\\') {
+            *p++ = '\\';
+            *p++ = c;
+
+        } else if (c < 0x20 || c == 0x7f) {
+            p = ngx_sprintf(p, "\\u%04xD", c);
+
+        } else {
+            *p++ = c;
+        }
+    }
+
+    *p++ = '"';
+
+    return p;
+}

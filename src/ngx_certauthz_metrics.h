@@ -26,7 +26,8 @@ typedef struct {
 ngx_int_t ngx_certauthz_metrics_policy(ngx_conf_t *cf,
     ngx_certauthz_policy_t *policy, ngx_str_t *server, ngx_str_t *location);
 ngx_int_t ngx_certauthz_metrics_init(ngx_cycle_t *cycle);
-ngx_chain_t *ngx_certauthz_metrics_text(ngx_pool_t *pool, off_t *size);
+ngx_chain_t *ngx_certauthz_metrics_text(ngx_pool_t *pool, ngx_uint_t json,
+    off_t *size);
 
 
 /* on the request path: a decision of the policy, counted */

@@ -10,6 +10,7 @@ use Certauthz::Test;
 use Test::Nginx::Socket 'no_plan';
 
 use File::Temp ();
+use JSON::PP ();
 
 # a TCP port of the TLS server of TEST 1, which listens with "reuseport":
 # the kernel spreads its connections over both workers by their source
@@ -246,3 +247,45 @@ qr/(?ms)
   (?=.*^certauthz_decisions_total\{server="unix:[^"]+stream\.sock",location="",mode="on",result="allow",reason="allow"\}\ 3$)
   (?=.*^certauthz_decisions_total\{server="unix:[^"]+stream\.sock",location="",mode="on",result="deny",reason="deny"\}\ 2$)
 /x
+
+
+
+=== TEST 5: ?format=json: the same samples as a JSON array that a JSON parser reads, label values escaped; an unknown format is a 400
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        server_name "we\"ird\\name";
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_deny ou=Sales;
+            certauthz_allow all;
+        }
+    }
+--- config
+    location = /metrics {
+        certauthz_metrics;
+    }
+--- init
+main::send_all(alice => 3, bob => 2);
+my $port = $ENV{TEST_NGINX_SERVER_PORT} || 1984;
+my $body = `curl -s -m 10 'http://127.0.0.1:$port/metrics?format=json'`;
+my $samples = eval { JSON::PP::decode_json($body) };
+Test::More::ok(ref $samples eq 'ARRAY', 'a JSON array') or Test::More::diag($@);
+my %got = map { my $l = $_->{labels};
+                ("$_->{name} $l->{server} $l->{location} $l->{reason}"
+                 => $_->{value}) }
+          grep { $_->{name} eq 'certauthz_decisions_total' } @$samples;
+Test::More::is_deeply(
+    [@got{'certauthz_decisions_total we"ird\\name / allow',
+          'certauthz_decisions_total we"ird\\name / deny',
+          'certauthz_decisions_total we"ird\\name / revoked'}],
+    [3, 2, 0], 'the decisions, by their labels');
+--- request eval
+["GET /metrics?format=json", "GET /metrics?format=xml"]
+--- error_code eval
+[200, 400]
+--- response_headers eval
+["Content-Type: application/json", ""]
