@@ -34,7 +34,9 @@ NGX_CONF=(--with-cc="$CC" --with-cc-opt="$CFLAGS_NGX"
           --without-stream_upstream_zone_module)
 
 HARNESSES="cert cond list crl"
-ENGINE="cert crl crl_der crl_load crl_shm crl_sig crl_trust crl_watch field file list metrics policy rule set"
+# the engine: the files that the addon's config builds into both modules
+ENGINE=$(sed -n 's|.*/src/ngx_certauthz_\([a-z_]*\)\.c.*|\1|p' "$ROOT/config" \
+         | tr '\n' ' ')
 
 mkdir -p "$OUT/src" "$OUT/bin" "$OUT/obj"
 
