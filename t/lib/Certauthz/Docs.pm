@@ -298,9 +298,12 @@ sub sandbox {
     my ($self, $name) = @_;
     $name =~ s/[^\w.-]+/-/g;
     my $S = sprintf '%s/%02d-%s', $self->{base}, ++$seq, substr($name, 0, 40);
+    # logs/ under both prefixes: an nginx built from source (make matrix)
+    # keeps its default logs there, where Debian's uses /var/log/nginx
     make_path("$S/etc/nginx/pki", "$S/etc/nginx/certauthz", "$S/var/log/nginx",
               "$S/run", "$S/home", "$S/bin", "$S/var/www/html",
-              "$S/usr/share/nginx/html", "$S/tmp");
+              "$S/usr/share/nginx/html", "$S/usr/share/nginx/logs",
+              "$S/logs", "$S/tmp");
     chmod 0755, $S;
     return $S;
 }
@@ -331,19 +334,23 @@ sub write_file_blocks {
 }
 
 # load_module lines: the block's own, mapped to the built modules, and the
-# modules it does not load itself, before them
+# modules it does not load itself, before them.  A module of nginx's own
+# (ngx_stream_module.so) is Debian's where the tests run Debian's nginx;
+# an nginx built from source (make matrix) has it built in: the line is
+# left out, as a comment
 sub load_modules {
     my ($self, $conf) = @_;
     my %mod = map { basename($_) => $_ } @{ $self->{modules} };
+    my $debian = grep { m{^/usr/lib/nginx/modules/} } @{ $self->{modules} };
     my %loaded;
-    $conf =~ s{^(\s*load_module\s+)([^;\s]+)}{
-        my ($kw, $path) = ($1, $2);
+    $conf =~ s{^(\s*)(load_module\s+)([^;\s]+)}{
+        my ($sp, $kw, $path) = ($1, $2, $3);
         my $name = basename($path);
         $loaded{$name} = 1;
-        my $real = $mod{$name}
-                   // (-e "/usr/lib/nginx/modules/$name"
-                       ? "/usr/lib/nginx/modules/$name" : $path);
-        "$kw$real";
+        $mod{$name} ? "$sp$kw$mod{$name}"
+        : ($debian && -e "/usr/lib/nginx/modules/$name")
+          ? "$sp${kw}/usr/lib/nginx/modules/$name"
+        : "$sp# (built in) $kw$path";
     }gme;
     my $head = join '', map { "load_module $_;\n" }
                grep { !$loaded{basename($_)} } @{ $self->{modules} };
