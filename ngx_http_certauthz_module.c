@@ -338,6 +338,33 @@ ngx_http_certauthz_text_send(ngx_http_request_t *r, ngx_str_t *type,
 }
 
 
+/*
+ * certauthz_metrics and certauthz_explain answer a location themselves: one
+ * of them, once, where no directive before set another content handler
+ */
+
+char *
+ngx_http_certauthz_content(ngx_conf_t *cf, ngx_http_handler_pt handler)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler == handler) {
+        return "is duplicate";
+    }
+
+    if (clcf->handler != NULL) {
+        return "conflicts with another handler of this location "
+               "(proxy_pass, certauthz_metrics, certauthz_explain ...)";
+    }
+
+    clcf->handler = handler;
+
+    return NGX_CONF_OK;
+}
+
+
 /* regexes through the http core, so that captures are variables */
 
 void

@@ -554,10 +554,10 @@ ngx_certauthz_explain_values(ngx_certauthz_explain_t *e,
 
 
 /*
- * A certificate's value in double quotes: " and \ escaped by \, control
- * bytes written %XX as in the variables, so that no certificate can write
- * lines of its own into the answer; and the bytes above ASCII of a value
- * that need not be UTF-8 (a poisoned one)
+ * A certificate's value in double quotes: " and \ escaped by \, and
+ * written %XX what the variables write so of a single value (control
+ * bytes, and the bytes above ASCII of a poisoned value), so that no
+ * certificate can write lines of its own into the answer
  */
 
 static ngx_int_t
@@ -571,7 +571,7 @@ ngx_certauthz_explain_value(ngx_certauthz_explain_t *e,
     end = v->str.data + v->str.len;
 
     for (s = v->str.data; s < end; s++) {
-        len += (ngx_certauthz_field_ctl(*s) || (v->poisoned && *s >= 0x80))
+        len += ngx_certauthz_field_escaped(*s, 0, v->poisoned)
                ? 3 : (*s == '"' || *s == '\\') ? 2 : 1;
     }
 
@@ -584,7 +584,7 @@ ngx_certauthz_explain_value(ngx_certauthz_explain_t *e,
 
     for (s = v->str.data; s < end; s++) {
 
-        if (ngx_certauthz_field_ctl(*s) || (v->poisoned && *s >= 0x80)) {
+        if (ngx_certauthz_field_escaped(*s, 0, v->poisoned)) {
             p = ngx_sprintf(p, "%%%02XD", *s);
 
         } else {

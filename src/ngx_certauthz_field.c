@@ -13,8 +13,6 @@
 #include "ngx_certauthz_field.h"
 
 
-static ngx_uint_t ngx_certauthz_field_escaped(u_char c, ngx_uint_t multi,
-    ngx_uint_t poisoned);
 static ngx_int_t ngx_certauthz_field_serial(ngx_pool_t *pool, ngx_str_t *v);
 static ngx_int_t ngx_certauthz_field_ip(ngx_pool_t *pool, ngx_str_t *v);
 static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
@@ -50,7 +48,7 @@ ngx_certauthz_field_ctl(u_char c)
  * which need not be UTF-8
  */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_certauthz_field_escaped(u_char c, ngx_uint_t multi, ngx_uint_t poisoned)
 {
     return ngx_certauthz_field_ctl(c) || (multi && (c == ',' || c == '%'))

@@ -56,6 +56,8 @@ ngx_int_t ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
     ngx_str_t *v, const char **err);
 const char *ngx_certauthz_field_hint(ngx_uint_t field);
 ngx_uint_t ngx_certauthz_field_ctl(u_char c);
+ngx_uint_t ngx_certauthz_field_escaped(u_char c, ngx_uint_t multi,
+    ngx_uint_t poisoned);
 ngx_int_t ngx_certauthz_field_join(ngx_pool_t *pool,
     ngx_certauthz_values_t *vals, ngx_uint_t multi, ngx_str_t *out);
 

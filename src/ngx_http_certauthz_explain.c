@@ -24,24 +24,15 @@ ngx_http_certauthz_explain(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_certauthz_loc_conf_t *lcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
+    char  *rv;
 
-    if (lcf->explain) {
-        return "is duplicate";
+    rv = ngx_http_certauthz_content(cf, ngx_http_certauthz_explain_handler);
+
+    if (rv == NGX_CONF_OK) {
+        lcf->explain = 1;
     }
 
-    lcf->explain = 1;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    if (clcf->handler != NULL) {
-        return "conflicts with another handler of this location "
-               "(proxy_pass, certauthz_metrics, certauthz_explain ...)";
-    }
-
-    clcf->handler = ngx_http_certauthz_explain_handler;
-
-    return NGX_CONF_OK;
+    return rv;
 }
 
 

@@ -21,22 +21,7 @@ static ngx_int_t ngx_http_certauthz_metrics_handler(ngx_http_request_t *r);
 char *
 ngx_http_certauthz_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    if (clcf->handler == ngx_http_certauthz_metrics_handler) {
-        return "is duplicate";
-    }
-
-    if (clcf->handler != NULL) {
-        return "conflicts with another handler of this location "
-               "(proxy_pass, certauthz_metrics, certauthz_explain ...)";
-    }
-
-    clcf->handler = ngx_http_certauthz_metrics_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_certauthz_content(cf, ngx_http_certauthz_metrics_handler);
 }
 
 

@@ -36,6 +36,8 @@ extern ngx_module_t  ngx_http_certauthz_module;
 
 void ngx_http_certauthz_regex_ops(ngx_http_request_t *r,
     ngx_certauthz_regex_ops_t *ops);
+char *ngx_http_certauthz_content(ngx_conf_t *cf,
+    ngx_http_handler_pt handler);
 ngx_int_t ngx_http_certauthz_text_request(ngx_http_request_t *r);
 ngx_int_t ngx_http_certauthz_text_send(ngx_http_request_t *r,
     ngx_str_t *type, ngx_chain_t *out, off_t size);
