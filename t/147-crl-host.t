@@ -65,8 +65,17 @@ sub stop_a_worker {
     my $master = <$p>;
     chomp $master;
 
-    my @workers = sort { $a <=> $b } split ' ', `pgrep -P $master`;
-    die "fewer than two workers\n" if @workers < 2;
+    # the pid file is written before the workers are forked, which under
+    # ASan can take a while: wait for all four
+    my @workers;
+
+    for (1 .. 100) {
+        @workers = sort { $a <=> $b } split ' ', `pgrep -P $master`;
+        last if @workers >= 4;
+        select undef, undef, undef, 0.1;
+    }
+
+    die "fewer than two workers: @workers\n" if @workers < 2;
 
     my %later = map { $_ => 1 } @workers[1 .. $#workers];
     my $curl = "curl -s -k -m 10 -o /dev/null --unix-socket $root/tls.sock"
