@@ -140,7 +140,7 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
     { ngx_string("certauthz_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_certauthz_metrics,
-      0,
+      NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
@@ -340,11 +340,13 @@ ngx_http_certauthz_text_send(ngx_http_request_t *r, ngx_str_t *type,
 
 /*
  * certauthz_metrics and certauthz_explain answer a location themselves: one
- * of them, once, where no directive before set another content handler
+ * of them, once, where no directive before set another content handler; a
+ * directive after it that sets one (proxy_pass ...) is caught at merge
  */
 
 char *
-ngx_http_certauthz_content(ngx_conf_t *cf, ngx_http_handler_pt handler)
+ngx_http_certauthz_content(ngx_conf_t *cf,
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_http_handler_pt handler)
 {
     ngx_http_core_loc_conf_t  *clcf;
 
@@ -359,7 +361,12 @@ ngx_http_certauthz_content(ngx_conf_t *cf, ngx_http_handler_pt handler)
                "(proxy_pass, certauthz_metrics, certauthz_explain ...)";
     }
 
+    if (ngx_certauthz_rule_where(cf, &lcf->content_where) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     clcf->handler = handler;
+    lcf->content = handler;
 
     return NGX_CONF_OK;
 }
@@ -554,6 +561,8 @@ ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->status = NULL;
+     *     conf->content = NULL;
+     *     conf->content_where = { 0, NULL };
      *     conf->explain = 0;
      */
 
@@ -571,6 +580,19 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_http_ssl_srv_conf_t   *sscf;
     ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (conf->content != NULL && clcf->handler != conf->content) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" directive conflicts with another handler "
+                      "of this location, set after it (proxy_pass, "
+                      "fastcgi_pass ...) in %V",
+                      conf->explain ? "certauthz_explain"
+                                    : "certauthz_metrics",
+                      &conf->content_where);
+        return NGX_CONF_ERROR;
+    }
 
     ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
 
@@ -602,8 +624,6 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     {
         return NGX_CONF_OK;
     }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
     if (clcf->satisfy == NGX_HTTP_SATISFY_ANY) {
         conf->status->warned = 1;

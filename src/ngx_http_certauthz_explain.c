@@ -26,7 +26,8 @@ ngx_http_certauthz_explain(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     char  *rv;
 
-    rv = ngx_http_certauthz_content(cf, ngx_http_certauthz_explain_handler);
+    rv = ngx_http_certauthz_content(cf, lcf,
+                                    ngx_http_certauthz_explain_handler);
 
     if (rv == NGX_CONF_OK) {
         lcf->explain = 1;

@@ -21,7 +21,8 @@ static ngx_int_t ngx_http_certauthz_metrics_handler(ngx_http_request_t *r);
 char *
 ngx_http_certauthz_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    return ngx_http_certauthz_content(cf, ngx_http_certauthz_metrics_handler);
+    return ngx_http_certauthz_content(cf, conf,
+                                      ngx_http_certauthz_metrics_handler);
 }
 
 

@@ -26,7 +26,12 @@ typedef struct {
 typedef struct {
     ngx_certauthz_policy_t        policy;
     ngx_http_certauthz_status_t  *status; /* NULL: 403 */
-    /* certauthz_explain here: not inherited, as a content handler is not */
+    /*
+     * certauthz_metrics or certauthz_explain here, and "FILE:LINE" of the
+     * directive: not inherited, as a content handler is not
+     */
+    ngx_http_handler_pt           content;
+    ngx_str_t                     content_where;
     ngx_uint_t                    explain;
 } ngx_http_certauthz_loc_conf_t;
 
@@ -37,7 +42,7 @@ extern ngx_module_t  ngx_http_certauthz_module;
 void ngx_http_certauthz_regex_ops(ngx_http_request_t *r,
     ngx_certauthz_regex_ops_t *ops);
 char *ngx_http_certauthz_content(ngx_conf_t *cf,
-    ngx_http_handler_pt handler);
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_http_handler_pt handler);
 ngx_int_t ngx_http_certauthz_text_request(ngx_http_request_t *r);
 ngx_int_t ngx_http_certauthz_text_send(ngx_http_request_t *r,
     ngx_str_t *type, ngx_chain_t *out, off_t size);

@@ -314,3 +314,15 @@ certauthz_metrics; certauthz_explain;
 proxy_pass http://127.0.0.1:1; certauthz_metrics;
 --- error chomp
 "certauthz_metrics" directive conflicts with another handler of this location
+
+=== certauthz_metrics where a directive after it sets another handler
+--- conf
+certauthz_metrics; proxy_pass http://127.0.0.1:1;
+--- error chomp
+"certauthz_metrics" directive conflicts with another handler of this location, set after it
+
+=== certauthz_explain where a directive after it sets another handler
+--- conf
+certauthz_explain; fastcgi_pass 127.0.0.1:1;
+--- error chomp
+"certauthz_explain" directive conflicts with another handler of this location, set after it
