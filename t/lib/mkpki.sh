@@ -264,7 +264,7 @@ CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
 big-serial highbit eve mallory rootclient quoted crlf nulcn dnspecial manysan
 bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
 viasrvca longserial injsan ctlcn pct door-1 door-2 client-ed25519
-client-ed448 client-pss'
+client-ed448 client-pss capcn'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -495,6 +495,10 @@ client client-pss int-pss 0x5024 '/O=Example Corp/CN=client-pss' utf8
 # Devices of the seeds' MQTT door opener (the stream tests).
 client door-1 int 0x5020 '/O=Example Corp/OU=doors/CN=door-1' utf8
 client door-2 int 0x5021 '/O=Example Corp/OU=doors/CN=door-2' utf8
+
+# alice's CN in capitals (and not her OU Admins): a map (case-insensitive)
+# takes it for alice, cn=alice does not
+client capcn int 0x5025 '/O=Example Corp/OU=Engineering/CN=ALICE' utf8
 
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {

@@ -56,7 +56,7 @@ our $PKI = $ENV{TEST_NGINX_PKI};
 # certificate: the servers of the document require one).
 our @CERTS = qw(alice bob svc-billing multicn nosan utf8 bmp special
                 big-serial highbit serial20 negserial rootclient quoted
-                nosubject idn ipv6 multiou door-1 door-2 pct
+                nosubject idn ipv6 multiou door-1 door-2 pct capcn
                 eve mallory none);
 
 my @pids;

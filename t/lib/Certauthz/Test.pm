@@ -37,7 +37,8 @@ our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
                   rootclient quoted crlf nulcn dnspecial manysan bigcert
                   hugecert nosubject serial20 negserial idn ipv6 badip
                   multiou srvauth viasrvca longserial injsan ctlcn pct
-                  door-1 door-2 client-ed25519 client-ed448 client-pss);
+                  door-1 door-2 client-ed25519 client-ed448 client-pss
+                  capcn);
 
 my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
 my $pki = "$root/t/pki";
