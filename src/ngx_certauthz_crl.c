@@ -38,7 +38,7 @@ ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
 {
     ngx_uint_t  generation;
 
-    generation = ngx_certauthz_crl_refresh_conf(conf, c->log);
+    generation = ngx_certauthz_crl_generation(conf);
 
     if (v->files != conf->files || v->generation != generation) {
         if (ngx_certauthz_crl_verdict(conf, c, v) != NGX_OK) {
@@ -62,8 +62,10 @@ ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
 
 
 /*
- * The generation of a list of files: generations only grow, so their sum
- * changes whenever one of the files is loaded again
+ * The generation of a list of files, each with what the host published
+ * last in force here: generations only grow, so their sum changes
+ * whenever one of the files is loaded again.  Loading is the watch's
+ * business (ngx_certauthz_crl_watch.c), never a request's.
  */
 
 ngx_uint_t
@@ -76,10 +78,26 @@ ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf)
     generation = 0;
 
     for (i = 0; i < conf->files->nelts; i++) {
+
+        if (file[i]->published != NULL
+            && *file[i]->published != file[i]->seen)
+        {
+            ngx_certauthz_crl_shm_follow(file[i], ngx_cycle->log);
+        }
+
         generation += file[i]->generation;
     }
 
     return generation;
+}
+
+
+/* how soon a face looks again at the generation of a list of files */
+
+ngx_msec_t
+ngx_certauthz_crl_poll(ngx_certauthz_crl_conf_t *conf)
+{
+    return ngx_min(conf->refresh, NGX_CERTAUTHZ_CRL_POLL);
 }
 
 

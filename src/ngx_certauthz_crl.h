@@ -135,11 +135,16 @@ typedef struct {
     ngx_str_t                 path;
     ngx_certauthz_crl_set_t  *set;
     ngx_uint_t                generation;
-    ngx_msec_t                checked;
-    time_t                    mtime;
+    ngx_msec_t                checked;        /* a copy per process: when
+                                                 it looked last */
+    time_t                    mtime;          /* the file loaded last */
     off_t                     size;
     ngx_file_uniq_t           uniq;
     ngx_certauthz_crl_shm_t  *shm;            /* NULL: a copy per process */
+
+    /* what the host publishes, and what this process has in force */
+    ngx_atomic_t             *published;      /* NULL: a copy per process */
+    ngx_atomic_uint_t         seen;
 
     /* the trusted CA certificates of the servers that use it, and how
      * many of them the set in force was checked with */
@@ -164,6 +169,14 @@ typedef struct {
     ngx_thread_task_t        *task;
 #endif
 } ngx_certauthz_crl_file_t;
+
+
+/*
+ * How often a worker looks whether the host published new CRLs, at most:
+ * with a CRL change reaching every worker within certauthz_crl_refresh +
+ * 1 s, also one without requests
+ */
+#define NGX_CERTAUTHZ_CRL_POLL  1000
 
 
 /* what a location asks for */
@@ -215,9 +228,15 @@ void ngx_certauthz_crl_shm_follow(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
 void ngx_certauthz_crl_shm_start(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
-void ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file,
-    ngx_log_t *log);
-ngx_uint_t ngx_certauthz_crl_loader(void);
+void ngx_certauthz_crl_shm_exit(ngx_certauthz_crl_file_t *file);
+ngx_int_t ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
+    ngx_msec_t refresh, ngx_log_t *log);
+void ngx_certauthz_crl_shm_beat(ngx_certauthz_crl_file_t *file);
+void ngx_certauthz_crl_shm_unlock(ngx_certauthz_crl_file_t *file);
+ngx_uint_t ngx_certauthz_crl_shm_changed(ngx_certauthz_crl_file_t *file,
+    ngx_file_info_t *fi);
+void ngx_certauthz_crl_shm_tried(ngx_certauthz_crl_file_t *file,
+    ngx_uint_t done);
 ngx_int_t ngx_certauthz_crl_conf_trust(ngx_certauthz_crl_conf_t *conf,
     X509_STORE *store);
 void ngx_certauthz_crl_trust(ngx_array_t *stores, ngx_certauthz_crl_t *crl);
@@ -227,13 +246,8 @@ void ngx_certauthz_crl_trust_log(ngx_certauthz_crl_file_t *file,
 void ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_set_t *set, const char *err,
     ngx_certauthz_file_err_t *fe, ngx_log_t *log);
-void ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file,
-    ngx_msec_t refresh, ngx_log_t *log);
-ngx_uint_t ngx_certauthz_crl_refresh_conf(ngx_certauthz_crl_conf_t *conf,
-    ngx_log_t *log);
-ngx_msec_t ngx_certauthz_crl_due(ngx_certauthz_crl_file_t *file,
-    ngx_msec_t refresh);
 ngx_uint_t ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf);
+ngx_msec_t ngx_certauthz_crl_poll(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);

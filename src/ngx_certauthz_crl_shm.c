@@ -1,21 +1,27 @@
 
 /*
- * certauthz: the host's one copy of a CRL file.  The master loads the file
- * at configuration time into a memory file (memfd) that the workers
- * inherit.  Later one process of the host, the loader (worker 0), looks
- * at the file and loads a changed one, in its thread, into the other of
- * the memory file's two slots, then publishes it; each worker maps the new
- * slot read-only when it next looks (on each request and on its timer) and
- * says so; once all have, the old slot's pages are given back.  A worker
- * keeps only the small part of a set of its own (issuer names, what
+ * certauthz: the host's copy of a CRL file, one per configuration.  The
+ * master loads the file at configuration time into a memory file (memfd)
+ * that the workers inherit.  Later the workers of that configuration look
+ * at the file, one at a time (a lease in the memory file's head, which a
+ * worker that has stopped or died loses after a second); the one that
+ * finds it changed loads it, in its thread, into a free slot of the memory
+ * file and publishes it; each worker maps the new slot read-only when it
+ * next looks (on a request, and on a timer every second at most).  A
+ * worker keeps only the small part of a set of its own (issuer names, what
  * checking a signature needs); the tables of serials, which are the bulk,
  * are the host's: memory does not grow with worker_processes, and a file
- * is parsed once per host.
+ * is parsed once per configuration.
  *
- * A slot is written only while no worker reads it: the loader takes the
- * other slot only once every worker has said that it reads the newest
- * generation.  Where memfd_create() is missing (or on 32 bits), each
- * process keeps its own copy and loads it itself.
+ * A slot is written only while no live process reads it or is about to:
+ * each worker says in the head which slot it reads (held) and which it
+ * is about to map (want); the loader writes a slot that no live worker
+ * names.  A worker that lags (stopped, stuck, busy) keeps the slot it
+ * reads, and the others go on with the free ones: nobody waits for it.
+ * The old workers of a configuration that a reload replaced keep looking
+ * at the file too, for as long as they live.  Where memfd_create() is
+ * missing (or on 32 bits), each process keeps its own copy and loads it
+ * itself.
  */
 
 
@@ -28,40 +34,78 @@
 
 #if (NGX_HAVE_MEMFD_CREATE && NGX_PTR_SIZE == 8)
 
-/* the head takes the first 64K (a page on any system), each slot 16G */
-#define NGX_CERTAUTHZ_CRL_SHM_HEAD  ((off_t) 65536)
-#define NGX_CERTAUTHZ_CRL_SHM_SLOT  ((off_t) 1 << 34)
+/*
+ * The head takes the first 64K (a page on any system), each slot 16G of
+ * a sparse file.  Each worker holds at most two slots (the one it reads,
+ * the one it is about to map), and one is published: eight slots leave
+ * room for several workers that lag at once.
+ */
+#define NGX_CERTAUTHZ_CRL_SHM_HEAD   ((off_t) 65536)
+#define NGX_CERTAUTHZ_CRL_SHM_SLOT   ((off_t) 1 << 34)
+#define NGX_CERTAUTHZ_CRL_SHM_SLOTS  8
+
+/* a published value: the generation, then the slot in the low byte */
+#define ngx_certauthz_crl_shm_gen(v)   ((ngx_uint_t) ((v) >> 8))
+#define ngx_certauthz_crl_shm_slot(v)  ((ngx_uint_t) ((v) & 0xff))
+
+/* a lease that has not been renewed for this long is lost (msec) */
+#define NGX_CERTAUTHZ_CRL_SHM_LEASE  1000
 
 #define ngx_certauthz_crl_shm_offset(slot)                                    \
     (NGX_CERTAUTHZ_CRL_SHM_HEAD + (off_t) (slot) * NGX_CERTAUTHZ_CRL_SHM_SLOT)
 
 
+/* a worker of the configuration, at the index of ngx_worker */
 typedef struct {
-    ngx_atomic_t              published;      /* generation << 1 | slot */
-    ngx_atomic_t              used[2];        /* bytes of each slot */
+    ngx_atomic_t              pid;            /* 0: none */
+    ngx_atomic_t              held;           /* the published value of the
+                                                 set it reads (0: none) */
+    ngx_atomic_t              want;           /* one it is about to map */
+    ngx_atomic_t              lagging;        /* since when (msec), 0: not */
+    ngx_atomic_t              said;           /* when that was logged */
+} ngx_certauthz_crl_shm_reader_t;
 
-    /* the file that the published generation was loaded from */
+
+/* which file a load was of */
+typedef struct {
     time_t                    mtime;
     off_t                     size;
     ngx_file_uniq_t           uniq;
+} ngx_certauthz_crl_shm_id_t;
 
-    /* the generation that each worker reads, and its pid (for the log) */
-    ngx_atomic_t              acked[NGX_MAX_PROCESSES];
-    ngx_pid_t                 pid[NGX_MAX_PROCESSES];
+
+typedef struct {
+    ngx_atomic_t              published;      /* generation << 8 | slot */
+    ngx_atomic_t              used[NGX_CERTAUTHZ_CRL_SHM_SLOTS];
+    ngx_atomic_t              writer[NGX_CERTAUTHZ_CRL_SHM_SLOTS];
+                                              /* the pid that writes it or
+                                                 empties it (0: none) */
+    ngx_certauthz_crl_shm_id_t  id[NGX_CERTAUTHZ_CRL_SHM_SLOTS];
+                                              /* the file of each slot */
+
+    /* the process that looks at the file now (0: none), and when it last
+     * said that it is alive (msec, wall clock: shared by processes) */
+    ngx_atomic_t              lock;
+    ngx_atomic_t              beat;
+    ngx_atomic_t              checked;        /* last look (msec) */
+    ngx_certauthz_crl_shm_id_t  tried;        /* the file of the last load */
+    ngx_atomic_t              tried_done;     /* that load has ended */
+
+    ngx_certauthz_crl_shm_reader_t  reader[NGX_MAX_PROCESSES];
 } ngx_certauthz_crl_shm_head_t;
 
 
 struct ngx_certauthz_crl_shm_s {
     ngx_fd_t                        fd;
     ngx_certauthz_crl_shm_head_t   *head;
-    ngx_uint_t                      reclaim;  /* 1: the other slot, once
-                                                 every worker has left it */
+    ngx_atomic_uint_t               base;     /* published when the load
+                                                 began */
+    ngx_uint_t                      locked;   /* this process holds lock */
     ngx_msec_t                      waiting;  /* since when a load waits
-                                                 for a worker (0: none) */
+                                                 for a free slot (0: none) */
     ngx_msec_t                      said;     /* when that was logged */
     ngx_certauthz_crl_arena_t       arena;    /* the slot being written */
 };
-
 
 /* a slot starts with this, then the tables of its CRLs */
 typedef struct {
@@ -109,7 +153,15 @@ static ngx_certauthz_crl_set_t *ngx_certauthz_crl_shm_attach(
     ngx_log_t *log);
 static ngx_int_t ngx_certauthz_crl_shm_crl(ngx_certauthz_crl_set_t *set,
     u_char *base, size_t used, ngx_certauthz_crl_shm_crl_t *d);
-static ngx_uint_t ngx_certauthz_crl_shm_idle(ngx_certauthz_crl_shm_t *shm);
+static void ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file,
+    ngx_msec_t now, ngx_msec_t refresh, ngx_log_t *log);
+static ngx_uint_t ngx_certauthz_crl_shm_free(ngx_certauthz_crl_shm_t *shm,
+    ngx_uint_t slot);
+static ngx_certauthz_crl_shm_reader_t *ngx_certauthz_crl_shm_reader(
+    ngx_certauthz_crl_shm_t *shm);
+static ngx_uint_t ngx_certauthz_crl_shm_alive(ngx_atomic_uint_t pid);
+static ngx_certauthz_crl_set_t *ngx_certauthz_crl_shm_none(void);
+static ngx_msec_t ngx_certauthz_crl_shm_now(void);
 static void ngx_certauthz_crl_shm_wait(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
 static void ngx_certauthz_crl_shm_empty(ngx_certauthz_crl_shm_t *shm,
@@ -152,7 +204,9 @@ ngx_certauthz_crl_shm_init(ngx_certauthz_crl_file_t *file, ngx_conf_t *cf)
 
     /* sparse: only the pages written take memory */
 
-    if (ftruncate(fd, ngx_certauthz_crl_shm_offset(2)) == -1) {
+    if (ftruncate(fd, ngx_certauthz_crl_shm_offset(NGX_CERTAUTHZ_CRL_SHM_SLOTS))
+        == -1)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "ftruncate() of the memory file of CRL file "
                            "\"%V\" failed", &file->path);
@@ -177,38 +231,64 @@ ngx_certauthz_crl_shm_init(ngx_certauthz_crl_file_t *file, ngx_conf_t *cf)
     cln->data = shm;
 
     file->shm = shm;
+    file->published = &shm->head->published;
 
     return NGX_OK;
 }
 
 
 /*
- * The loader: the slot that no worker reads, emptied, for a load to write
- * into (see ngx_certauthz_crl_shm_map()); NULL if a worker still reads it
+ * The process that holds the lease: a free slot, emptied, for a load to
+ * write into (see ngx_certauthz_crl_shm_map()); NULL if there is none,
+ * which is logged if it lasts
  */
 
 ngx_certauthz_crl_arena_t *
 ngx_certauthz_crl_shm_arena(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 {
-    ngx_uint_t                  slot;
-    ngx_certauthz_crl_shm_t    *shm;
-    ngx_certauthz_crl_arena_t  *arena;
+    ngx_uint_t                      i, slot;
+    ngx_atomic_uint_t               writer;
+    ngx_certauthz_crl_shm_t        *shm;
+    ngx_certauthz_crl_arena_t      *arena;
+    ngx_certauthz_crl_shm_head_t   *head;
 
     shm = file->shm;
+    head = shm->head;
 
-    if (!ngx_certauthz_crl_shm_idle(shm)) {
+    /* the load replaces what is published now, or is not published */
+    shm->base = head->published;
+
+    for (i = 1; i <= NGX_CERTAUTHZ_CRL_SHM_SLOTS; i++) {
+
+        slot = (ngx_certauthz_crl_shm_slot(shm->base) + i)
+               % NGX_CERTAUTHZ_CRL_SHM_SLOTS;
+
+        writer = head->writer[slot];
+
+        if ((writer != 0 && ngx_certauthz_crl_shm_alive(writer))
+            || !ngx_atomic_cmp_set(&head->writer[slot], writer, ngx_pid))
+        {
+            continue;
+        }
+
+        /* no process can start to read it now: see the follow */
+
+        if (ngx_certauthz_crl_shm_free(shm, slot)) {
+            break;
+        }
+
+        head->writer[slot] = 0;
+    }
+
+    if (i > NGX_CERTAUTHZ_CRL_SHM_SLOTS) {
         ngx_certauthz_crl_shm_wait(file, log);
         return NULL;
     }
 
     shm->waiting = 0;
 
-    slot = 1 - (shm->head->published & 1);
-
-    /* a failed load may have left pages there */
+    /* a failed load or an earlier set may have left pages there */
     ngx_certauthz_crl_shm_empty(shm, slot, log);
-
-    shm->reclaim = 0;
 
     arena = &shm->arena;
 
@@ -380,15 +460,18 @@ ngx_certauthz_crl_shm_add(ngx_certauthz_crl_arena_t *arena,
 
 /*
  * The loader: a load into the slot went well, the slot is published (the
- * set the load made, private parts only, goes); the file follows it here
- * at once, the other workers when they next look.
+ * set the load made, private parts only, goes), unless another process
+ * published a load since this one began (it had taken the lease of one
+ * that seemed stopped): then this one goes, NGX_DECLINED.  The file
+ * follows it here at once, the other workers when they next look.
  */
 
 ngx_int_t
 ngx_certauthz_crl_shm_publish(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_set_t *set, ngx_log_t *log)
 {
-    ngx_uint_t                      slot, generation;
+    ngx_uint_t                      slot;
+    ngx_atomic_uint_t               published;
     ngx_certauthz_crl_shm_t        *shm;
     ngx_certauthz_crl_shm_head_t   *head;
 
@@ -396,35 +479,41 @@ ngx_certauthz_crl_shm_publish(ngx_certauthz_crl_file_t *file,
     head = shm->head;
     slot = shm->arena.slot;
 
-    generation = (head->published >> 1) + 1;
+    published = ((ngx_certauthz_crl_shm_gen(shm->base) + 1) << 8) | slot;
 
     head->used[slot] = shm->arena.used;
-    head->mtime = file->mtime;
-    head->size = file->size;
-    head->uniq = file->uniq;
+    head->id[slot].mtime = file->mtime;
+    head->id[slot].size = file->size;
+    head->id[slot].uniq = file->uniq;
 
     ngx_certauthz_crl_shm_unmap_arena(&shm->arena);
 
     ngx_certauthz_crl_set_free(set);
 
-    /* the slot is whole before anyone can see it */
-    ngx_memory_barrier();
+    /* a locked exchange: the slot is whole before anyone can see it */
 
-    head->published = (generation << 1) | slot;
+    if (!ngx_atomic_cmp_set(&head->published, shm->base, published)) {
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "certauthz: CRL file \"%V\" was loaded by another "
+                      "process meanwhile, this load is dropped",
+                      &file->path);
+        ngx_certauthz_crl_shm_drop(file);
+        return NGX_DECLINED;
+    }
+
+    head->writer[slot] = 0;
 
     ngx_certauthz_crl_shm_follow(file, log);
 
-    if (file->generation != generation) {
+    if (file->generation != ngx_certauthz_crl_shm_gen(published)) {
         return NGX_ERROR;
     }
-
-    shm->reclaim = 1;
 
     return NGX_OK;
 }
 
 
-/* the loader: a load into the slot failed, the slot is emptied */
+/* the loader: a load into the slot failed, the slot is emptied and free */
 
 void
 ngx_certauthz_crl_shm_drop(ngx_certauthz_crl_file_t *file)
@@ -436,35 +525,60 @@ ngx_certauthz_crl_shm_drop(ngx_certauthz_crl_file_t *file)
     ngx_certauthz_crl_shm_unmap_arena(&shm->arena);
 
     ngx_certauthz_crl_shm_empty(shm, shm->arena.slot, ngx_cycle->log);
+
+    shm->head->used[shm->arena.slot] = 0;
+    shm->head->writer[shm->arena.slot] = 0;
 }
 
 
 /*
  * Any process: the newest published generation put in force here, the
- * set of the previous one freed, and said so (the loader may then reuse
- * its slot).  A slot that cannot be mapped leaves the set in force as it
- * is (logged), tried again the next time.
+ * set of the previous one freed.  A worker first says which slot it is
+ * about to map, then makes sure that it is still the one published (both
+ * with locked instructions, which order them before the loader's own,
+ * see ngx_certauthz_crl_shm_arena()): a slot that a worker names is never
+ * written.  A slot that cannot be mapped leaves the set in force as it is
+ * (logged), tried again the next time.
  */
 
 void
 ngx_certauthz_crl_shm_follow(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 {
-    ngx_uint_t                      slot, generation;
-    ngx_atomic_uint_t               published;
-    ngx_certauthz_crl_set_t        *set;
-    ngx_certauthz_crl_shm_head_t   *head;
+    ngx_uint_t                       n, slot;
+    ngx_atomic_uint_t                published;
+    ngx_certauthz_crl_set_t         *set;
+    ngx_certauthz_crl_shm_head_t    *head;
+    ngx_certauthz_crl_shm_reader_t  *r;
 
     head = file->shm->head;
     published = head->published;
-    generation = published >> 1;
 
-    if (generation == file->generation) {
+    if (ngx_certauthz_crl_shm_gen(published) == file->generation) {
         return;
     }
 
-    ngx_memory_barrier();
+    r = ngx_certauthz_crl_shm_reader(file->shm);
 
-    slot = published & 1;
+    if (r != NULL) {
+        for (n = 0; /* void */; n++) {
+
+            if (n == 16) {
+                /* loads come faster than this worker can follow them */
+                r->want = 0;
+                return;
+            }
+
+            (void) ngx_atomic_cmp_set(&r->want, r->want, published);
+
+            if (head->published == published) {
+                break;
+            }
+
+            published = head->published;
+        }
+    }
+
+    slot = ngx_certauthz_crl_shm_slot(published);
 
     set = ngx_certauthz_crl_shm_attach(file->shm, slot, head->used[slot],
                                        log);
@@ -472,107 +586,399 @@ ngx_certauthz_crl_shm_follow(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
         ngx_log_error(NGX_LOG_ALERT, log, 0,
                       "certauthz: cannot map the CRLs of \"%V\", the "
                       "previous ones stay in force", &file->path);
+        if (r != NULL) {
+            r->want = 0;
+        }
+
         return;
     }
 
     ngx_certauthz_crl_set_free(file->set);
 
     file->set = set;
-    file->generation = generation;
+    file->generation = ngx_certauthz_crl_shm_gen(published);
+    file->seen = published;
 
-    ngx_memory_barrier();
-
-    head->acked[ngx_worker] = generation;
+    if (r != NULL) {
+        (void) ngx_atomic_cmp_set(&r->held, r->held, published);
+        r->want = 0;
+        r->lagging = 0;
+    }
 }
 
 
 /*
- * At a worker's start: in force here what is published now, said so, and
- * the loader learns which file that came from
+ * At a worker's start: it says which slot it reads; what the master put
+ * in force before the fork is kept if it still is what is published,
+ * else never read again (its slot may be written now)
  */
 
 void
 ngx_certauthz_crl_shm_start(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 {
-    ngx_certauthz_crl_shm_head_t  *head;
+    ngx_atomic_uint_t                published;
+    ngx_certauthz_crl_set_t         *set;
+    ngx_certauthz_crl_shm_reader_t  *r;
 
-    head = file->shm->head;
+    r = ngx_certauthz_crl_shm_reader(file->shm);
+
+    if (r == NULL) {
+        return;
+    }
+
+    r->held = 0;
+    r->want = 0;
+    r->lagging = 0;
+    r->said = 0;
+
+    (void) ngx_atomic_cmp_set(&r->pid, r->pid, ngx_pid);
+
+    published = file->shm->head->published;
+
+    (void) ngx_atomic_cmp_set(&r->held, 0, published);
+
+    if (file->shm->head->published != published
+        || ngx_certauthz_crl_shm_gen(published) != file->generation)
+    {
+        r->held = 0;
+        file->generation = 0;
+    }
 
     ngx_certauthz_crl_shm_follow(file, log);
 
-    head->acked[ngx_worker] = file->generation;
-    head->pid[ngx_worker] = ngx_pid;
+    if (file->generation != 0) {
+        return;
+    }
 
-    if (ngx_certauthz_crl_loader()) {
-        file->mtime = head->mtime;
-        file->size = head->size;
-        file->uniq = head->uniq;
+    /* mapping failed (logged): fail closed, no CRL covers anything */
 
-        /* a slot that an earlier loader left is emptied when it can be */
-        file->shm->reclaim = 1;
+    set = ngx_certauthz_crl_shm_none();
+
+    if (set != NULL) {
+        ngx_certauthz_crl_set_free(file->set);
+        file->set = set;
     }
 }
 
 
-/* the loader: the slot of the previous generation emptied once unread */
+/* a set without CRLs */
+
+static ngx_certauthz_crl_set_t *
+ngx_certauthz_crl_shm_none(void)
+{
+    ngx_pool_t               *pool;
+    ngx_certauthz_crl_set_t  *set;
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    set = ngx_pcalloc(pool, sizeof(ngx_certauthz_crl_set_t));
+
+    if (set == NULL
+        || ngx_array_init(&set->crls, pool, 1, sizeof(ngx_certauthz_crl_t))
+           != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    set->pool = pool;
+
+    return set;
+}
+
+
+/* at a worker's exit: it reads no slot, and looks at the file no more */
 
 void
-ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
+ngx_certauthz_crl_shm_exit(ngx_certauthz_crl_file_t *file)
+{
+    ngx_certauthz_crl_shm_reader_t  *r;
+
+    ngx_certauthz_crl_shm_unlock(file);
+
+    r = ngx_certauthz_crl_shm_reader(file->shm);
+
+    if (r == NULL || r->pid != (ngx_atomic_uint_t) ngx_pid) {
+        return;
+    }
+
+    r->want = 0;
+    r->held = 0;
+    r->pid = 0;
+}
+
+
+/*
+ * A worker's timer: the lease to look at the file, if no live process
+ * holds it (one that has not renewed it for a second is taken for
+ * stopped), and if nobody looked at it during the last "refresh"
+ */
+
+ngx_int_t
+ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
+    ngx_msec_t refresh, ngx_log_t *log)
+{
+    ngx_msec_t                      now;
+    ngx_atomic_uint_t               lock;
+    ngx_certauthz_crl_shm_t        *shm;
+    ngx_certauthz_crl_shm_head_t   *head;
+
+    shm = file->shm;
+    head = shm->head;
+    now = ngx_certauthz_crl_shm_now();
+
+    lock = head->lock;
+
+    if (lock != 0
+        && (ngx_msec_int_t) (now - head->beat) < NGX_CERTAUTHZ_CRL_SHM_LEASE
+        && ngx_certauthz_crl_shm_alive(lock))
+    {
+        return NGX_DECLINED;
+    }
+
+    if (!ngx_atomic_cmp_set(&head->lock, lock, ngx_pid)) {
+        return NGX_DECLINED;
+    }
+
+    shm->locked = 1;
+    head->beat = now;
+
+    if (lock != 0 && lock != (ngx_atomic_uint_t) ngx_pid) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "certauthz: process %P looked at CRL file \"%V\" "
+                      "and has not been heard of for %M ms, this worker "
+                      "takes over", (ngx_pid_t) lock, &file->path,
+                      (ngx_msec_t) NGX_CERTAUTHZ_CRL_SHM_LEASE);
+    }
+
+    ngx_certauthz_crl_shm_reclaim(file, now, refresh, log);
+
+    if ((ngx_msec_int_t) (now - head->checked) < (ngx_msec_int_t) refresh) {
+        ngx_certauthz_crl_shm_unlock(file);
+        return NGX_DECLINED;
+    }
+
+    head->checked = now;
+
+    return NGX_OK;
+}
+
+
+/* the lease renewed while this process loads */
+
+void
+ngx_certauthz_crl_shm_beat(ngx_certauthz_crl_file_t *file)
+{
+    if (file->shm->locked) {
+        file->shm->head->beat = ngx_certauthz_crl_shm_now();
+    }
+}
+
+
+void
+ngx_certauthz_crl_shm_unlock(ngx_certauthz_crl_file_t *file)
 {
     ngx_certauthz_crl_shm_t  *shm;
 
     shm = file->shm;
 
-    if (!shm->reclaim
-        || file->loading
-        || !ngx_certauthz_crl_shm_idle(shm))
-    {
-        return;
+    if (shm->locked) {
+        shm->locked = 0;
+        (void) ngx_atomic_cmp_set(&shm->head->lock, ngx_pid, 0);
     }
-
-    shm->reclaim = 0;
-
-    ngx_certauthz_crl_shm_empty(shm, 1 - (shm->head->published & 1), log);
 }
 
 
-/* whether this process is the one of the host that loads changed files */
+/*
+ * The lease holder: whether the file (fi) is another than the one
+ * published, and than the last one tried if that load ended (it failed:
+ * it is not tried again until the file changes)
+ */
 
 ngx_uint_t
-ngx_certauthz_crl_loader(void)
+ngx_certauthz_crl_shm_changed(ngx_certauthz_crl_file_t *file,
+    ngx_file_info_t *fi)
 {
-    return ngx_process == NGX_PROCESS_SINGLE
-           || (ngx_process == NGX_PROCESS_WORKER && ngx_worker == 0);
+    ngx_certauthz_crl_shm_id_t     *id;
+    ngx_certauthz_crl_shm_head_t   *head;
+
+    head = file->shm->head;
+
+    id = &head->id[ngx_certauthz_crl_shm_slot(head->published)];
+
+    if (ngx_file_mtime(fi) == id->mtime
+        && ngx_file_size(fi) == id->size
+        && ngx_file_uniq(fi) == id->uniq)
+    {
+        return 0;
+    }
+
+    id = &head->tried;
+
+    if (head->tried_done
+        && ngx_file_mtime(fi) == id->mtime
+        && ngx_file_size(fi) == id->size
+        && ngx_file_uniq(fi) == id->uniq)
+    {
+        return 0;
+    }
+
+    return 1;
 }
 
 
-/* whether every worker reads the newest generation */
+/* the lease holder: a load of the file as file->mtime ... says begins */
+
+void
+ngx_certauthz_crl_shm_tried(ngx_certauthz_crl_file_t *file,
+    ngx_uint_t done)
+{
+    ngx_certauthz_crl_shm_head_t  *head;
+
+    head = file->shm->head;
+
+    if (!done) {
+        head->tried.mtime = file->mtime;
+        head->tried.size = file->size;
+        head->tried.uniq = file->uniq;
+    }
+
+    head->tried_done = done;
+}
+
+
+/*
+ * The lease holder, once per look: the slots that no live process reads
+ * or writes are emptied; a worker that has not taken the newest CRLs for
+ * ten refresh intervals (at least 10 s) is named, as often again while it
+ * lasts, and one that exited before it had is said once.  Nobody waits
+ * for them.
+ */
+
+static void
+ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file,
+    ngx_msec_t now, ngx_msec_t refresh, ngx_log_t *log)
+{
+    ngx_msec_t                       after;
+    ngx_uint_t                       i, slot, generation;
+    ngx_atomic_uint_t                pid, held;
+    ngx_certauthz_crl_shm_t         *shm;
+    ngx_certauthz_crl_shm_head_t    *head;
+    ngx_certauthz_crl_shm_reader_t  *r;
+
+    shm = file->shm;
+    head = shm->head;
+    generation = ngx_certauthz_crl_shm_gen(head->published);
+    after = ngx_max(10 * refresh, 10000);
+
+    for (i = 0; i < NGX_MAX_PROCESSES; i++) {
+        r = &head->reader[i];
+        pid = r->pid;
+        held = r->held;
+
+        if (pid == 0
+            || pid == (ngx_atomic_uint_t) ngx_pid
+            || held == 0
+            || ngx_certauthz_crl_shm_gen(held) == generation)
+        {
+            continue;
+        }
+
+        if (!ngx_certauthz_crl_shm_alive(pid)) {
+            if (ngx_atomic_cmp_set(&r->pid, pid, 0)) {
+                ngx_log_error(NGX_LOG_WARN, log, 0,
+                              "certauthz: worker process %P exited before "
+                              "it took the CRLs of \"%V\" in force, the "
+                              "copy it read is given back",
+                              (ngx_pid_t) pid, &file->path);
+            }
+
+            continue;
+        }
+
+        if (r->lagging == 0) {
+            (void) ngx_atomic_cmp_set(&r->lagging, 0, now);
+            continue;
+        }
+
+        if ((ngx_msec_int_t) (now - r->lagging) < (ngx_msec_int_t) after
+            || (ngx_msec_int_t) (now - r->said) < (ngx_msec_int_t) after)
+        {
+            continue;
+        }
+
+        r->said = now;
+
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "certauthz: worker process %P has not taken the CRLs "
+                      "of \"%V\" in force for %M s (stopped or busy); it "
+                      "reads the copy it has until it does, the other "
+                      "workers are not held back", (ngx_pid_t) pid,
+                      &file->path, (now - r->lagging) / 1000);
+    }
+
+    for (slot = 0; slot < NGX_CERTAUTHZ_CRL_SHM_SLOTS; slot++) {
+
+        pid = head->writer[slot];
+
+        if (head->used[slot] == 0
+            || (pid != 0 && ngx_certauthz_crl_shm_alive(pid))
+            || !ngx_atomic_cmp_set(&head->writer[slot], pid, ngx_pid))
+        {
+            continue;
+        }
+
+        if (ngx_certauthz_crl_shm_free(shm, slot)) {
+            ngx_certauthz_crl_shm_empty(shm, slot, log);
+            head->used[slot] = 0;
+        }
+
+        head->writer[slot] = 0;
+    }
+}
+
+
+/*
+ * Whether a slot is free: not published, and no live worker reads it or
+ * is about to (the caller writes the slot's writer first, with a locked
+ * instruction)
+ */
 
 static ngx_uint_t
-ngx_certauthz_crl_shm_idle(ngx_certauthz_crl_shm_t *shm)
+ngx_certauthz_crl_shm_free(ngx_certauthz_crl_shm_t *shm, ngx_uint_t slot)
 {
-    ngx_uint_t                      i, n, generation;
-    ngx_core_conf_t                *ccf;
-    ngx_certauthz_crl_shm_head_t   *head;
+    ngx_uint_t                       i;
+    ngx_atomic_uint_t                pid, held, want, published;
+    ngx_certauthz_crl_shm_head_t    *head;
+    ngx_certauthz_crl_shm_reader_t  *r;
 
     head = shm->head;
-    generation = head->published >> 1;
+    published = head->published;
 
-    if (generation == 0) {
-        return 1;
+    if (published != 0 && ngx_certauthz_crl_shm_slot(published) == slot) {
+        return 0;
     }
 
-    n = 1;
+    for (i = 0; i < NGX_MAX_PROCESSES; i++) {
+        r = &head->reader[i];
+        pid = r->pid;
 
-    if (ngx_process == NGX_PROCESS_WORKER) {
-        ccf = (ngx_core_conf_t *) ngx_get_conf(ngx_cycle->conf_ctx,
-                                               ngx_core_module);
-        n = ccf->worker_processes;
-    }
+        if (pid == 0) {
+            continue;
+        }
 
-    for (i = 0; i < n && i < NGX_MAX_PROCESSES; i++) {
-        if (head->acked[i] != generation) {
-            return 0;
+        held = r->held;
+        want = r->want;
+
+        if ((held != 0 && ngx_certauthz_crl_shm_slot(held) == slot)
+            || (want != 0 && ngx_certauthz_crl_shm_slot(want) == slot))
+        {
+            if (ngx_certauthz_crl_shm_alive(pid)) {
+                return 0;
+            }
         }
     }
 
@@ -580,22 +986,61 @@ ngx_certauthz_crl_shm_idle(ngx_certauthz_crl_shm_t *shm)
 }
 
 
+/* this worker's place in the head; NULL in the master */
+
+static ngx_certauthz_crl_shm_reader_t *
+ngx_certauthz_crl_shm_reader(ngx_certauthz_crl_shm_t *shm)
+{
+    if (ngx_process == NGX_PROCESS_SINGLE) {
+        return &shm->head->reader[0];
+    }
+
+    if (ngx_process == NGX_PROCESS_WORKER && ngx_worker < NGX_MAX_PROCESSES) {
+        return &shm->head->reader[ngx_worker];
+    }
+
+    return NULL;
+}
+
+
+/* whether a process lives (a zombie does, until the master reaps it) */
+
+static ngx_uint_t
+ngx_certauthz_crl_shm_alive(ngx_atomic_uint_t pid)
+{
+    if (pid == (ngx_atomic_uint_t) ngx_pid) {
+        return 1;
+    }
+
+    return kill((ngx_pid_t) pid, 0) == 0 || ngx_errno != NGX_ESRCH;
+}
+
+
+/* the wall clock in msec: the same in every process, unlike timers' */
+
+static ngx_msec_t
+ngx_certauthz_crl_shm_now(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (ngx_msec_t) tp->sec * 1000 + tp->msec;
+}
+
+
 /*
- * A changed file waits for a worker that has not taken the CRLs in force
- * (one busy for long, stopped, or not started again): said after ten
- * refresh intervals (at least 10 s), and as often again while it lasts
+ * A changed file waits for a free slot: every one is published, written
+ * or read by a worker that lags (several stopped at once); said after ten
+ * seconds, and as often again while it lasts
  */
 
 static void
 ngx_certauthz_crl_shm_wait(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 {
-    ngx_msec_t                      after;
-    ngx_uint_t                      i, generation;
-    ngx_certauthz_crl_shm_t        *shm;
-    ngx_certauthz_crl_shm_head_t   *head;
+    ngx_certauthz_crl_shm_t  *shm;
 
     shm = file->shm;
-    head = shm->head;
 
     if (shm->waiting == 0) {
         shm->waiting = ngx_current_msec;
@@ -603,39 +1048,17 @@ ngx_certauthz_crl_shm_wait(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
         return;
     }
 
-    after = ngx_max(10 * file->refresh, 10000);
-
-    if (ngx_current_msec - shm->said < after) {
+    if (ngx_current_msec - shm->said < 10000) {
         return;
     }
 
     shm->said = ngx_current_msec;
 
-    generation = head->published >> 1;
-
-    for (i = 0; i < NGX_MAX_PROCESSES; i++) {
-        if (head->acked[i] != generation) {
-            break;
-        }
-    }
-
-    if (i < NGX_MAX_PROCESSES && head->pid[i] == 0) {
-        /* it has not come as far as its init_process yet */
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "certauthz: CRL file \"%V\" changed, but worker "
-                      "process %ui has not started for %M s; the file is "
-                      "loaded once it has taken the CRLs in force",
-                      &file->path, i,
-                      (ngx_current_msec - shm->waiting) / 1000);
-        return;
-    }
-
     ngx_log_error(NGX_LOG_WARN, log, 0,
-                  "certauthz: CRL file \"%V\" changed, but worker process "
-                  "%P has not taken the CRLs in force for %M s; the file is "
-                  "loaded once it has", &file->path,
-                  (i < NGX_MAX_PROCESSES) ? head->pid[i] : (ngx_pid_t) 0,
-                  (ngx_current_msec - shm->waiting) / 1000);
+                  "certauthz: CRL file \"%V\" changed, but no slot of its "
+                  "memory file is free for %M s: workers that lag read "
+                  "them all; the file is loaded once one is",
+                  &file->path, (ngx_current_msec - shm->waiting) / 1000);
 }
 
 
@@ -910,15 +1333,43 @@ ngx_certauthz_crl_shm_start(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 
 
 void
-ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
+ngx_certauthz_crl_shm_exit(ngx_certauthz_crl_file_t *file)
+{
+}
+
+
+ngx_int_t
+ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
+    ngx_msec_t refresh, ngx_log_t *log)
+{
+    return NGX_DECLINED;
+}
+
+
+void
+ngx_certauthz_crl_shm_beat(ngx_certauthz_crl_file_t *file)
+{
+}
+
+
+void
+ngx_certauthz_crl_shm_unlock(ngx_certauthz_crl_file_t *file)
 {
 }
 
 
 ngx_uint_t
-ngx_certauthz_crl_loader(void)
+ngx_certauthz_crl_shm_changed(ngx_certauthz_crl_file_t *file,
+    ngx_file_info_t *fi)
 {
     return 1;
+}
+
+
+void
+ngx_certauthz_crl_shm_tried(ngx_certauthz_crl_file_t *file,
+    ngx_uint_t done)
+{
 }
 
 #endif

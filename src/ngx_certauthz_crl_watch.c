@@ -1,16 +1,18 @@
 
 /*
- * certauthz: how the host keeps a CRL file current.  One worker, the
- * loader, looks at the file every certauthz_crl_refresh, on a timer per
- * file (the shortest interval any policy asks for), so that an idle host's
- * CRLs are as current as a busy one's; a changed file is loaded in nginx's
- * thread pool, off the event loop, into the host's copy (see
- * ngx_certauthz_crl_shm.c), and published when it is ready (without
- * thread support, in the event loop).  The other workers put what is
- * published in force, on each request and on the same timer.  And the
- * loader warns before a CRL in force goes stale (certauthz_crl_warn): a
- * CRL whose nextUpdate is near is logged at "warn", at most once an hour
- * per file.
+ * certauthz: how the host keeps a CRL file current.  Each worker has a
+ * timer per file; every certauthz_crl_refresh (the shortest interval any
+ * policy asks for), one of them, whichever takes the lease of the host's
+ * copy first (see ngx_certauthz_crl_shm.c), looks at the file, so that an
+ * idle host's CRLs are as current as a busy one's and no one worker is
+ * needed for it: one that is stopped, stuck or gone (an old worker after
+ * a reload) holds nothing back.  A changed file is loaded in nginx's
+ * thread pool, off the event loop, into the host's copy, and published
+ * when it is ready (without thread support, in the event loop).  Each
+ * worker puts what is published in force within a second (the timer) or
+ * on its next request, whichever is first.  And one worker warns before a
+ * CRL in force goes stale (certauthz_crl_warn): a CRL whose nextUpdate is
+ * near is logged at "warn", at most once an hour per file.
  */
 
 
@@ -26,6 +28,9 @@
 
 
 #define NGX_CERTAUTHZ_CRL_WARN_EVERY  3600      /* seconds */
+
+/* while this worker loads: how often it says that it is alive (msec) */
+#define NGX_CERTAUTHZ_CRL_BEAT        200
 
 
 #if (NGX_THREADS)
@@ -49,6 +54,13 @@ static ngx_str_t  ngx_certauthz_crl_thread_pool = ngx_string("default");
 #endif
 
 
+static void ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
+static ngx_int_t ngx_certauthz_crl_look(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
+static void ngx_certauthz_crl_loaded(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_set_t *set, const char *err,
+    ngx_certauthz_file_err_t *fe, ngx_log_t *log);
 static void ngx_certauthz_crl_watch_handler(ngx_event_t *ev);
 static void ngx_certauthz_crl_warn(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
@@ -82,16 +94,55 @@ ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf)
 
 
 /*
- * At most every "refresh" the loader looks at the file; a changed one is
- * loaded whole into a new set, which replaces the old one between
+ * On the worker's timer: what the host published put in force; then,
+ * at most every "refresh" for the host, a look at the file: a changed one
+ * is loaded whole into a new set, which replaces the old one between
  * requests; a file that cannot be loaded leaves the last good set in
- * force.  While a load runs in a thread, the old set serves.  The other
- * workers follow what the loader published.
+ * force.  While a load runs in a thread, the old set serves.
  */
 
-void
-ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
-    ngx_log_t *log)
+static void
+ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
+{
+    if (file->shm) {
+        ngx_certauthz_crl_shm_follow(file, log);
+
+        if (file->loading) {
+            ngx_certauthz_crl_shm_beat(file);
+            return;
+        }
+
+        if (file->refresh == 0
+            || ngx_certauthz_crl_shm_lock(file, file->refresh, log)
+               != NGX_OK)
+        {
+            return;
+        }
+
+    } else {
+        if (file->refresh == 0
+            || file->loading
+            || (ngx_msec_int_t) (ngx_current_msec - file->checked)
+               < (ngx_msec_int_t) file->refresh)
+        {
+            return;
+        }
+
+        file->checked = ngx_current_msec;
+    }
+
+    /* NGX_AGAIN: a load runs, and ends the look */
+
+    if (ngx_certauthz_crl_look(file, log) != NGX_AGAIN && file->shm) {
+        ngx_certauthz_crl_shm_unlock(file);
+    }
+}
+
+
+/* a look at the file: NGX_AGAIN if a load of it runs in a thread now */
+
+static ngx_int_t
+ngx_certauthz_crl_look(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 {
     const char                 *err;
     ngx_file_info_t             fi;
@@ -99,39 +150,24 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
     ngx_certauthz_file_err_t    fe;
     ngx_certauthz_crl_arena_t  *arena;
 
-    if (file->shm) {
-        ngx_certauthz_crl_shm_follow(file, log);
-
-        if (!ngx_certauthz_crl_loader()) {
-            return;
-        }
-
-        ngx_certauthz_crl_shm_reclaim(file, log);
-    }
-
-    if (refresh == 0
-        || file->loading
-        || (ngx_msec_int_t) (ngx_current_msec - file->checked)
-           < (ngx_msec_int_t) refresh)
-    {
-        return;
-    }
-
-    file->checked = ngx_current_msec;
-
     if (ngx_file_info(file->path.data, &fi) == NGX_FILE_ERROR) {
         ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
                       "certauthz: " ngx_file_info_n " CRL file \"%V\" "
                       "failed, the last good CRLs stay in force",
                       &file->path);
-        return;
+        return NGX_OK;
     }
 
-    if (ngx_file_mtime(&fi) == file->mtime
-        && ngx_file_size(&fi) == file->size
-        && ngx_file_uniq(&fi) == file->uniq)
+    if (file->shm) {
+        if (!ngx_certauthz_crl_shm_changed(file, &fi)) {
+            return NGX_OK;
+        }
+
+    } else if (ngx_file_mtime(&fi) == file->mtime
+               && ngx_file_size(&fi) == file->size
+               && ngx_file_uniq(&fi) == file->uniq)
     {
-        return;
+        return NGX_OK;
     }
 
     arena = NULL;
@@ -139,9 +175,9 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
     if (file->shm) {
         arena = ngx_certauthz_crl_shm_arena(file, log);
 
-        /* a worker still reads the slot to load into: look again later */
+        /* every slot is read by a worker that lags: look again later */
         if (arena == NULL) {
-            return;
+            return NGX_OK;
         }
     }
 
@@ -149,9 +185,13 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
     file->size = ngx_file_size(&fi);
     file->uniq = ngx_file_uniq(&fi);
 
+    if (file->shm) {
+        ngx_certauthz_crl_shm_tried(file, 0);
+    }
+
 #if (NGX_THREADS)
     if (ngx_certauthz_crl_load_async(file, arena) == NGX_OK) {
-        return;
+        return NGX_AGAIN;
     }
 #endif
 
@@ -159,46 +199,24 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh,
     set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err, &fe,
                                  arena, &file->stores);
 
-    ngx_certauthz_crl_swap(file, set, err, &fe, log);
+    ngx_certauthz_crl_loaded(file, set, err, &fe, log);
+
+    return NGX_OK;
 }
 
 
-/*
- * Each file of a policy looked at (see above); the generation of the list
- * then, see ngx_certauthz_crl_generation()
- */
+/* a load has ended: its result in force, or its error logged */
 
-ngx_uint_t
-ngx_certauthz_crl_refresh_conf(ngx_certauthz_crl_conf_t *conf,
-    ngx_log_t *log)
+static void
+ngx_certauthz_crl_loaded(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_set_t *set, const char *err,
+    ngx_certauthz_file_err_t *fe, ngx_log_t *log)
 {
-    ngx_uint_t                  i;
-    ngx_certauthz_crl_file_t  **file;
+    ngx_certauthz_crl_swap(file, set, err, fe, log);
 
-    file = conf->files->elts;
-
-    for (i = 0; i < conf->files->nelts; i++) {
-        ngx_certauthz_crl_refresh(file[i], conf->refresh, log);
+    if (file->shm) {
+        ngx_certauthz_crl_shm_tried(file, 1);
     }
-
-    return ngx_certauthz_crl_generation(conf);
-}
-
-
-/* how long until the file is due for a look every "refresh" (1..refresh) */
-
-ngx_msec_t
-ngx_certauthz_crl_due(ngx_certauthz_crl_file_t *file, ngx_msec_t refresh)
-{
-    ngx_msec_t  due;
-
-    due = refresh - (ngx_current_msec - file->checked);
-
-    if ((ngx_msec_int_t) due <= 0 || due > refresh) {
-        return refresh;
-    }
-
-    return due;
 }
 
 
@@ -226,7 +244,10 @@ ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 }
 
 
-/* at a worker's exit: a load finished but not taken, freed */
+/*
+ * At a worker's exit: a load finished but not taken, freed; the host's
+ * copy told that this worker reads it no more
+ */
 
 void
 ngx_certauthz_crl_watch_exit(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
@@ -234,23 +255,26 @@ ngx_certauthz_crl_watch_exit(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 #if (NGX_THREADS)
     ngx_certauthz_crl_task_t  *ctx;
 
-    if (!file->loading || file->task == NULL) {
-        return;
-    }
+    if (file->loading && file->task != NULL) {
 
-    ctx = file->task->ctx;
+        ctx = file->task->ctx;
 
-    file->loading = 0;
+        file->loading = 0;
 
-    if (ctx->set != NULL) {
-        ngx_certauthz_crl_set_free(ctx->set);
-        ctx->set = NULL;
-    }
+        if (ctx->set != NULL) {
+            ngx_certauthz_crl_set_free(ctx->set);
+            ctx->set = NULL;
+        }
 
-    if (file->shm) {
-        ngx_certauthz_crl_shm_drop(file);
+        if (file->shm) {
+            ngx_certauthz_crl_shm_drop(file);
+        }
     }
 #endif
+
+    if (file->shm) {
+        ngx_certauthz_crl_shm_exit(file);
+    }
 }
 
 
@@ -265,10 +289,13 @@ ngx_certauthz_crl_watch_handler(ngx_event_t *ev)
     next = NGX_CERTAUTHZ_CRL_WARN_EVERY * 1000;
 
     if (file->refresh) {
-        ngx_certauthz_crl_refresh(file, file->refresh, ev->log);
+        ngx_certauthz_crl_refresh(file, ev->log);
 
-        /* when the file is due again (a request may have looked at it) */
-        next = ngx_min(next, ngx_certauthz_crl_due(file, file->refresh));
+        next = ngx_min(next, ngx_min(file->refresh, NGX_CERTAUTHZ_CRL_POLL));
+
+        if (file->loading) {
+            next = ngx_min(next, NGX_CERTAUTHZ_CRL_BEAT);
+        }
     }
 
     /* one worker of the host warns */
@@ -444,8 +471,12 @@ ngx_certauthz_crl_load_done(ngx_event_t *ev)
 
     ctx->file->loading = 0;
 
-    ngx_certauthz_crl_swap(ctx->file, ctx->set, ctx->err, &ctx->fe,
-                           ngx_cycle->log);
+    ngx_certauthz_crl_loaded(ctx->file, ctx->set, ctx->err, &ctx->fe,
+                             ngx_cycle->log);
+
+    if (ctx->file->shm) {
+        ngx_certauthz_crl_shm_unlock(ctx->file);
+    }
 }
 
 #endif

@@ -27,10 +27,6 @@ typedef ngx_stream_ssl_conf_t      ngx_stream_certauthz_ssl_conf_t;
 /* a certificate's notAfter is looked at again at least this often */
 #define NGX_STREAM_CERTAUTHZ_EXPIRY_STEP  86400000
 
-/* how soon a live watch looks again while a CRL loads in a thread (ms) */
-#define NGX_STREAM_CERTAUTHZ_LOADING_STEP  50
-
-
 typedef struct {
     ngx_certauthz_policy_t        policy;
 
@@ -360,7 +356,7 @@ ngx_stream_certauthz_watch(ngx_stream_session_t *s,
     ngx_queue_insert_tail(&conf->live, &ctx->queue);
 
     if (!conf->refresh.timer_set) {
-        ngx_add_timer(&conf->refresh, crl->refresh);
+        ngx_add_timer(&conf->refresh, ngx_certauthz_crl_poll(crl));
     }
 
     return NGX_OK;
@@ -385,19 +381,16 @@ ngx_stream_certauthz_unwatch(void *data)
 
 
 /*
- * Every certauthz_crl_refresh while the worker has live connections of
- * the policy: the CRL file is looked at, and if it changed, each of them
- * is decided again.  The next look is when the file is due (a request
- * may have looked at it in between).
+ * Every second at most (certauthz_crl_refresh if shorter) while the worker
+ * has live connections of the policy: if the host has loaded a changed CRL
+ * file since (ngx_certauthz_crl_watch.c), each of them is decided again.
  */
 
 static void
 ngx_stream_certauthz_refresh(ngx_event_t *ev)
 {
-    ngx_uint_t                        i, generation;
-    ngx_msec_t                        due, left;
+    ngx_uint_t                        generation;
     ngx_queue_t                      *q, *next;
-    ngx_certauthz_crl_file_t        **file;
     ngx_certauthz_crl_conf_t         *crl;
     ngx_stream_certauthz_ctx_t       *ctx;
     ngx_stream_certauthz_srv_conf_t  *conf;
@@ -409,7 +402,7 @@ ngx_stream_certauthz_refresh(ngx_event_t *ev)
         return;
     }
 
-    generation = ngx_certauthz_crl_refresh_conf(crl, ev->log);
+    generation = ngx_certauthz_crl_generation(crl);
 
     if (generation != conf->generation) {
         conf->generation = generation;
@@ -434,21 +427,7 @@ ngx_stream_certauthz_refresh(ngx_event_t *ev)
         return;
     }
 
-    /* when the first file is due again (its own timer may look first) */
-
-    file = crl->files->elts;
-    due = crl->refresh;
-
-    for (i = 0; i < crl->files->nelts; i++) {
-
-        /* a load in a thread: its end is looked for soon */
-        left = file[i]->loading ? NGX_STREAM_CERTAUTHZ_LOADING_STEP
-                                : ngx_certauthz_crl_due(file[i], crl->refresh);
-
-        due = ngx_min(due, left);
-    }
-
-    ngx_add_timer(ev, due);
+    ngx_add_timer(ev, ngx_certauthz_crl_poll(crl));
 }
 
 
