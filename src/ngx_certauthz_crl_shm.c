@@ -290,6 +290,9 @@ ngx_certauthz_crl_shm_arena(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     /* a failed load or an earlier set may have left pages there */
     ngx_certauthz_crl_shm_empty(shm, slot, log);
 
+    /* not empty from now on: if this process dies, others empty it */
+    head->used[slot] = sizeof(ngx_certauthz_crl_shm_region_t);
+
     arena = &shm->arena;
 
     arena->fd = shm->fd;
