@@ -336,8 +336,10 @@ ngx_certauthz_crl_der_small(const u_char *p, size_t len, int tag)
         || p != end
         || !ngx_certauthz_der_is(&e, tag, 0)
         || e.len == 0 || e.len > 4
-        || (e.content[0] & 0x80))
+        || (e.content[0] & 0x80)
+        || (e.len > 1 && e.content[0] == 0 && !(e.content[1] & 0x80)))
     {
+        /* negative, too large, or padded, which OpenSSL refuses too */
         return -1;
     }
 
