@@ -45,10 +45,12 @@
 /* what a CRL is, from its extensions (RFC 5280, 5.2) */
 #define NGX_CERTAUTHZ_CRL_NUMBERED   0x01    /* has a CRLNumber */
 #define NGX_CERTAUTHZ_CRL_DELTA      0x02    /* deltaCRLIndicator */
-#define NGX_CERTAUTHZ_CRL_ONLY_USER  0x04    /* IDP onlyContainsUserCerts */
-#define NGX_CERTAUTHZ_CRL_ONLY_CA    0x08    /* IDP onlyContainsCACerts */
-#define NGX_CERTAUTHZ_CRL_ONLY_ATTR  0x10    /* IDP onlyContainsAttributeCerts */
-#define NGX_CERTAUTHZ_CRL_PARTITION  0x20    /* IDP distributionPoint */
+/* issuingDistributionPoint: onlyContainsUserCerts, onlyContainsCACerts,
+ * onlyContainsAttributeCerts, a distributionPoint (a partitioned CRL) */
+#define NGX_CERTAUTHZ_CRL_ONLY_USER  0x04
+#define NGX_CERTAUTHZ_CRL_ONLY_CA    0x08
+#define NGX_CERTAUTHZ_CRL_ONLY_ATTR  0x10
+#define NGX_CERTAUTHZ_CRL_PARTITION  0x20
 #define NGX_CERTAUTHZ_CRL_UNUSED     0x40    /* never used (logged when
                                                 loaded): an unknown
                                                 critical extension, an
