@@ -123,7 +123,10 @@ fuzz_crl_same(const uint8_t *data, size_t size, ngx_certauthz_crl_file_t *file)
     time_t                  next;
     X509_CRL               *x509_crl;
     const u_char           *p;
+    ngx_uint_t              remove;
+    X509_REVOKED           *entry;
     const ASN1_TIME        *t;
+    ASN1_ENUMERATED        *reason;
     ngx_certauthz_crl_t    *crl;
     STACK_OF(X509_REVOKED) *revoked;
 
@@ -159,13 +162,31 @@ fuzz_crl_same(const uint8_t *data, size_t size, ngx_certauthz_crl_file_t *file)
         abort();
     }
 
-    for (i = 0; i < n; i++) {
-        len = ngx_certauthz_crl_serial_key(X509_REVOKED_get0_serialNumber(
-                                               sk_X509_REVOKED_value(revoked,
-                                                                     i)),
-                                           key, sizeof(key));
+    /* a CRL that is never used keeps no serials */
+    if (crl->flags & NGX_CERTAUTHZ_CRL_UNUSED) {
+        if (crl->serials.nelts) {
+            abort();
+        }
 
-        if (len == 0 || !ngx_certauthz_set_has(&crl->serials, key, len)) {
+        n = 0;
+    }
+
+    for (i = 0; i < n; i++) {
+        entry = sk_X509_REVOKED_value(revoked, i);
+        len = ngx_certauthz_crl_serial_key(
+                  X509_REVOKED_get0_serialNumber(entry), key, sizeof(key));
+
+        if (len == 0) {
+            abort();
+        }
+
+        /* removeFromCRL revokes nothing: not among the serials */
+        reason = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
+        remove = (reason
+                  && ASN1_ENUMERATED_get(reason) == CRL_REASON_REMOVE_FROM_CRL);
+        ASN1_ENUMERATED_free(reason);
+
+        if (!remove && !ngx_certauthz_set_has(&crl->serials, key, len)) {
             abort();
         }
     }

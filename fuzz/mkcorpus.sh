@@ -148,6 +148,34 @@ crl_gen "$PKI/ca-few" ca.key ca.crt "$SEEDS/crl/revoked.pem" -crldays 30
 ossl crl -in "$SEEDS/crl/revoked.pem" -outform DER \
     -out "$SEEDS/crl/revoked.der"
 
+# CRL extensions (RFC 5280, 5.2): entries on hold, removed and revoked; a
+# delta CRL of a partition of user certificates; an unknown critical one
+crl_ca "$PKI/ca-exts"
+crl_ca_revoked "$PKI/ca-exts" 1000 certificateHold,holdInstructionReject
+crl_ca_revoked "$PKI/ca-exts" 1001 removeFromCRL
+crl_ca_revoked "$PKI/ca-exts" 1002 keyCompromise
+cat >>"$PKI/ca-exts/ca.cnf" <<'EOC'
+[ delta ]
+# deltaCRLIndicator (BaseCRLNumber 999), which openssl ca has no name for
+2.5.29.27 = critical,DER:02:02:03:E7
+issuingDistributionPoint = critical,@idp
+[ idp ]
+fullname = URI:http://crl.example/a.crl
+onlyuser = TRUE
+[ crit ]
+1.3.6.1.4.1.55555.1 = critical,ASN1:NULL
+EOC
+crl_gen "$PKI/ca-exts" ca.key ca.crt "$SEEDS/crl/holds.pem" -crldays 30
+crl_gen "$PKI/ca-exts" ca.key ca.crt "$SEEDS/crl/delta.pem" -crldays 30 \
+    -crlexts delta
+crl_gen "$PKI/ca-exts" ca.key ca.crt "$SEEDS/crl/crit.pem" -crldays 30 \
+    -crlexts crit
+cat "$SEEDS/crl/holds.pem" "$SEEDS/crl/delta.pem" >"$SEEDS/crl/base-delta.pem"
+for name in holds delta crit; do
+    ossl crl -in "$SEEDS/crl/$name.pem" -outform DER \
+        -out "$SEEDS/crl/$name.der"
+done
+
 cat "$SEEDS/crl/few.pem" "$SEEDS/crl/other.pem" >"$SEEDS/crl/two.pem"
 cat ca.crt "$SEEDS/crl/empty.pem" >"$SEEDS/crl/cert-then-crl.pem"
 cat "$SEEDS/crl/few.der" "$SEEDS/crl/revoked.der" >"$SEEDS/crl/two.der"

@@ -13,11 +13,41 @@
 #include "ngx_certauthz_crl.h"
 
 
+/* what the verdict of one connection needs of its certificate */
+typedef struct {
+    SSL                      *ssl;
+    X509                     *leaf;
+    X509                     *issuer;         /* looked up once */
+    X509_NAME                *name;           /* the leaf's issuer's */
+    size_t                    len;            /* of the serial key, 0: too
+                                                 long for any */
+    u_char                    key[1 + NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+                                              /* a mark, then the key */
+    STACK_OF(DIST_POINT)     *dps;            /* its CRL distribution
+                                                 points, read once */
+    unsigned                  dps_read:1;
+    unsigned                  ca:1;           /* basicConstraints cA */
+    ngx_log_t                *log;
+} ngx_certauthz_crl_ctx_t;
+
+
 static ngx_int_t ngx_certauthz_crl_verdict(ngx_certauthz_crl_conf_t *conf,
     ngx_connection_t *c, ngx_certauthz_crl_verdict_t *v);
+static ngx_int_t ngx_certauthz_crl_find(ngx_certauthz_crl_conf_t *conf,
+    ngx_certauthz_crl_ctx_t *ctx, ngx_certauthz_crl_t *base,
+    ngx_certauthz_crl_t **found, ngx_uint_t *revoked);
 static ngx_int_t ngx_certauthz_crl_counts(ngx_certauthz_crl_file_t *file,
-    ngx_certauthz_crl_t *crl, X509_NAME *name, SSL *ssl, X509 *leaf,
-    X509 **issuer, ngx_log_t *log);
+    ngx_certauthz_crl_t *crl, ngx_certauthz_crl_ctx_t *ctx);
+static ngx_uint_t ngx_certauthz_crl_covers(ngx_certauthz_crl_t *crl,
+    ngx_certauthz_crl_ctx_t *ctx);
+static ngx_uint_t ngx_certauthz_crl_dp_match(DIST_POINT_NAME *a,
+    DIST_POINT_NAME *b);
+static ngx_uint_t ngx_certauthz_crl_newer(ngx_certauthz_crl_t *a,
+    ngx_certauthz_crl_t *b);
+static ngx_uint_t ngx_certauthz_crl_delta_of(ngx_certauthz_crl_t *delta,
+    ngx_certauthz_crl_t *base);
+static ngx_uint_t ngx_certauthz_crl_lists(ngx_certauthz_crl_t *crl,
+    ngx_certauthz_crl_ctx_t *ctx, u_char mark);
 static ngx_int_t ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_t *crl, X509 *issuer, ngx_log_t *log);
 static ngx_int_t ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf,
@@ -101,93 +131,65 @@ ngx_certauthz_crl_poll(ngx_certauthz_crl_conf_t *conf)
 }
 
 
-/* the verdict of all the CRLs of all the files, as one set of CRLs */
+/*
+ * The verdict of all the CRLs of all the files, as one set of CRLs, for
+ * the leaf only (RFC 5280, 6.3, as OpenSSL applies it): of the CRLs of
+ * its issuer that verify, cover it (ngx_certauthz_crl_covers()) and are
+ * complete, the newest (CRLNumber, else thisUpdate) is the one in force,
+ * with the newest delta CRL that applies on top of it.  Revoked: the
+ * delta lists it, or the CRL in force does (unless it is on hold there and
+ * the delta removes it), or any other of those CRLs revokes it for a
+ * reason other than certificateHold (a revocation is never undone).  The
+ * nextUpdate of the delta in force, else of the CRL in force, says when
+ * the verdict goes stale: an older CRL that lives longer never masks a
+ * newer stale one.
+ */
 
 static ngx_int_t
 ngx_certauthz_crl_verdict(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
     ngx_certauthz_crl_verdict_t *v)
 {
-    SSL                  *ssl;
-    X509                 *leaf, *issuer;
-    size_t                len;
-    time_t                fresh_until;
-    u_char                key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
-    ngx_int_t             rc;
-    ngx_uint_t            f, i, usable, revoked, forever, limited;
-    X509_NAME            *name;
-    ngx_certauthz_crl_t  *crl;
+    ngx_int_t                 rc;
+    ngx_uint_t                revoked;
+    ngx_certauthz_crl_t      *best, *delta, *fresh;
+    ngx_certauthz_crl_ctx_t   ctx;
 
-    ngx_certauthz_crl_file_t  **file;
+    ngx_memzero(&ctx, sizeof(ngx_certauthz_crl_ctx_t));
 
-    ssl = c->ssl->connection;
+    ctx.ssl = c->ssl->connection;
+    ctx.log = c->log;
 
-    leaf = SSL_get_peer_certificate(ssl);
-    if (leaf == NULL) {
+    ctx.leaf = SSL_get_peer_certificate(ctx.ssl);
+    if (ctx.leaf == NULL) {
         return NGX_ERROR;
     }
 
-    name = X509_get_issuer_name(leaf);
-    len = ngx_certauthz_crl_serial_key(X509_get0_serialNumber(leaf), key,
-                                       sizeof(key));
+    ctx.name = X509_get_issuer_name(ctx.leaf);
+    ctx.len = ngx_certauthz_crl_serial_key(X509_get0_serialNumber(ctx.leaf),
+                                           ctx.key + 1, sizeof(ctx.key) - 1);
+    ctx.ca = (X509_get_extension_flags(ctx.leaf) & EXFLAG_CA) ? 1 : 0;
 
-    issuer = NULL;
-    usable = 0;
+    best = NULL;
+    delta = NULL;
     revoked = 0;
-    forever = 0;
-    limited = 0;
-    fresh_until = 0;
-    rc = NGX_OK;
 
-    file = conf->files->elts;
+    /* the complete CRLs, then the deltas of the one in force */
 
-    for (f = 0; rc == NGX_OK && f < conf->files->nelts; f++) {
+    rc = ngx_certauthz_crl_find(conf, &ctx, NULL, &best, &revoked);
 
-        crl = file[f]->set->crls.elts;
-
-        for (i = 0; i < file[f]->set->crls.nelts; i++) {
-
-            rc = ngx_certauthz_crl_counts(file[f], &crl[i], name, ssl, leaf,
-                                          &issuer, c->log);
-
-            if (rc == NGX_DECLINED) {
-                rc = NGX_OK;
-                continue;
-            }
-
-            if (rc != NGX_OK) {
-                break;
-            }
-
-            if (len == 0) {
-                ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                              "certauthz: the serial of the client "
-                              "certificate is longer than 1024 bytes, no CRL "
-                              "can be applied");
-                rc = NGX_DONE;
-                break;
-            }
-
-            usable++;
-
-            if (ngx_certauthz_set_has(&crl[i].serials, key, len)) {
-                revoked = 1;
-            }
-
-            if (!crl[i].has_next_update) {
-                forever = 1;
-
-            } else if (!limited || crl[i].next_update > fresh_until) {
-                limited = 1;
-                fresh_until = crl[i].next_update;
-            }
-        }
+    if (rc == NGX_OK && best) {
+        rc = ngx_certauthz_crl_find(conf, &ctx, best, &delta, &revoked);
     }
 
-    if (issuer) {
-        X509_free(issuer);
+    if (ctx.dps) {
+        sk_DIST_POINT_pop_free(ctx.dps, DIST_POINT_free);
     }
 
-    X509_free(leaf);
+    if (ctx.issuer) {
+        X509_free(ctx.issuer);
+    }
+
+    X509_free(ctx.leaf);
 
     /* an internal failure is no verdict: the next request tries again */
 
@@ -195,42 +197,156 @@ ngx_certauthz_crl_verdict(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
         return NGX_ERROR;
     }
 
+    if (rc == NGX_DONE) {
+        best = NULL;
+        revoked = 0;
+    }
+
+    /* a delta in force that cannot be used: no verdict, as OpenSSL */
+
+    if (delta && (delta->flags & NGX_CERTAUTHZ_CRL_UNUSED)) {
+        best = NULL;
+        revoked = 0;
+    }
+
+    if (best) {
+        if (delta) {
+            if (ngx_certauthz_crl_lists(delta, &ctx, 0)
+                || (ngx_certauthz_crl_lists(best, &ctx, 0)
+                    && !(ngx_certauthz_crl_lists(best, &ctx,
+                                                 NGX_CERTAUTHZ_CRL_MARK_HOLD)
+                         && ngx_certauthz_crl_lists(delta, &ctx,
+                                             NGX_CERTAUTHZ_CRL_MARK_REMOVE))))
+            {
+                revoked = 1;
+            }
+
+        } else if (ngx_certauthz_crl_lists(best, &ctx, 0)) {
+            revoked = 1;
+        }
+    }
+
+    fresh = delta ? delta : best;
+
     v->files = conf->files;
-    v->limited = limited && !forever;
-    v->fresh_until = fresh_until;
+    v->limited = (fresh && fresh->has_next_update);
+    v->fresh_until = v->limited ? fresh->next_update : 0;
     v->result = revoked ? NGX_CERTAUTHZ_CRL_REVOKED
-                : usable ? NGX_CERTAUTHZ_CRL_OK
+                : best ? NGX_CERTAUTHZ_CRL_OK
                 : NGX_CERTAUTHZ_CRL_MISSING;
 
-    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, c->log, 0,
-                   "certauthz: CRL verdict %ui from %ui usable CRLs of "
-                   "%ui files", v->result, usable, conf->files->nelts);
+    ngx_log_debug4(NGX_LOG_DEBUG_EVENT, c->log, 0,
+                   "certauthz: CRL verdict %ui of %ui files, %s CRL in "
+                   "force, %s delta", v->result, conf->files->nelts,
+                   best ? "a" : "no", delta ? "a" : "no");
 
     return NGX_OK;
 }
 
 
 /*
- * Whether a CRL of the set counts for the leaf: NGX_OK if it is its
- * issuer's and verifies with its key, NGX_DECLINED if not, NGX_DONE if no
- * CRL can (the issuer is unknown: logged), NGX_ERROR on an internal
- * failure (logged).  *issuer is looked up once, for the first CRL that
- * names the leaf's issuer, and kept for the next ones.
+ * Without base: the newest complete CRL that counts for the leaf, and
+ * whether any of them revokes it for good (*revoked); with base: the
+ * newest delta CRL that applies on top of it.  NGX_DONE: no CRL can count
+ * (logged), NGX_ERROR: an internal failure (logged).
+ */
+
+static ngx_int_t
+ngx_certauthz_crl_find(ngx_certauthz_crl_conf_t *conf,
+    ngx_certauthz_crl_ctx_t *ctx, ngx_certauthz_crl_t *base,
+    ngx_certauthz_crl_t **found, ngx_uint_t *revoked)
+{
+    ngx_int_t                   rc;
+    ngx_uint_t                  f, i;
+    ngx_certauthz_crl_t        *crl;
+    ngx_certauthz_crl_file_t  **file;
+
+    file = conf->files->elts;
+
+    for (f = 0; f < conf->files->nelts; f++) {
+
+        crl = file[f]->set->crls.elts;
+
+        for (i = 0; i < file[f]->set->crls.nelts; i++) {
+
+            if (base == NULL) {
+                if (crl[i].flags
+                    & (NGX_CERTAUTHZ_CRL_DELTA | NGX_CERTAUTHZ_CRL_UNUSED))
+                {
+                    continue;
+                }
+
+            } else if (!ngx_certauthz_crl_delta_of(&crl[i], base)
+                       || (*found
+                           && !ngx_certauthz_crl_newer(&crl[i], *found)))
+            {
+                continue;
+            }
+
+            rc = ngx_certauthz_crl_counts(file[f], &crl[i], ctx);
+
+            if (rc == NGX_DECLINED) {
+                continue;
+            }
+
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            if (ctx->len == 0) {
+                ngx_log_error(NGX_LOG_INFO, ctx->log, 0,
+                              "certauthz: the serial of the client "
+                              "certificate is longer than 1024 bytes, no CRL "
+                              "can be applied");
+                return NGX_DONE;
+            }
+
+            if (base) {
+                /* a delta shares its base's scope */
+                *found = &crl[i];
+                continue;
+            }
+
+            if (!ngx_certauthz_crl_covers(&crl[i], ctx)) {
+                continue;
+            }
+
+            if (ngx_certauthz_crl_lists(&crl[i], ctx, 0)
+                && !ngx_certauthz_crl_lists(&crl[i], ctx,
+                                            NGX_CERTAUTHZ_CRL_MARK_HOLD))
+            {
+                *revoked = 1;
+            }
+
+            if (*found == NULL || ngx_certauthz_crl_newer(&crl[i], *found)) {
+                *found = &crl[i];
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Whether a CRL is of the leaf's issuer and verifies with its key:
+ * NGX_OK or NGX_DECLINED, NGX_DONE if no CRL can (the issuer is unknown:
+ * logged), NGX_ERROR on an internal failure (logged).  The issuer is
+ * looked up once, for the first CRL that names it, and kept.
  */
 
 static ngx_int_t
 ngx_certauthz_crl_counts(ngx_certauthz_crl_file_t *file,
-    ngx_certauthz_crl_t *crl, X509_NAME *name, SSL *ssl, X509 *leaf,
-    X509 **issuer, ngx_log_t *log)
+    ngx_certauthz_crl_t *crl, ngx_certauthz_crl_ctx_t *ctx)
 {
     int        n;
     ngx_int_t  rc;
 
-    n = X509_NAME_cmp(crl->issuer, name);
+    n = X509_NAME_cmp(crl->issuer, ctx->name);
 
     if (n == -2) {
         /* it could not encode a name: memory, not a mismatch */
-        ngx_ssl_error(NGX_LOG_ALERT, log, 0,
+        ngx_ssl_error(NGX_LOG_ALERT, ctx->log, 0,
                       "certauthz: cannot compare the issuer of the client "
                       "certificate with a CRL's");
         return NGX_ERROR;
@@ -240,25 +356,270 @@ ngx_certauthz_crl_counts(ngx_certauthz_crl_file_t *file,
         return NGX_DECLINED;
     }
 
-    if (*issuer == NULL) {
-        rc = ngx_certauthz_crl_issuer(ssl, leaf, issuer);
+    if (ctx->issuer == NULL) {
+        rc = ngx_certauthz_crl_issuer(ctx->ssl, ctx->leaf, &ctx->issuer);
 
         if (rc == NGX_ERROR) {
-            ngx_ssl_error(NGX_LOG_ALERT, log, 0,
+            ngx_ssl_error(NGX_LOG_ALERT, ctx->log, 0,
                           "certauthz: cannot look up the issuer of the "
                           "client certificate");
             return NGX_ERROR;
         }
 
         if (rc == NGX_DECLINED) {
-            ngx_log_error(NGX_LOG_INFO, log, 0,
+            ngx_log_error(NGX_LOG_INFO, ctx->log, 0,
                           "certauthz: the issuer of the client certificate "
                           "is unknown, its CRL cannot be verified");
             return NGX_DONE;
         }
     }
 
-    return ngx_certauthz_crl_verify(file, crl, *issuer, log);
+    return ngx_certauthz_crl_verify(file, crl, ctx->issuer, ctx->log);
+}
+
+
+/*
+ * Whether a complete CRL of the leaf's issuer covers the leaf (RFC 5280,
+ * 5.2.5 and 6.3.3 b; OpenSSL's scope check): not one of CA certificates
+ * only (for a leaf that is no CA), of user certificates only (for one that
+ * is), of attribute certificates; and a partitioned one only where one of
+ * the leaf's CRL distribution points names it
+ */
+
+static ngx_uint_t
+ngx_certauthz_crl_covers(ngx_certauthz_crl_t *crl,
+    ngx_certauthz_crl_ctx_t *ctx)
+{
+    int                  i, j, crit;
+    ngx_uint_t           match;
+    X509_NAME           *name;
+    DIST_POINT          *dp;
+    const u_char        *p;
+    GENERAL_NAME        *gen;
+    ISSUING_DIST_POINT  *idp;
+
+    if ((crl->flags & NGX_CERTAUTHZ_CRL_ONLY_ATTR)
+        || (crl->flags & (ctx->ca ? NGX_CERTAUTHZ_CRL_ONLY_USER
+                                  : NGX_CERTAUTHZ_CRL_ONLY_CA)))
+    {
+        return 0;
+    }
+
+    if (!(crl->flags & NGX_CERTAUTHZ_CRL_PARTITION)) {
+        return 1;
+    }
+
+    if (!ctx->dps_read) {
+        ctx->dps_read = 1;
+        ctx->dps = X509_get_ext_d2i(ctx->leaf, NID_crl_distribution_points,
+                                    &crit, NULL);
+
+        /* a relative name is relative to the CRL issuer it names */
+
+        for (i = 0; ctx->dps && i < sk_DIST_POINT_num(ctx->dps); i++) {
+            dp = sk_DIST_POINT_value(ctx->dps, i);
+            name = ctx->name;
+
+            for (j = 0; dp->CRLissuer && j < sk_GENERAL_NAME_num(dp->CRLissuer);
+                 j++)
+            {
+                gen = sk_GENERAL_NAME_value(dp->CRLissuer, j);
+
+                if (gen->type == GEN_DIRNAME) {
+                    name = gen->d.directoryName;
+                    break;
+                }
+            }
+
+            if (DIST_POINT_set_dpname(dp->distpoint, name) != 1) {
+                sk_DIST_POINT_pop_free(ctx->dps, DIST_POINT_free);
+                ctx->dps = NULL;
+            }
+        }
+
+        ERR_clear_error();
+    }
+
+    if (ctx->dps == NULL) {
+        return 0;
+    }
+
+    p = crl->idp;
+    idp = d2i_ISSUING_DIST_POINT(NULL, &p, crl->idp_len);
+
+    if (idp == NULL || DIST_POINT_set_dpname(idp->distpoint, crl->issuer) != 1)
+    {
+        ISSUING_DIST_POINT_free(idp);
+        ERR_clear_error();
+        return 0;
+    }
+
+    match = 0;
+
+    for (i = 0; !match && i < sk_DIST_POINT_num(ctx->dps); i++) {
+        dp = sk_DIST_POINT_value(ctx->dps, i);
+
+        /* a point of another CRL issuer is not this CRL's */
+
+        if (dp->CRLissuer) {
+            for (j = 0; j < sk_GENERAL_NAME_num(dp->CRLissuer); j++) {
+                gen = sk_GENERAL_NAME_value(dp->CRLissuer, j);
+
+                if (gen->type == GEN_DIRNAME
+                    && X509_NAME_cmp(gen->d.directoryName, crl->issuer) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (j == sk_GENERAL_NAME_num(dp->CRLissuer)) {
+                continue;
+            }
+        }
+
+        match = (dp->distpoint == NULL)
+                || ngx_certauthz_crl_dp_match(dp->distpoint, idp->distpoint);
+    }
+
+    ISSUING_DIST_POINT_free(idp);
+
+    return match;
+}
+
+
+/*
+ * Whether two distribution point names name the same point: two full
+ * names share a name; a relative name (made whole with its CRL issuer)
+ * is a directory name of the other's full name, or equals the other
+ */
+
+static ngx_uint_t
+ngx_certauthz_crl_dp_match(DIST_POINT_NAME *a, DIST_POINT_NAME *b)
+{
+    int                i, j;
+    X509_NAME         *name;
+    GENERAL_NAME      *gen;
+    GENERAL_NAMES     *gens;
+    DIST_POINT_NAME   *t;
+
+    if (a->type == 1 && b->type == 1) {
+        return a->dpname && b->dpname
+               && X509_NAME_cmp(a->dpname, b->dpname) == 0;
+    }
+
+    if (b->type == 1) {
+        t = a;
+        a = b;
+        b = t;
+    }
+
+    if (a->type == 1) {
+        name = a->dpname;
+        gens = b->name.fullname;
+
+        for (i = 0; name && i < sk_GENERAL_NAME_num(gens); i++) {
+            gen = sk_GENERAL_NAME_value(gens, i);
+
+            if (gen->type == GEN_DIRNAME
+                && X509_NAME_cmp(name, gen->d.directoryName) == 0)
+            {
+                return 1;
+            }
+        }
+
+        return 0;
+    }
+
+    for (i = 0; i < sk_GENERAL_NAME_num(a->name.fullname); i++) {
+        for (j = 0; j < sk_GENERAL_NAME_num(b->name.fullname); j++) {
+            if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(a->name.fullname, i),
+                                 sk_GENERAL_NAME_value(b->name.fullname, j))
+                == 0)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/* whether a is newer than b: CRLNumber where both have one, else thisUpdate */
+
+static ngx_uint_t
+ngx_certauthz_crl_newer(ngx_certauthz_crl_t *a, ngx_certauthz_crl_t *b)
+{
+    int  n;
+
+    if ((a->flags & b->flags & NGX_CERTAUTHZ_CRL_NUMBERED)) {
+        n = ngx_memcmp(a->number, b->number, NGX_CERTAUTHZ_CRL_NUMBER_LEN);
+
+        if (n != 0) {
+            return n > 0;
+        }
+    }
+
+    return a->this_update > b->this_update;
+}
+
+
+/*
+ * Whether a delta CRL applies on top of a complete one (RFC 5280, 5.2.4;
+ * OpenSSL's check_delta_base): its BaseCRLNumber is at most the complete
+ * CRL's number, its own number above it, and both have the same
+ * issuingDistributionPoint and authorityKeyIdentifier (the issuer: the
+ * caller's check)
+ */
+
+static ngx_uint_t
+ngx_certauthz_crl_delta_of(ngx_certauthz_crl_t *delta,
+    ngx_certauthz_crl_t *base)
+{
+    if (!(delta->flags & NGX_CERTAUTHZ_CRL_DELTA)
+        || !(delta->flags & NGX_CERTAUTHZ_CRL_NUMBERED)
+        || !(base->flags & NGX_CERTAUTHZ_CRL_NUMBERED)
+        || ngx_memcmp(delta->base, base->number,
+                      NGX_CERTAUTHZ_CRL_NUMBER_LEN) > 0
+        || ngx_memcmp(delta->number, base->number,
+                      NGX_CERTAUTHZ_CRL_NUMBER_LEN) <= 0)
+    {
+        return 0;
+    }
+
+    if ((delta->idp == NULL) != (base->idp == NULL)
+        || delta->idp_len != base->idp_len
+        || (delta->idp
+            && ngx_memcmp(delta->idp, base->idp, base->idp_len) != 0))
+    {
+        return 0;
+    }
+
+    if ((delta->akid == NULL) != (base->akid == NULL)
+        || delta->akid_len != base->akid_len
+        || (delta->akid
+            && ngx_memcmp(delta->akid, base->akid, base->akid_len) != 0))
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/* whether a CRL lists the leaf (mark 0), or lists it with that mark */
+
+static ngx_uint_t
+ngx_certauthz_crl_lists(ngx_certauthz_crl_t *crl,
+    ngx_certauthz_crl_ctx_t *ctx, u_char mark)
+{
+    if (mark == 0) {
+        return ngx_certauthz_set_has(&crl->serials, ctx->key + 1, ctx->len);
+    }
+
+    ctx->key[0] = mark;
+
+    return ngx_certauthz_set_has(&crl->marks, ctx->key, 1 + ctx->len);
 }
 
 

@@ -35,6 +35,33 @@
 #define NGX_CERTAUTHZ_SERIAL_KEY_LEN  (1 + 1024)
 
 
+/*
+ * a CRLNumber or BaseCRLNumber: its magnitude, big-endian, right-aligned
+ * (RFC 5280 allows 20 octets)
+ */
+#define NGX_CERTAUTHZ_CRL_NUMBER_LEN  32
+
+
+/* what a CRL is, from its extensions (RFC 5280, 5.2) */
+#define NGX_CERTAUTHZ_CRL_NUMBERED   0x01    /* has a CRLNumber */
+#define NGX_CERTAUTHZ_CRL_DELTA      0x02    /* deltaCRLIndicator */
+/* issuingDistributionPoint: onlyContainsUserCerts, onlyContainsCACerts,
+ * onlyContainsAttributeCerts, a distributionPoint (a partitioned CRL) */
+#define NGX_CERTAUTHZ_CRL_ONLY_USER  0x04
+#define NGX_CERTAUTHZ_CRL_ONLY_CA    0x08
+#define NGX_CERTAUTHZ_CRL_ONLY_ATTR  0x10
+#define NGX_CERTAUTHZ_CRL_PARTITION  0x20
+#define NGX_CERTAUTHZ_CRL_UNUSED     0x40    /* never used (logged when
+                                                loaded): an unknown
+                                                critical extension, an
+                                                indirect or reason-
+                                                partitioned CRL, ... */
+
+/* the marks of a CRL's entries: a byte, then the serial key */
+#define NGX_CERTAUTHZ_CRL_MARK_HOLD    'h'   /* certificateHold */
+#define NGX_CERTAUTHZ_CRL_MARK_REMOVE  'r'   /* removeFromCRL */
+
+
 #define NGX_CERTAUTHZ_CRL_SIG_NONE     0   /* cannot be checked */
 #define NGX_CERTAUTHZ_CRL_SIG_DIGEST   1   /* a digest, signed */
 #define NGX_CERTAUTHZ_CRL_SIG_PSS      2   /* a digest, RSASSA-PSS */
@@ -61,7 +88,21 @@ typedef struct {
     size_t                    next_update_size;
     const u_char             *revoked;
     size_t                    revoked_len;
+    const u_char             *extensions;         /* the content of the
+                                                     SEQUENCE OF (NULL:
+                                                     none) */
+    size_t                    extensions_len;
 } ngx_certauthz_crl_der_t;
+
+
+/* an Extension (RFC 5280, 4.1): its OID, whole; its value's content */
+typedef struct {
+    const u_char             *oid;
+    size_t                    oid_size;
+    ngx_uint_t                critical;
+    const u_char             *value;
+    size_t                    value_len;
+} ngx_certauthz_crl_ext_t;
 
 
 /* what checking a CRL's signature needs, see ngx_certauthz_crl_sig.c */
@@ -82,8 +123,23 @@ typedef struct {
 
 typedef struct {
     X509_NAME                *issuer;
+    time_t                    this_update;
     time_t                    next_update;
     unsigned                  has_next_update:1;
+
+    /*
+     * What it covers and where it stands among its issuer's CRLs: flags
+     * (NGX_CERTAUTHZ_CRL_*), CRLNumber, a delta's BaseCRLNumber, and the
+     * values (DER) of its issuingDistributionPoint and authorityKeyIdentifier
+     * (NULL: none), which a delta and its base share
+     */
+    ngx_uint_t                flags;
+    u_char                    number[NGX_CERTAUTHZ_CRL_NUMBER_LEN];
+    u_char                    base[NGX_CERTAUTHZ_CRL_NUMBER_LEN];
+    u_char                   *idp;
+    size_t                    idp_len;
+    u_char                   *akid;
+    size_t                    akid_len;
 
     /*
      * The signature: checked later, with the key of the issuer that a
@@ -102,7 +158,11 @@ typedef struct {
                                                  of its issuer's name has
                                                  a key: it does not verify */
 
-    ngx_certauthz_set_t       serials;        /* sign byte + magnitude */
+    ngx_certauthz_set_t       serials;        /* sign byte + magnitude; not
+                                                 the removeFromCRL ones */
+    ngx_certauthz_set_t       marks;          /* the few entries on hold or
+                                                 removed: a mark, then the
+                                                 serial key */
 } ngx_certauthz_crl_t;
 
 
@@ -258,7 +318,13 @@ size_t ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
 ngx_int_t ngx_certauthz_crl_der(const u_char *der, size_t len,
     ngx_certauthz_crl_der_t *crl);
 ngx_int_t ngx_certauthz_crl_der_entry(const u_char **p, const u_char *end,
-    const u_char **serial, size_t *size);
+    const u_char **serial, size_t *size, const u_char **exts,
+    size_t *exts_len);
+ngx_int_t ngx_certauthz_crl_der_ext(const u_char **p, const u_char *end,
+    ngx_certauthz_crl_ext_t *ext);
+ngx_int_t ngx_certauthz_crl_der_small(const u_char *p, size_t len, int tag);
+ngx_int_t ngx_certauthz_crl_der_number(const u_char *p, size_t len,
+    u_char *number);
 ngx_int_t ngx_certauthz_crl_sig_load(ngx_certauthz_crl_sig_t *sig,
     const X509_ALGOR *alg, const ASN1_BIT_STRING *bits, const u_char *tbs,
     size_t tbs_len, ngx_pool_t *pool, const char **err);

@@ -159,7 +159,7 @@ ngx_certauthz_crl_der(const u_char *der, size_t len,
         }
     }
 
-    /* crlExtensions: [0] EXPLICIT, not interpreted */
+    /* crlExtensions: [0] EXPLICIT Extensions */
 
     if (e.class != V_ASN1_CONTEXT_SPECIFIC || e.tag != 0 || !e.constructed
         || p != end)
@@ -167,19 +167,33 @@ ngx_certauthz_crl_der(const u_char *der, size_t len,
         return NGX_DECLINED;
     }
 
+    p = e.content;
+    end = e.content + e.len;
+
+    if (ngx_certauthz_der_next(&p, end, &e) != NGX_OK
+        || !ngx_certauthz_der_is(&e, V_ASN1_SEQUENCE, 1)
+        || p != end)
+    {
+        return NGX_DECLINED;
+    }
+
+    crl->extensions = e.content;
+    crl->extensions_len = e.len;
+
     return NGX_OK;
 }
 
 
 /*
  * The next revokedCertificates entry at *p (before end): its serial, the
- * whole INTEGER element; NGX_OK, NGX_DONE at the end, NGX_DECLINED if it
- * is malformed
+ * whole INTEGER element, and the content of its extensions (NULL: none);
+ * NGX_OK, NGX_DONE at the end, NGX_DECLINED if it is malformed
  */
 
 ngx_int_t
 ngx_certauthz_crl_der_entry(const u_char **p, const u_char *end,
-    const u_char **serial, size_t *size)
+    const u_char **serial, size_t *size, const u_char **exts,
+    size_t *exts_len)
 {
     const u_char         *q, *last;
     ngx_certauthz_der_t   entry, e;
@@ -214,15 +228,169 @@ ngx_certauthz_crl_der_entry(const u_char **p, const u_char *end,
         return NGX_DECLINED;
     }
 
-    /* the entry's extensions, not interpreted */
+    *exts = NULL;
+    *exts_len = 0;
 
-    if (q != last
-        && (ngx_certauthz_der_next(&q, last, &e) != NGX_OK
-            || !ngx_certauthz_der_is(&e, V_ASN1_SEQUENCE, 1)
-            || q != last))
+    if (q == last) {
+        return NGX_OK;
+    }
+
+    if (ngx_certauthz_der_next(&q, last, &e) != NGX_OK
+        || !ngx_certauthz_der_is(&e, V_ASN1_SEQUENCE, 1)
+        || q != last)
     {
         return NGX_DECLINED;
     }
+
+    *exts = e.content;
+    *exts_len = e.len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The next Extension of the content of an Extensions SEQUENCE at *p
+ * (before end): the content of its OID, whether it is critical, the
+ * content of its OCTET STRING; NGX_OK, NGX_DONE at the end, NGX_DECLINED
+ * if it is malformed
+ */
+
+ngx_int_t
+ngx_certauthz_crl_der_ext(const u_char **p, const u_char *end,
+    ngx_certauthz_crl_ext_t *ext)
+{
+    const u_char         *q, *last;
+    ngx_certauthz_der_t   seq, e;
+
+    if (*p == end) {
+        return NGX_DONE;
+    }
+
+    /* SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue } */
+
+    if (ngx_certauthz_der_next(p, end, &seq) != NGX_OK
+        || !ngx_certauthz_der_is(&seq, V_ASN1_SEQUENCE, 1))
+    {
+        return NGX_DECLINED;
+    }
+
+    q = seq.content;
+    last = seq.content + seq.len;
+
+    if (ngx_certauthz_der_next(&q, last, &e) != NGX_OK
+        || !ngx_certauthz_der_is(&e, V_ASN1_OBJECT, 0)
+        || e.len == 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    ext->oid = e.start;
+    ext->oid_size = e.size;
+    ext->critical = 0;
+
+    if (ngx_certauthz_der_next(&q, last, &e) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_certauthz_der_is(&e, V_ASN1_BOOLEAN, 0)) {
+        if (e.len != 1) {
+            return NGX_DECLINED;
+        }
+
+        /* as OpenSSL reads it: any byte but 0 is true */
+        ext->critical = (e.content[0] != 0);
+
+        if (ngx_certauthz_der_next(&q, last, &e) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+    }
+
+    if (!ngx_certauthz_der_is(&e, V_ASN1_OCTET_STRING, 0) || q != last) {
+        return NGX_DECLINED;
+    }
+
+    ext->value = e.content;
+    ext->value_len = e.len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The value of a small non-negative INTEGER or ENUMERATED (tag), the
+ * whole of [p, p + len): a CRLReason; -1 if it is not one
+ */
+
+ngx_int_t
+ngx_certauthz_crl_der_small(const u_char *p, size_t len, int tag)
+{
+    ngx_int_t             n;
+    ngx_uint_t            i;
+    const u_char         *end;
+    ngx_certauthz_der_t   e;
+
+    end = p + len;
+
+    if (ngx_certauthz_der_next(&p, end, &e) != NGX_OK
+        || p != end
+        || !ngx_certauthz_der_is(&e, tag, 0)
+        || e.len == 0 || e.len > 4
+        || (e.content[0] & 0x80)
+        || (e.len > 1 && e.content[0] == 0 && !(e.content[1] & 0x80)))
+    {
+        /* negative, too large, or padded, which OpenSSL refuses too */
+        return -1;
+    }
+
+    n = 0;
+
+    for (i = 0; i < e.len; i++) {
+        n = (n << 8) | e.content[i];
+    }
+
+    return n;
+}
+
+
+/*
+ * A non-negative INTEGER, the whole of [p, p + len), into number: its
+ * magnitude, big-endian, right-aligned in NGX_CERTAUTHZ_CRL_NUMBER_LEN
+ * bytes, so that numbers compare with memcmp(); NGX_DECLINED if it is
+ * not one, or negative, or longer (a CRLNumber has at most 20 octets)
+ */
+
+ngx_int_t
+ngx_certauthz_crl_der_number(const u_char *p, size_t len, u_char *number)
+{
+    const u_char         *end, *q;
+    ngx_certauthz_der_t   e;
+
+    end = p + len;
+
+    if (ngx_certauthz_der_next(&p, end, &e) != NGX_OK
+        || p != end
+        || !ngx_certauthz_der_is(&e, V_ASN1_INTEGER, 0)
+        || e.len == 0
+        || (e.content[0] & 0x80))
+    {
+        return NGX_DECLINED;
+    }
+
+    q = e.content;
+    len = e.len;
+
+    while (len > 0 && *q == 0) {
+        q++;
+        len--;
+    }
+
+    if (len > NGX_CERTAUTHZ_CRL_NUMBER_LEN) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memzero(number, NGX_CERTAUTHZ_CRL_NUMBER_LEN);
+    ngx_memcpy(number + NGX_CERTAUTHZ_CRL_NUMBER_LEN - len, q, len);
 
     return NGX_OK;
 }

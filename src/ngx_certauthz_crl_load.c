@@ -24,17 +24,27 @@
 
 
 static ngx_int_t ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set,
-    u_char *buf, size_t size, const char **err);
+    ngx_str_t *path, u_char *buf, size_t size, const char **err);
 static ngx_int_t ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set,
-    u_char *buf, size_t size, const char **err);
+    ngx_str_t *path, u_char *buf, size_t size, const char **err);
 static size_t ngx_certauthz_crl_der_len(const u_char *p, size_t size);
 static ngx_int_t ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set,
-    u_char *der, size_t len, const char **err);
+    ngx_str_t *path, u_char *der, size_t len, const char **err);
+static ngx_int_t ngx_certauthz_crl_exts(ngx_certauthz_crl_t *crl,
+    ngx_certauthz_crl_der_t *d, ngx_pool_t *pool, u_char *why,
+    size_t size);
+static ngx_int_t ngx_certauthz_crl_entry_exts(const u_char *p, size_t len,
+    ngx_int_t *reason, u_char *why, size_t size);
+static void ngx_certauthz_crl_oid(u_char *buf, size_t size,
+    ngx_certauthz_crl_ext_t *ext);
 static ngx_int_t ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
     ngx_certauthz_crl_der_t *d, ngx_certauthz_crl_set_t *set,
-    const char **err);
-static ngx_int_t ngx_certauthz_crl_serials_init(ngx_certauthz_crl_t *crl,
+    const char **err, u_char *why, size_t size);
+static ngx_int_t ngx_certauthz_crl_table_init(ngx_certauthz_set_t *table,
     ngx_uint_t n, size_t size, ngx_certauthz_crl_set_t *set);
+static void ngx_certauthz_crl_note(ngx_certauthz_crl_t *crl,
+    ngx_str_t *path, ngx_uint_t level, u_char *what, const char *then,
+    ngx_log_t *log);
 static void ngx_certauthz_crl_file_cleanup(void *data);
 static void ngx_certauthz_crl_trim(void);
 static void ngx_certauthz_crl_name_cleanup(void *data);
@@ -258,8 +268,8 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     }
 
     rc = (ngx_strstrn(buf, "-----BEGIN", sizeof("-----BEGIN") - 2) != NULL)
-         ? ngx_certauthz_crl_read_pem(set, buf, size, err)
-         : ngx_certauthz_crl_read_der(set, buf, size, err);
+         ? ngx_certauthz_crl_read_pem(set, path, buf, size, err)
+         : ngx_certauthz_crl_read_der(set, path, buf, size, err);
 
     if (rc != NGX_OK) {
         goto failed;
@@ -301,8 +311,8 @@ failed:
  */
 
 static ngx_int_t
-ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set, u_char *buf,
-    size_t size, const char **err)
+ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set, ngx_str_t *path,
+    u_char *buf, size_t size, const char **err)
 {
     u_char     *p, *last, *begin, *end, *s, *d;
     ngx_str_t   b64, der;
@@ -358,7 +368,7 @@ ngx_certauthz_crl_read_pem(ngx_certauthz_crl_set_t *set, u_char *buf,
         /* what is left of the base64 is not read again */
         ngx_certauthz_file_release(der.data + der.len, end);
 
-        rc = ngx_certauthz_crl_add(set, der.data, der.len, err);
+        rc = ngx_certauthz_crl_add(set, path, der.data, der.len, err);
 
         if (rc == NGX_DECLINED) {
             break;
@@ -385,8 +395,8 @@ damaged:
 /* one DER CRL after the other; NGX_ERROR with *err set */
 
 static ngx_int_t
-ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set, u_char *buf,
-    size_t size, const char **err)
+ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set, ngx_str_t *path,
+    u_char *buf, size_t size, const char **err)
 {
     size_t         len;
     ngx_int_t      rc;
@@ -401,7 +411,7 @@ ngx_certauthz_crl_read_der(ngx_certauthz_crl_set_t *set, u_char *buf,
         rc = NGX_DECLINED;
 
         if (len) {
-            rc = ngx_certauthz_crl_add(set, (u_char *) p, len, err);
+            rc = ngx_certauthz_crl_add(set, path, (u_char *) p, len, err);
         }
 
         if (rc == NGX_DECLINED) {
@@ -443,15 +453,18 @@ ngx_certauthz_crl_der_len(const u_char *p, size_t size)
 
 
 /*
- * One CRL, in DER: its issuer, nextUpdate, what checking its signature
- * needs and its revoked serials; NGX_DECLINED if it is malformed (nothing
- * added), NGX_ERROR with *err set on any other failure
+ * One CRL, in DER: its issuer, times, what it covers, what checking its
+ * signature needs and its revoked serials; NGX_DECLINED if it is malformed
+ * (nothing added), NGX_ERROR with *err set on any other failure.  A CRL
+ * that can never be used (see ngx_certauthz_crl_exts()) is added without
+ * its serials, and logged.
  */
 
 static ngx_int_t
-ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
-    const char **err)
+ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, ngx_str_t *path,
+    u_char *der, size_t len, const char **err)
 {
+    u_char                    why[256];
     ngx_int_t                 rc;
     X509_ALGOR               *alg;
     ASN1_TIME                *this_update, *next_update;
@@ -469,6 +482,7 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     bits = NULL;
     this_update = NULL;
     next_update = NULL;
+    why[0] = '\0';
 
     /* made here, added to the set once it is whole */
 
@@ -520,6 +534,11 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
 
     rc = NGX_ERROR;
 
+    if (ngx_certauthz_asn1_time(this_update, &crl.this_update) != NGX_OK) {
+        *err = "a CRL in it has a bad thisUpdate";
+        goto done;
+    }
+
     if (next_update != NULL) {
         if (ngx_certauthz_asn1_time(next_update, &crl.next_update)
             != NGX_OK)
@@ -531,6 +550,14 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         crl.has_next_update = 1;
     }
 
+    *err = "out of memory";
+
+    if (ngx_certauthz_crl_exts(&crl, &d, set->pool, why, sizeof(why))
+        == NGX_ERROR)
+    {
+        goto done;
+    }
+
     if (ngx_certauthz_crl_sig_load(&crl.sig, alg, bits, d.tbs, d.tbs_size,
                                    set->pool, err)
         != NGX_OK)
@@ -538,10 +565,14 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
         goto done;
     }
 
-    rc = ngx_certauthz_crl_serials(&crl, &d, set, err);
+    rc = ngx_certauthz_crl_serials(&crl, &d, set, err, why, sizeof(why));
 
     if (rc != NGX_OK) {
         goto done;
+    }
+
+    if (why[0]) {
+        crl.flags |= NGX_CERTAUTHZ_CRL_UNUSED;
     }
 
     if (set->stores && set->stores->nelts) {
@@ -575,6 +606,26 @@ ngx_certauthz_crl_add(ngx_certauthz_crl_set_t *set, u_char *der, size_t len,
     *added = crl;
     set->nentries += crl.serials.nelts;
 
+    if (why[0]) {
+        ngx_certauthz_crl_note(&crl, path, NGX_LOG_WARN, why, ", not used",
+                               set->pool->log);
+
+    } else if (crl.flags & NGX_CERTAUTHZ_CRL_ONLY_CA) {
+        ngx_certauthz_crl_note(&crl, path, NGX_LOG_NOTICE,
+                               (u_char *) "covers CA certificates only "
+                               "(issuingDistributionPoint "
+                               "onlyContainsCACerts)",
+                               ", not used for other certificates",
+                               set->pool->log);
+
+    } else if (crl.flags & NGX_CERTAUTHZ_CRL_ONLY_ATTR) {
+        ngx_certauthz_crl_note(&crl, path, NGX_LOG_NOTICE,
+                               (u_char *) "covers attribute certificates "
+                               "only (issuingDistributionPoint "
+                               "onlyContainsAttributeCerts)",
+                               ", not used", set->pool->log);
+    }
+
 done:
 
     X509_ALGOR_free(alg);
@@ -586,41 +637,380 @@ done:
 }
 
 
+/* the extensions RFC 5280 defines for CRLs and their entries, whole OIDs */
+
+static u_char  ngx_certauthz_oid_crl_number[] = { 0x06, 0x03, 0x55, 0x1d,
+                                                  0x14 };
+static u_char  ngx_certauthz_oid_delta[] = { 0x06, 0x03, 0x55, 0x1d, 0x1b };
+static u_char  ngx_certauthz_oid_idp[] = { 0x06, 0x03, 0x55, 0x1d, 0x1c };
+static u_char  ngx_certauthz_oid_akid[] = { 0x06, 0x03, 0x55, 0x1d, 0x23 };
+static u_char  ngx_certauthz_oid_reason[] = { 0x06, 0x03, 0x55, 0x1d, 0x15 };
+static u_char  ngx_certauthz_oid_cert_issuer[] = { 0x06, 0x03, 0x55, 0x1d,
+                                                   0x1d };
+
+#define ngx_certauthz_oid_is(e, known)                                        \
+    ((e)->oid_size == sizeof(known)                                           \
+     && ngx_memcmp((e)->oid, known, sizeof(known)) == 0)
+
+
+/*
+ * What the CRL's extensions say (RFC 5280, 5.2), as OpenSSL reads them:
+ * CRLNumber, deltaCRLIndicator, issuingDistributionPoint (the scope flags;
+ * its value kept for the delta check and a partition's names),
+ * authorityKeyIdentifier (kept for the delta check).  Critical ones other
+ * than the last three, an indirect CRL, one of only some reasons, or a
+ * malformed or repeated extension: the CRL is never used, and why says
+ * why.  NGX_ERROR: out of memory.
+ */
+
+static ngx_int_t
+ngx_certauthz_crl_exts(ngx_certauthz_crl_t *crl, ngx_certauthz_crl_der_t *d,
+    ngx_pool_t *pool, u_char *why, size_t size)
+{
+    u_char                   **copy, oid[80];
+    size_t                    *copy_len;
+    ngx_int_t                  rc;
+    ngx_uint_t                 only, seen;
+    const u_char              *p, *q, *end;
+    ISSUING_DIST_POINT        *idp;
+    ngx_certauthz_crl_ext_t    ext;
+
+    if (d->extensions == NULL) {
+        return NGX_OK;
+    }
+
+    p = d->extensions;
+    end = d->extensions + d->extensions_len;
+    seen = 0;
+
+    for ( ;; ) {
+        rc = ngx_certauthz_crl_der_ext(&p, end, &ext);
+
+        if (rc == NGX_DONE) {
+            break;
+        }
+
+        if (rc != NGX_OK) {
+            ngx_snprintf(why, size, "has malformed extensions%Z");
+            return NGX_OK;
+        }
+
+        copy = NULL;
+        copy_len = NULL;
+
+        if (ngx_certauthz_oid_is(&ext, ngx_certauthz_oid_crl_number)) {
+
+            if (seen & NGX_CERTAUTHZ_CRL_NUMBERED) {
+                goto twice;
+            }
+
+            seen |= NGX_CERTAUTHZ_CRL_NUMBERED;
+
+            if (ngx_certauthz_crl_der_number(ext.value, ext.value_len,
+                                             crl->number)
+                != NGX_OK)
+            {
+                ngx_snprintf(why, size, "has a bad CRLNumber%Z");
+                return NGX_OK;
+            }
+
+            crl->flags |= NGX_CERTAUTHZ_CRL_NUMBERED;
+
+            /* OpenSSL handles no critical CRLNumber */
+            if (ext.critical && why[0] == '\0') {
+                ngx_certauthz_crl_oid(oid, sizeof(oid), &ext);
+                ngx_snprintf(why, size, "has an unknown critical "
+                             "extension %s%Z", oid);
+            }
+
+        } else if (ngx_certauthz_oid_is(&ext, ngx_certauthz_oid_delta)) {
+
+            if (seen & NGX_CERTAUTHZ_CRL_DELTA) {
+                goto twice;
+            }
+
+            seen |= NGX_CERTAUTHZ_CRL_DELTA;
+
+            if (ngx_certauthz_crl_der_number(ext.value, ext.value_len,
+                                             crl->base)
+                != NGX_OK)
+            {
+                ngx_snprintf(why, size, "has a bad BaseCRLNumber%Z");
+                return NGX_OK;
+            }
+
+            crl->flags |= NGX_CERTAUTHZ_CRL_DELTA;
+
+        } else if (ngx_certauthz_oid_is(&ext, ngx_certauthz_oid_idp)) {
+
+            if (crl->idp) {
+                goto twice;
+            }
+
+            q = ext.value;
+            idp = d2i_ISSUING_DIST_POINT(NULL, &q, ext.value_len);
+
+            if (idp == NULL || q != ext.value + ext.value_len) {
+                ISSUING_DIST_POINT_free(idp);
+
+                if (ngx_certauthz_ssl_oom()) {
+                    return NGX_ERROR;
+                }
+
+                ERR_clear_error();
+                ngx_snprintf(why, size,
+                             "has a malformed issuingDistributionPoint%Z");
+                return NGX_OK;
+            }
+
+            only = 0;
+
+            if (idp->onlyuser > 0) {
+                crl->flags |= NGX_CERTAUTHZ_CRL_ONLY_USER;
+                only++;
+            }
+
+            if (idp->onlyCA > 0) {
+                crl->flags |= NGX_CERTAUTHZ_CRL_ONLY_CA;
+                only++;
+            }
+
+            if (idp->onlyattr > 0) {
+                crl->flags |= NGX_CERTAUTHZ_CRL_ONLY_ATTR;
+                only++;
+            }
+
+            if (idp->distpoint) {
+                crl->flags |= NGX_CERTAUTHZ_CRL_PARTITION;
+            }
+
+            if (why[0]) {
+                /* one reason is enough */
+
+            } else if (only > 1) {
+                ngx_snprintf(why, size, "has an issuingDistributionPoint "
+                             "that asserts more than one kind of "
+                             "certificate%Z");
+
+            } else if (idp->indirectCRL > 0) {
+                ngx_snprintf(why, size, "is an indirect CRL "
+                             "(issuingDistributionPoint indirectCRL)%Z");
+
+            } else if (idp->onlysomereasons) {
+                ngx_snprintf(why, size, "covers only some reasons "
+                             "(issuingDistributionPoint onlySomeReasons)%Z");
+            }
+
+            ISSUING_DIST_POINT_free(idp);
+
+            copy = &crl->idp;
+            copy_len = &crl->idp_len;
+
+        } else if (ngx_certauthz_oid_is(&ext, ngx_certauthz_oid_akid)) {
+
+            if (crl->akid) {
+                goto twice;
+            }
+
+            copy = &crl->akid;
+            copy_len = &crl->akid_len;
+
+        } else if (ext.critical) {
+            /* the rest is still read: a delta's numbers, its scope */
+            if (why[0] == '\0') {
+                ngx_certauthz_crl_oid(oid, sizeof(oid), &ext);
+                ngx_snprintf(why, size, "has an unknown critical "
+                             "extension %s%Z", oid);
+            }
+
+            continue;
+        }
+
+        if (copy) {
+            /* an empty value has a byte too, so that NULL means none */
+            *copy = ngx_pnalloc(pool, ext.value_len + 1);
+            if (*copy == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(*copy, ext.value, ext.value_len);
+            *copy_len = ext.value_len;
+        }
+    }
+
+    if ((crl->flags & NGX_CERTAUTHZ_CRL_DELTA)
+        && !(crl->flags & NGX_CERTAUTHZ_CRL_NUMBERED))
+    {
+        ngx_snprintf(why, size, "is a delta CRL without a CRLNumber%Z");
+    }
+
+    return NGX_OK;
+
+twice:
+
+    ngx_certauthz_crl_oid(oid, sizeof(oid), &ext);
+    ngx_snprintf(why, size, "has the extension %s twice%Z", oid);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The extensions of a revoked entry: its CRLReason (-1: none) in *reason;
+ * NGX_DECLINED with why set if they make the CRL unusable: malformed, a
+ * critical one that OpenSSL does not handle, or a certificateIssuer (an
+ * indirect CRL's)
+ */
+
+static ngx_int_t
+ngx_certauthz_crl_entry_exts(const u_char *p, size_t len, ngx_int_t *reason,
+    u_char *why, size_t size)
+{
+    u_char                    oid[80];
+    ngx_int_t                 rc;
+    const u_char             *end;
+    ngx_certauthz_crl_ext_t   ext;
+
+    *reason = -1;
+    end = p + len;
+
+    for ( ;; ) {
+        rc = ngx_certauthz_crl_der_ext(&p, end, &ext);
+
+        if (rc == NGX_DONE) {
+            return NGX_OK;
+        }
+
+        if (rc != NGX_OK) {
+            ngx_snprintf(why, size, "has an entry with malformed "
+                         "extensions%Z");
+            return NGX_DECLINED;
+        }
+
+        if (ngx_certauthz_oid_is(&ext, ngx_certauthz_oid_cert_issuer)) {
+            ngx_snprintf(why, size, "is an indirect CRL (an entry has a "
+                         "certificateIssuer)%Z");
+            return NGX_DECLINED;
+        }
+
+        if (ngx_certauthz_oid_is(&ext, ngx_certauthz_oid_reason)) {
+            *reason = ngx_certauthz_crl_der_small(ext.value, ext.value_len,
+                                                  V_ASN1_ENUMERATED);
+            if (*reason < 0) {
+                ngx_snprintf(why, size, "has an entry with a malformed "
+                             "CRLReason%Z");
+                return NGX_DECLINED;
+            }
+        }
+
+        if (ext.critical) {
+            ngx_certauthz_crl_oid(oid, sizeof(oid), &ext);
+            ngx_snprintf(why, size, "has an entry with an unknown critical "
+                         "extension %s%Z", oid);
+            return NGX_DECLINED;
+        }
+    }
+}
+
+
+/* an extension's OID as text, for the log */
+
+static void
+ngx_certauthz_crl_oid(u_char *buf, size_t size, ngx_certauthz_crl_ext_t *ext)
+{
+    const u_char  *p;
+    ASN1_OBJECT   *obj;
+
+    p = ext->oid;
+    obj = d2i_ASN1_OBJECT(NULL, &p, ext->oid_size);
+
+    if (obj == NULL || OBJ_obj2txt((char *) buf, size, obj, 1) <= 0) {
+        ngx_cpystrn(buf, (u_char *) "(?)", size);
+    }
+
+    ASN1_OBJECT_free(obj);
+    ERR_clear_error();
+}
+
+
+/* said once per load, by the process that loads */
+
+static void
+ngx_certauthz_crl_note(ngx_certauthz_crl_t *crl, ngx_str_t *path,
+    ngx_uint_t level, u_char *what, const char *then, ngx_log_t *log)
+{
+    ngx_str_t    name;
+    ngx_pool_t  *pool;
+
+    pool = ngx_create_pool(1024, log);
+
+    if (pool == NULL
+        || ngx_certauthz_name_text(crl->issuer, pool, &name) != NGX_OK)
+    {
+        ngx_str_null(&name);
+    }
+
+    ngx_log_error(level, log, 0,
+                  "certauthz: the CRL of \"%V\" in \"%V\" %s%s",
+                  &name, path, what, then);
+
+    if (pool != NULL) {
+        ngx_destroy_pool(pool);
+    }
+
+    ERR_clear_error();
+}
+
+
 /*
  * The revoked serials into the CRL's hash set, as serial keys, one entry
  * decoded at a time: a first walk sizes the set, a second fills it and
  * gives back the file's pages behind it, so that the file and the set are
- * not both whole in memory.  NGX_DECLINED: an entry is malformed.
+ * not both whole in memory.  The few entries on hold (certificateHold) or
+ * removed (removeFromCRL, which revokes nothing) go into a second, small
+ * set too.  NGX_DECLINED: an entry is malformed; an entry's extensions
+ * that make the CRL unusable: why set, no serials.
  */
 
 static ngx_int_t
 ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
     ngx_certauthz_crl_der_t *d, ngx_certauthz_crl_set_t *set,
-    const char **err)
+    const char **err, u_char *why, size_t size)
 {
-    u_char          key[NGX_CERTAUTHZ_SERIAL_KEY_LEN];
-    size_t          size, n, len, total;
-    ngx_int_t       rc;
+    u_char          key[1 + NGX_CERTAUTHZ_SERIAL_KEY_LEN];
+    size_t          n, m, len, total, mtotal, ext_len;
+    ngx_int_t       rc, reason;
     ngx_uint_t      pass;
-    const u_char   *p, *end, *q, *serial, *done;
+    const u_char   *p, *end, *q, *serial, *done, *ext;
     ASN1_INTEGER   *integer;
 
-    if (d->revoked == NULL) {
-        *err = "out of memory";
-        return ngx_certauthz_crl_serials_init(crl, 0, 0, set);
+    *err = "out of memory";
+
+    if (d->revoked == NULL || why[0]) {
+        return ngx_certauthz_crl_table_init(&crl->serials, 0, 0, set);
     }
 
     end = d->revoked + d->revoked_len;
     n = 0;
+    m = 0;
     total = 0;
+    mtotal = 0;
 
     for (pass = 0; pass < 2; pass++) {
 
         if (pass == 1) {
             *err = "out of memory";
 
-            if (ngx_certauthz_crl_serials_init(crl, n, total, set)
-                != NGX_OK)
+            if (why[0]) {
+                return ngx_certauthz_crl_table_init(&crl->serials, 0, 0,
+                                                    set);
+            }
+
+            if (ngx_certauthz_crl_table_init(&crl->serials, n, total, set)
+                != NGX_OK
+                || (m && ngx_certauthz_crl_table_init(&crl->marks, m,
+                                                      mtotal, set)
+                         != NGX_OK))
             {
                 return NGX_ERROR;
             }
@@ -636,7 +1026,8 @@ ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
                 done = p;
             }
 
-            rc = ngx_certauthz_crl_der_entry(&p, end, &serial, &size);
+            rc = ngx_certauthz_crl_der_entry(&p, end, &serial, &len, &ext,
+                                             &ext_len);
 
             if (rc == NGX_DONE) {
                 break;
@@ -647,13 +1038,14 @@ ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
             }
 
             q = serial;
-            integer = d2i_ASN1_INTEGER(NULL, &q, size);
+            integer = d2i_ASN1_INTEGER(NULL, &q, len);
 
             if (integer == NULL) {
                 return ngx_certauthz_ssl_oom() ? NGX_ERROR : NGX_DECLINED;
             }
 
-            len = ngx_certauthz_crl_serial_key(integer, key, sizeof(key));
+            len = ngx_certauthz_crl_serial_key(integer, key + 1,
+                                               sizeof(key) - 1);
 
             ASN1_INTEGER_free(integer);
 
@@ -662,14 +1054,47 @@ ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
                 return NGX_ERROR;
             }
 
-            if (pass == 0) {
-                n++;
-                total += 2 + len;
+            reason = -1;
+
+            if (ext && why[0] == '\0'
+                && ngx_certauthz_crl_entry_exts(ext, ext_len, &reason, why,
+                                                size)
+                   != NGX_OK)
+            {
+                /* the rest is only checked for being well-formed */
                 continue;
             }
 
-            if (ngx_certauthz_set_add(&crl->serials, key, len)
-                == NGX_DECLINED)
+            if (reason == CRL_REASON_CERTIFICATE_HOLD) {
+                key[0] = NGX_CERTAUTHZ_CRL_MARK_HOLD;
+
+            } else if (reason == CRL_REASON_REMOVE_FROM_CRL) {
+                key[0] = NGX_CERTAUTHZ_CRL_MARK_REMOVE;
+
+            } else {
+                key[0] = 0;
+            }
+
+            if (pass == 0) {
+                if (key[0] != NGX_CERTAUTHZ_CRL_MARK_REMOVE) {
+                    n++;
+                    total += 2 + len;
+                }
+
+                if (key[0]) {
+                    m++;
+                    mtotal += 2 + 1 + len;
+                }
+
+                continue;
+            }
+
+            if ((key[0] != NGX_CERTAUTHZ_CRL_MARK_REMOVE
+                 && ngx_certauthz_set_add(&crl->serials, key + 1, len)
+                    == NGX_DECLINED)
+                || (key[0]
+                    && ngx_certauthz_set_add(&crl->marks, key, 1 + len)
+                       == NGX_DECLINED))
             {
                 *err = "out of memory";
                 return NGX_ERROR;
@@ -681,16 +1106,16 @@ ngx_certauthz_crl_serials(ngx_certauthz_crl_t *crl,
 }
 
 
-/* room for n serials of "size" bytes in all: in the arena if there is one */
+/* room for n values of "size" bytes in all: in the arena if there is one */
 
 static ngx_int_t
-ngx_certauthz_crl_serials_init(ngx_certauthz_crl_t *crl, ngx_uint_t n,
+ngx_certauthz_crl_table_init(ngx_certauthz_set_t *table, ngx_uint_t n,
     size_t size, ngx_certauthz_crl_set_t *set)
 {
     u_char  *mem;
 
     if (set->arena == NULL) {
-        return ngx_certauthz_set_init(&crl->serials, n, size, set->pool);
+        return ngx_certauthz_set_init(table, n, size, set->pool);
     }
 
     mem = ngx_certauthz_crl_shm_alloc(set->arena,
@@ -699,7 +1124,7 @@ ngx_certauthz_crl_serials_init(ngx_certauthz_crl_t *crl, ngx_uint_t n,
         return NGX_ERROR;
     }
 
-    return ngx_certauthz_set_init_in(&crl->serials, n, size, mem);
+    return ngx_certauthz_set_init_in(table, n, size, mem);
 }
 
 

@@ -139,6 +139,21 @@ typedef struct {
     uint64_t                  slots;
     uint64_t                  blob;
     uint64_t                  blob_size;
+
+    /* what it covers and where it stands, see ngx_certauthz_crl_t */
+    int64_t                   this_update;
+    uint64_t                  flags;
+    u_char                    number[NGX_CERTAUTHZ_CRL_NUMBER_LEN];
+    u_char                    base[NGX_CERTAUTHZ_CRL_NUMBER_LEN];
+    uint64_t                  idp;            /* 0: none */
+    uint64_t                  idp_len;
+    uint64_t                  akid;           /* 0: none */
+    uint64_t                  akid_len;
+    uint64_t                  marks_nelts;    /* 0: no table */
+    uint64_t                  marks_mask;
+    uint64_t                  marks_slots;
+    uint64_t                  marks_blob;
+    uint64_t                  marks_size;
 } ngx_certauthz_crl_shm_crl_t;
 
 
@@ -444,6 +459,42 @@ ngx_certauthz_crl_shm_add(ngx_certauthz_crl_arena_t *arena,
     d->slots = (u_char *) crl->serials.slots - arena->start;
     d->blob = crl->serials.blob - arena->start;
     d->blob_size = crl->serials.size;
+
+    d->this_update = crl->this_update;
+    d->flags = crl->flags;
+    ngx_memcpy(d->number, crl->number, sizeof(d->number));
+    ngx_memcpy(d->base, crl->base, sizeof(d->base));
+
+    if (crl->idp) {
+        p = ngx_certauthz_crl_shm_alloc(arena, crl->idp_len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(p, crl->idp, crl->idp_len);
+        d->idp = p - arena->start;
+        d->idp_len = crl->idp_len;
+    }
+
+    if (crl->akid) {
+        p = ngx_certauthz_crl_shm_alloc(arena, crl->akid_len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(p, crl->akid, crl->akid_len);
+        d->akid = p - arena->start;
+        d->akid_len = crl->akid_len;
+    }
+
+    /* the marks' table is in the slot already, as the serials' */
+    if (crl->marks.nelts) {
+        d->marks_nelts = crl->marks.nelts;
+        d->marks_mask = crl->marks.mask;
+        d->marks_slots = (u_char *) crl->marks.slots - arena->start;
+        d->marks_blob = crl->marks.blob - arena->start;
+        d->marks_size = crl->marks.size;
+    }
 
     last = arena->last;
 
@@ -1174,7 +1225,13 @@ ngx_certauthz_crl_shm_crl(ngx_certauthz_crl_set_t *set, u_char *base,
         || d->tbs + d->tbs_len > used
         || d->blob + d->blob_size > used
         || d->slots + (d->mask + 1) * sizeof(uint32_t) > used
-        || d->digest_len > EVP_MAX_MD_SIZE)
+        || d->digest_len > EVP_MAX_MD_SIZE
+        || d->idp + d->idp_len > used
+        || d->akid + d->akid_len > used
+        || (d->marks_nelts
+            && (d->marks_blob + d->marks_size > used
+                || d->marks_slots + (d->marks_mask + 1) * sizeof(uint32_t)
+                   > used)))
     {
         return NGX_ERROR;
     }
@@ -1229,6 +1286,24 @@ ngx_certauthz_crl_shm_crl(ngx_certauthz_crl_set_t *set, u_char *base,
     crl->serials.blob = base + d->blob;
     crl->serials.size = d->blob_size;
     crl->serials.used = d->blob_size;
+
+    crl->this_update = (time_t) d->this_update;
+    crl->flags = (ngx_uint_t) d->flags;
+    ngx_memcpy(crl->number, d->number, sizeof(crl->number));
+    ngx_memcpy(crl->base, d->base, sizeof(crl->base));
+    crl->idp = d->idp ? base + d->idp : NULL;
+    crl->idp_len = d->idp_len;
+    crl->akid = d->akid ? base + d->akid : NULL;
+    crl->akid_len = d->akid_len;
+
+    if (d->marks_nelts) {
+        crl->marks.nelts = d->marks_nelts;
+        crl->marks.mask = d->marks_mask;
+        crl->marks.slots = (uint32_t *) (base + d->marks_slots);
+        crl->marks.blob = base + d->marks_blob;
+        crl->marks.size = d->marks_size;
+        crl->marks.used = d->marks_size;
+    }
 
     set->nentries += d->nelts;
 
