@@ -93,7 +93,8 @@ FULL_CC_OPT := $(strip -fPIC $(if $(shell grep -s OPENSSL_SUPPRESS_DEPRECATED \
                $(NGINX_SRC)/src/event/ngx_event_openssl.h),,\
                -DOPENSSL_SUPPRESS_DEPRECATED))
 
-SOURCES     := config ngx_http_certauthz_module.c $(wildcard src/*.[ch])
+SOURCES     := config ngx_http_certauthz_module.c $(wildcard src/*.[ch]) \
+               $(wildcard src/crl/*.[ch])
 
 # a Debian-family machine: packages are installed with apt
 HAVE_APT    := $(shell command -v dpkg-query >/dev/null 2>&1 \

@@ -34,9 +34,10 @@ NGX_CONF=(--with-cc="$CC" --with-cc-opt="$CFLAGS_NGX"
           --without-stream_upstream_zone_module)
 
 HARNESSES="cert cond list crl"
-# the engine: the files that the addon's config builds into both modules
-ENGINE=$(sed -n 's|.*/src/ngx_certauthz_\([a-z_]*\)\.c.*|\1|p' "$ROOT/config" \
-         | tr '\n' ' ')
+# the engine: the files that the addon's config builds into both modules,
+# as paths under src/ (crl/ngx_certauthz_crl_load, ngx_certauthz_cert ...)
+ENGINE=$(sed -n 's|.*/src/\(\([a-z]*/\)*ngx_certauthz_[a-z_]*\)\.c.*|\1|p' \
+         "$ROOT/config" | tr '\n' ' ')
 
 mkdir -p "$OUT/src" "$OUT/bin" "$OUT/obj"
 
@@ -111,14 +112,16 @@ build_harnesses() {
     local stamp=$OUT/bin/.stamp want f h objs inc cflags
 
     inc="-I $NGX/src/core -I $NGX/src/event -I $NGX/src/event/modules
-         -I $NGX/src/os/unix -I $NGX/objs -I $ROOT/src -I $ROOT/fuzz"
+         -I $NGX/src/os/unix -I $NGX/objs -I $ROOT/src -I $ROOT/src/crl
+         -I $ROOT/fuzz"
     # the addon's config defines the version for a module build
     cflags="$CFLAGS_NGX -Wall -Wextra -Werror -Wno-unused-parameter
             -DNGX_CERTAUTHZ_VERSION=\"$(cat "$ROOT/VERSION")\"
             -DNGX_HAVE_MEMFD_CREATE=1"
 
     want=$( (cat "$NGX/.fuzz-built"; echo "$CC $cflags";
-             cat "$ROOT"/fuzz/*.[ch] "$ROOT"/src/ngx_certauthz_*.[ch]) \
+             cat "$ROOT"/fuzz/*.[ch] "$ROOT"/src/ngx_certauthz_*.[ch] \
+                 "$ROOT"/src/crl/*.[ch]) \
            | sha256sum | cut -c1-16)
 
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
@@ -133,8 +136,8 @@ build_harnesses() {
     rm -f "$OUT"/obj/*.o
 
     for f in $ENGINE; do
-        $CC -c $cflags $inc -o "$OUT/obj/ngx_certauthz_$f.o" \
-            "$ROOT/src/ngx_certauthz_$f.c" &
+        $CC -c $cflags $inc -o "$OUT/obj/$(basename "$f").o" \
+            "$ROOT/src/$f.c" &
     done
     $CC -c $cflags $inc -o "$OUT/obj/fuzz_common.o" \
         "$ROOT/fuzz/fuzz_common.c" &

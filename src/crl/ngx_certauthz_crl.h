@@ -1,9 +1,23 @@
 
 /*
- * certauthz: CRL files.  Revoked serials are kept per CRL in a hash set,
- * so that (issuer, serial) lookups are O(1); a CRL counts only once its
- * signature verifies with the key of the certificate's issuer; each worker
- * re-reads a file that changed and keeps the last good set otherwise.
+ * certauthz: CRL files.  One stack that data flows through one way:
+ *
+ *   ngx_certauthz_crl_watch.c    the watcher: a timer per file and worker
+ *                                decides when to look at the file and has
+ *                                the loader load a changed one
+ *   ngx_certauthz_crl_load.c     the loader: reads a file, its CRLs (_der,
+ *                                _ext, _sig, _trust) into sets of revoked
+ *                                serials, written into the store
+ *   ngx_certauthz_crl_store.c    the store: the host's copy of each file
+ *                                (shared memory), its generations, which
+ *                                process reads what
+ *   ngx_certauthz_crl_verdict.c  the verdict of a connection: reads the
+ *                                generation in force, never loads
+ *
+ * Revoked serials are kept per CRL in a hash set, so that (issuer, serial)
+ * lookups are O(1); a CRL counts only once its signature verifies with
+ * the key of the certificate's issuer, and only as far as RFC 5280 lets
+ * it speak for the certificate.
  */
 
 
@@ -166,7 +180,7 @@ typedef struct {
 } ngx_certauthz_crl_t;
 
 
-/* the host's one copy of a CRL file, see ngx_certauthz_crl_shm.c */
+/* the host's one copy of a CRL file, see ngx_certauthz_crl_store.c */
 typedef struct ngx_certauthz_crl_shm_s  ngx_certauthz_crl_shm_t;
 
 
@@ -270,6 +284,13 @@ ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
     ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe,
     ngx_certauthz_crl_arena_t *arena, ngx_array_t *stores);
 void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
+void ngx_certauthz_crl_trim(void);
+ngx_int_t ngx_certauthz_crl_exts(ngx_certauthz_crl_t *crl,
+    ngx_certauthz_crl_der_t *d, ngx_pool_t *pool, u_char *why, size_t size);
+ngx_int_t ngx_certauthz_crl_entry_exts(const u_char *p, size_t len,
+    ngx_int_t *reason, u_char *why, size_t size);
+void ngx_certauthz_crl_note(ngx_certauthz_crl_t *crl, ngx_str_t *path,
+    ngx_uint_t level, u_char *what, const char *then, ngx_log_t *log);
 ngx_int_t ngx_certauthz_crl_shm_init(ngx_certauthz_crl_file_t *file,
     ngx_conf_t *cf);
 ngx_certauthz_crl_arena_t *ngx_certauthz_crl_shm_arena(

@@ -32,6 +32,59 @@
 #include "ngx_certauthz_crl.h"
 
 
+/*
+ * The key of a serial in the tables: a sign byte, then the magnitude
+ * without leading zeros; 0 if it does not fit (see
+ * NGX_CERTAUTHZ_SERIAL_KEY_LEN)
+ */
+
+size_t
+ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
+    size_t size)
+{
+    int            len;
+    const u_char  *data;
+
+    data = ASN1_STRING_get0_data(serial);
+    len = ASN1_STRING_length(serial);
+
+    while (len > 0 && *data == 0) {
+        data++;
+        len--;
+    }
+
+    if ((size_t) len + 1 > size) {
+        return 0;
+    }
+
+    key[0] = (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER);
+    ngx_memcpy(key + 1, data, len);
+
+    return len + 1;
+}
+
+
+/*
+ * A set goes, in any process, with its pool (and the mapping of the slot
+ * it reads, which the pool's cleanup unmaps)
+ */
+
+void
+ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set)
+{
+    if (set != NULL) {
+        /*
+         * A set loaded with the configuration got the log that nginx
+         * parses a configuration with: on a reload, the previous cycle's,
+         * freed since; destroying the pool logs through its log.
+         */
+        set->pool->log = ngx_cycle->log;
+
+        ngx_destroy_pool(set->pool);
+    }
+}
+
+
 #if (NGX_HAVE_MEMFD_CREATE && NGX_PTR_SIZE == 8)
 
 /*

@@ -3,7 +3,7 @@
  * certauthz: how the host keeps a CRL file current.  Each worker has a
  * timer per file; every certauthz_crl_refresh (the shortest interval any
  * policy asks for), one of them, whichever takes the lease of the host's
- * copy first (see ngx_certauthz_crl_shm.c), looks at the file, so that an
+ * copy first (see ngx_certauthz_crl_store.c), looks at the file, so that an
  * idle host's CRLs are as current as a busy one's and no one worker is
  * needed for it: one that is stopped, stuck or gone (an old worker after
  * a reload) holds nothing back.  A changed file is loaded in nginx's
@@ -480,3 +480,73 @@ ngx_certauthz_crl_load_done(ngx_event_t *ev)
 }
 
 #endif
+
+
+/*
+ * What a load of a changed file gave, from the worker's event loop: the
+ * new set in force, or the error logged and the last good set kept
+ */
+
+void
+ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
+    ngx_certauthz_crl_set_t *set, const char *err,
+    ngx_certauthz_file_err_t *fe, ngx_log_t *log)
+{
+    if (set == NULL) {
+        if (file->shm) {
+            ngx_certauthz_crl_shm_drop(file);
+        }
+
+        if (file->loads) {
+            (void) ngx_atomic_fetch_add(&file->loads[1], 1);
+        }
+
+        if (err == NULL) {
+            ngx_log_error(NGX_LOG_ERR, log, fe->err,
+                          "certauthz: %s CRL file \"%V\" failed, "
+                          "the last good CRLs stay in force",
+                          fe->call, &file->path);
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "certauthz: cannot load CRL file \"%V\": %s, "
+                          "the last good CRLs stay in force",
+                          &file->path, err);
+        }
+
+        return;
+    }
+
+    /*
+     * Nothing keeps a pointer into a set past the request that checks it
+     * (connections remember the generation only), so the old set goes now.
+     */
+
+    if (file->shm) {
+        if (ngx_certauthz_crl_shm_publish(file, set, log) != NGX_OK) {
+            return;
+        }
+
+    } else {
+        ngx_certauthz_crl_set_free(file->set);
+
+        file->set = set;
+        file->generation++;
+    }
+
+    ngx_certauthz_crl_trim();
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "certauthz: loaded CRL file \"%V\": %ui CRLs, "
+                  "%ui revoked certificates", &file->path,
+                  file->set->crls.nelts, file->set->nentries);
+
+    file->trusted = file->stores.nelts;
+
+    if (file->loads) {
+        (void) ngx_atomic_fetch_add(&file->loads[0], 1);
+        file->loads[2] = ngx_time();
+    }
+
+    ngx_certauthz_crl_trust_log(file, log);
+}
