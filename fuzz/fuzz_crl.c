@@ -200,10 +200,13 @@ static void
 fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
 {
     ngx_uint_t                 result, again, generation;
+    const char                *err;
     ngx_array_t                files;
     fuzz_conn_t                fc;
     ngx_certauthz_conn_t      *conn;
-    ngx_certauthz_crl_set_t   *first;
+    ngx_certauthz_crl_set_t   *first, *set;
+    ngx_certauthz_file_err_t   fe;
+    ngx_certauthz_crl_arena_t *arena;
     ngx_certauthz_crl_conf_t  *conf;
     ngx_certauthz_policy_t     policy;
     ngx_certauthz_decision_t   d;
@@ -256,14 +259,31 @@ fuzz_crl_check(fuzz_ctx_t *ctx, ngx_certauthz_crl_file_t *file)
         abort();
     }
 
-    /* a worker's refresh: the file looks changed, the set is replaced */
+    /*
+     * the watcher's load of the file (as if it had changed): a new
+     * generation of the store, which a request puts in force, and the
+     * same verdict
+     */
 
     first = file->set;
     generation = file->generation;
 
-    conf->refresh = 1;
-    file->checked = ngx_current_msec - 1000;
-    file->size = -1;
+    arena = NULL;
+
+    if (file->shm) {
+        arena = ngx_certauthz_crl_shm_arena(file, ngx_cycle->log);
+        if (arena == NULL) {
+            abort();
+        }
+    }
+
+    set = ngx_certauthz_crl_load(&file->path, ngx_cycle->log, &err, &fe,
+                                 arena, NULL);
+    if (set == NULL) {
+        abort();
+    }
+
+    ngx_certauthz_crl_swap(file, set, err, &fe, ngx_cycle->log);
 
     if (ngx_certauthz_crl_check(conf, &fc.c, &conn->crl, &again) != NGX_OK
         || file->generation != generation + 1
