@@ -232,6 +232,7 @@ __DATA__
         listen unix:$DIR/tls.sock ssl;
         server_name a.test;
         include $TEST_NGINX_PKI/stream-tls.conf;
+        return "a\n";
     }
     server {                                                    # B
         listen unix:$DIR/tls.sock ssl;
