@@ -83,6 +83,11 @@ static ngx_int_t ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_certauthz_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_stream_certauthz_count_conf(ngx_conf_t *cf,
     ngx_stream_certauthz_srv_conf_t *conf);
+#if (nginx_version >= 1025005)
+static ngx_int_t ngx_stream_certauthz_check_preread(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_certauthz_check_addr(ngx_conf_t *cf,
+    ngx_stream_conf_addr_t *addr, ngx_uint_t preread);
+#endif
 static ngx_int_t ngx_stream_certauthz_init_process(ngx_cycle_t *cycle);
 static void ngx_stream_certauthz_exit_process(ngx_cycle_t *cycle);
 static void *ngx_stream_certauthz_create_srv_conf(ngx_conf_t *cf);
@@ -738,8 +743,164 @@ ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_stream_certauthz_handler;
 
+#if (nginx_version >= 1025005)
+    if (ngx_stream_certauthz_check_preread(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+#endif
+
     return NGX_OK;
 }
+
+
+#if (nginx_version >= 1025005)
+
+/*
+ * Since nginx 1.25.5 stream servers have names, and on an address shared
+ * by several servers ssl_preread moves a session to the server that the
+ * ClientHello in its first bytes names.  Its handler runs after ours in
+ * the preread phase, and then the phase engine goes straight to content:
+ * certauthz decided for the server the session entered (on a TLS address,
+ * the one its handshake named), and the server that serves it is another
+ * one, whose rules never see the certificate.  On a TLS address those
+ * bytes come from inside the TLS session: any client that passed one
+ * server can send them.  Such an address is refused.
+ */
+
+static ngx_int_t
+ngx_stream_certauthz_check_preread(ngx_conf_t *cf)
+{
+    ngx_uint_t                    i, j, preread;
+    ngx_module_t                **modules;
+    ngx_stream_conf_port_t       *port;
+    ngx_stream_conf_addr_t       *addr;
+    ngx_stream_core_main_conf_t  *cmcf;
+
+    /*
+     * ssl_preread may be built in or part of a dynamic stream module, or
+     * missing: it is looked for by its name
+     */
+
+    modules = cf->cycle->modules;
+
+    for (i = 0; modules[i]; i++) {
+        if (modules[i]->type == NGX_STREAM_MODULE
+            && ngx_strcmp(modules[i]->name, "ngx_stream_ssl_preread_module")
+               == 0)
+        {
+            break;
+        }
+    }
+
+    if (modules[i] == NULL) {
+        return NGX_OK;
+    }
+
+    preread = modules[i]->ctx_index;
+
+    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+
+    if (cmcf->ports == NULL) {
+        return NGX_OK;
+    }
+
+    port = cmcf->ports->elts;
+
+    for (i = 0; i < cmcf->ports->nelts; i++) {
+        addr = port[i].addrs.elts;
+
+        for (j = 0; j < port[i].addrs.nelts; j++) {
+            if (addr[j].servers.nelts > 1
+                && ngx_stream_certauthz_check_addr(cf, &addr[j], preread)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A session enters an address through its default server, or on a TLS
+ * address through any server its handshake names.  If that server has
+ * "ssl_preread on", the session can be moved to any other server of the
+ * address: on a TLS address certauthz in the entry server would decide
+ * for another one, and on any address certauthz in a server it can be
+ * moved to would never decide.
+ */
+
+static ngx_int_t
+ngx_stream_certauthz_check_addr(ngx_conf_t *cf, ngx_stream_conf_addr_t *addr,
+    ngx_uint_t preread)
+{
+    ngx_uint_t                        e, t, self;
+    ngx_flag_t                       *enabled;
+    ngx_stream_core_srv_conf_t      **servers;
+    ngx_stream_certauthz_srv_conf_t  *entry, *target;
+
+    self = ngx_stream_certauthz_module.ctx_index;
+    servers = addr->servers.elts;
+
+    for (e = 0; e < addr->servers.nelts; e++) {
+
+        if (!addr->opt.ssl && servers[e] != addr->default_server) {
+            continue;
+        }
+
+        /* the module's srv conf: { ngx_flag_t enabled; } */
+        enabled = servers[e]->ctx->srv_conf[preread];
+
+        if (*enabled != 1) {
+            continue;
+        }
+
+        entry = servers[e]->ctx->srv_conf[self];
+
+        if (addr->opt.ssl && entry->policy.mode != NGX_CERTAUTHZ_OFF) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"certauthz %s\" in the server in %s:%ui "
+                          "decides for a session that its \"ssl_preread\" "
+                          "can then move to another server on %V (a client "
+                          "can send a ClientHello inside TLS): set "
+                          "\"ssl_preread off\" in it, or give it an address "
+                          "of its own",
+                          entry->policy.mode == NGX_CERTAUTHZ_AUDIT
+                          ? "audit" : "on",
+                          servers[e]->file_name, servers[e]->line,
+                          &addr->opt.addr_text);
+            return NGX_ERROR;
+        }
+
+        for (t = 0; t < addr->servers.nelts; t++) {
+            target = servers[t]->ctx->srv_conf[self];
+
+            if (t == e || target->policy.mode == NGX_CERTAUTHZ_OFF) {
+                continue;
+            }
+
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"certauthz %s\" in the server in %s:%ui can be "
+                          "bypassed: \"ssl_preread\" in the server in "
+                          "%s:%ui can move a session on %V to it after "
+                          "certauthz's phase, so it would never decide: set "
+                          "\"ssl_preread off\" there, or give these servers "
+                          "addresses of their own",
+                          target->policy.mode == NGX_CERTAUTHZ_AUDIT
+                          ? "audit" : "on",
+                          servers[t]->file_name, servers[t]->line,
+                          servers[e]->file_name, servers[e]->line,
+                          &addr->opt.addr_text);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+#endif
 
 
 static void *
