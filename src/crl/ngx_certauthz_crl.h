@@ -327,7 +327,6 @@ void ngx_certauthz_crl_trust_log(ngx_certauthz_crl_file_t *file,
 void ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_set_t *set, const char *err,
     ngx_certauthz_file_err_t *fe, ngx_log_t *log);
-ngx_uint_t ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf);
 ngx_msec_t ngx_certauthz_crl_poll(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch_conf(ngx_certauthz_crl_conf_t *conf);
 void ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file,
@@ -354,6 +353,39 @@ ngx_int_t ngx_certauthz_crl_sig_verify(ngx_certauthz_crl_sig_t *sig,
 ngx_int_t ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf,
     ngx_connection_t *c, ngx_certauthz_crl_verdict_t *verdict,
     ngx_uint_t *result);
+
+
+
+/*
+ * The generation of a list of files, each with what the host published
+ * last in force here: generations only grow, so their sum changes
+ * whenever one of the files is loaded again.  Loading is the watcher's
+ * business (ngx_certauthz_crl_watch.c), never a request's: per request
+ * this is a comparison per file.
+ */
+
+static ngx_inline ngx_uint_t
+ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf)
+{
+    ngx_uint_t                  i, generation;
+    ngx_certauthz_crl_file_t  **file;
+
+    file = conf->files->elts;
+    generation = 0;
+
+    for (i = 0; i < conf->files->nelts; i++) {
+
+        if (file[i]->published != NULL
+            && *file[i]->published != file[i]->seen)
+        {
+            ngx_certauthz_crl_shm_follow(file[i], ngx_cycle->log);
+        }
+
+        generation += file[i]->generation;
+    }
+
+    return generation;
+}
 
 
 #endif /* _NGX_CERTAUTHZ_CRL_H_INCLUDED_ */

@@ -227,6 +227,7 @@ static ngx_uint_t ngx_certauthz_crl_shm_free(ngx_certauthz_crl_shm_t *shm,
     ngx_uint_t slot);
 static ngx_certauthz_crl_shm_reader_t *ngx_certauthz_crl_shm_reader(
     ngx_certauthz_crl_shm_t *shm);
+static ngx_uint_t ngx_certauthz_crl_shm_readers(void);
 static ngx_uint_t ngx_certauthz_crl_shm_alive(ngx_atomic_uint_t pid);
 static ngx_certauthz_crl_set_t *ngx_certauthz_crl_shm_none(void);
 static ngx_msec_t ngx_certauthz_crl_shm_now(void);
@@ -981,7 +982,7 @@ ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file,
     generation = ngx_certauthz_crl_shm_gen(head->published);
     after = ngx_max(10 * refresh, 10000);
 
-    for (i = 0; i < NGX_MAX_PROCESSES; i++) {
+    for (i = 0; i < ngx_certauthz_crl_shm_readers(); i++) {
         r = &head->reader[i];
         pid = r->pid;
         held = r->held;
@@ -1069,7 +1070,7 @@ ngx_certauthz_crl_shm_free(ngx_certauthz_crl_shm_t *shm, ngx_uint_t slot)
         return 0;
     }
 
-    for (i = 0; i < NGX_MAX_PROCESSES; i++) {
+    for (i = 0; i < ngx_certauthz_crl_shm_readers(); i++) {
         r = &head->reader[i];
         pid = r->pid;
 
@@ -1107,6 +1108,27 @@ ngx_certauthz_crl_shm_reader(ngx_certauthz_crl_shm_t *shm)
     }
 
     return NULL;
+}
+
+
+/*
+ * How many places of the head a scan looks at: one per worker of this
+ * configuration (a process has the configuration of its own copy)
+ */
+
+static ngx_uint_t
+ngx_certauthz_crl_shm_readers(void)
+{
+    ngx_core_conf_t  *ccf;
+
+    if (ngx_process != NGX_PROCESS_WORKER) {
+        return 1;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(ngx_cycle->conf_ctx,
+                                           ngx_core_module);
+
+    return ngx_min((ngx_uint_t) ccf->worker_processes, NGX_MAX_PROCESSES);
 }
 
 

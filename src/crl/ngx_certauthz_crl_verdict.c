@@ -59,7 +59,7 @@ static ngx_int_t ngx_certauthz_crl_issuer(SSL *ssl, X509 *leaf,
  * missing (no CRL that verifies covers its issuer), stale (the covering
  * CRLs are past their nextUpdate) or OK.  The work of finding the issuer
  * and checking signatures is done once per connection and CRL set; what
- * stays per request is the refresh check and the clock.
+ * stays per request is a look at the generation in force and the clock.
  */
 
 ngx_int_t
@@ -88,37 +88,6 @@ ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf, ngx_connection_t *c,
     }
 
     return NGX_OK;
-}
-
-
-/*
- * The generation of a list of files, each with what the host published
- * last in force here: generations only grow, so their sum changes
- * whenever one of the files is loaded again.  Loading is the watch's
- * business (ngx_certauthz_crl_watch.c), never a request's.
- */
-
-ngx_uint_t
-ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf)
-{
-    ngx_uint_t                  i, generation;
-    ngx_certauthz_crl_file_t  **file;
-
-    file = conf->files->elts;
-    generation = 0;
-
-    for (i = 0; i < conf->files->nelts; i++) {
-
-        if (file[i]->published != NULL
-            && *file[i]->published != file[i]->seen)
-        {
-            ngx_certauthz_crl_shm_follow(file[i], ngx_cycle->log);
-        }
-
-        generation += file[i]->generation;
-    }
-
-    return generation;
 }
 
 
