@@ -10,13 +10,18 @@
 #       door-2 sessions are also closed by us after 10-40 s, so that new
 #       ones keep opening at every phase.  Meanwhile it swaps the stream
 #       server's CRL file, WORK/crl/doors.crl (write, then rename), between
-#       WORK/crl/doors-door1.crl (revokes door-1) and
-#       WORK/crl/doors-none.crl (revokes nobody), every 6-10 s (a random
-#       interval, to the millisecond, DOORS_SEED), independently of
-#       run.sh's ticks, so that the revocations land at every phase of a
-#       reload.  The last swap is at least 5 s before END_MS.
+#       WORK/crl/doors-door1-[ab].crl (revoke door-1) and
+#       WORK/crl/doors-none-[ab].crl (revoke nobody): door-1's state flips
+#       every 6-10 s (a random interval, to the millisecond, DOORS_SEED),
+#       independently of run.sh's ticks, so that the revocations land at
+#       every phase of a reload; and every 2-3.5 s in between, the CRL of
+#       the same state is reissued (the other of a and b, another CRL
+#       number), so that the workers, old ones too, have taken several
+#       changes in a row before a revocation comes.  The last swap is at
+#       least 5 s before END_MS.
 #       It writes, as things happen:
-#         WORK/out/doors-crl.txt       MS revoked|restored   (the rename)
+#         WORK/out/doors-crl.txt       MS revoked|restored   (a flip, at
+#                                      the rename), or MS reissue STATE
 #         WORK/out/doors-sessions.txt  ID NAME START_MS CONN_MS END_MS HOW
 #                                      PORT OWNER EXIT  (one per session,
 #                                      when it ended; HOW: server = s_client
@@ -105,7 +110,10 @@ sub run {
 
     my $id = 0;
     my $revoked = 0;
-    my $next_swap = now_ms() + 3000 + int(rand(4000));
+    my $version = 'a';
+    my $next_flip = now_ms() + 3000 + int(rand(4000));
+    my $next_swap = now_ms() + 2000 + int(rand(1500));
+    $next_swap = $next_flip if $next_swap > $next_flip - 1500;
     my $last_swap_by = $end - 5000;
 
     while (!$stop && now_ms() < $end) {
@@ -113,13 +121,16 @@ sub run {
 
         # the CRL swap: write, then rename
         if ($now >= $next_swap && $next_swap <= $last_swap_by) {
-            $revoked = !$revoked;
-            my $src = $revoked ? 'doors-door1' : 'doors-none';
+            my $flip = $next_swap == $next_flip;
+            $revoked = !$revoked if $flip;
+            $version = $version eq 'a' ? 'b' : 'a';
+            my $src = ($revoked ? 'doors-door1-' : 'doors-none-') . $version;
             copy_file("$work/crl/$src.crl", "$work/crl/.doors-next.crl");
             rename "$work/crl/.doors-next.crl", "$work/crl/doors.crl"
                 or die "rename: $!";
             my $t = now_ms();
-            print $crl_log "$t ", ($revoked ? 'revoked' : 'restored'), "\n";
+            my $state = $revoked ? 'revoked' : 'restored';
+            print $crl_log "$t ", ($flip ? $state : "reissue $state"), "\n";
 
             for my $s (grep { $_->{pid} && $_->{name} eq 'door-1' } @slots) {
                 my $o = $s->{owner} // '-';
@@ -128,7 +139,9 @@ sub run {
                 print $own_log "$t $s->{id} $o ", ($title || 'gone'), "\n";
             }
 
-            $next_swap = $t + 6000 + int(rand(4000));
+            $next_flip = $t + 6000 + int(rand(4000)) if $flip;
+            $next_swap = $t + 2000 + int(rand(1500));
+            $next_swap = $next_flip if $next_swap > $next_flip - 1500;
         }
 
         # sessions that ended
@@ -321,7 +334,9 @@ sub report {
     my @fail;
 
     # the renames, and the state at any time
-    my @crl = lines("$out/doors-crl.txt");
+    my @swaps = lines("$out/doors-crl.txt");
+    my @crl = grep { $_->[1] ne 'reissue' } @swaps;     # the flips
+    my $reissues = @swaps - @crl;
     my $revocations = grep { $_->[1] eq 'revoked' } @crl;
     my $restores = grep { $_->[1] eq 'restored' } @crl;
     my $state_at = sub {    # (revoked?, rename MS or undef, certain?)
@@ -342,6 +357,10 @@ sub report {
         $t0 = $e->[0] if $e->[1] eq 'start';
         push @kills, [$e->[0], $e->[2]] if $e->[1] eq 'kill';
     }
+    my $rel = sub {         # a time, in s since run.sh's start
+        my ($t) = @_;
+        return defined $t0 ? sprintf('%.3f s', ($t - $t0) / 1000) : "$t ms";
+    };
     my $killed = sub {      # ended by a kill of its worker?
         my ($s) = @_;
         for my $k (@kills) {
@@ -409,7 +428,7 @@ sub report {
 
     open my $det, '>', "$out/doors-analysis.txt" or die "doors-analysis.txt: $!";
 
-    my (%n, @delays, @late, @wrong);
+    my (%n, @delays, @late, @wrong, %outlived);
 
     for my $s (@ses) {
         my $a = $s->{acc};
@@ -465,9 +484,11 @@ sub report {
                     $n{'closed on an old worker'}++ if $owner =~ /shutting/;
                     $note .= " closed ${d} ms after revocation $r ($owner)";
                 } else {
-                    push @late, "session $s->{id} ($s->{name}, port $s->{port},"
+                    $outlived{$s->{id}} = 1;
+                    push @late, "session $s->{id} ($s->{name}, opened at "
+                        . $rel->($s->{start}) . ", port $s->{port},"
                         . " worker $s->{owner}, $owner at the rename):"
-                        . " revoked at $r, " . ($s->{how} eq 'server'
+                        . " revoked at " . $rel->($r) . ", " . ($s->{how} eq 'server'
                             ? "closed after $d ms" : "still open after $d ms, closed by us");
                     $note .= " OUTLIVED revocation $r by $d ms";
                     push @delays, $d if $s->{how} eq 'server';
@@ -536,16 +557,18 @@ sub report {
          . " door-1 %d refused, door-2 %d refused)\n",
         $opened, $n{'door-1 accepted'} // 0, $n{'door-2 accepted'} // 0,
         scalar @ses, $n{'door-1 refused'} // 0, $n{'door-2 refused'} // 0;
-    printf "revocations:             %d (%d CRL swaps every 6-10 s: door-1 revoked %d"
-         . " times, restored %d times)\n", $revocations, scalar @crl, $revocations,
-        $restores;
+    printf "revocations:             %d (%d CRL swaps: door-1 revoked %d times and"
+         . " restored %d times, every 6-10 s, and %d reissues of the same state in"
+         . " between)\n", $revocations, scalar @swaps, $revocations, $restores,
+        $reissues;
     printf "closed by revocation:    %d door-1 sessions, delay after the rename of the"
          . " revoking CRL: max %d ms, median %d ms (%d on an old worker, shutting down"
          . " after a reload)\n",
         scalar @delays - scalar(grep { /closed after/ } @late), $max, $median,
         $n{'closed on an old worker'} // 0;
-    printf "outlived revocation:     %d (sessions open at a revocation and not closed"
-         . " within refresh + 1 s + %d ms = %d ms)\n", scalar @late, $tol, $G;
+    printf "outlived revocation:     %d sessions (%d revocations of a session; limit:"
+         . " closed within refresh + 1 s + %d ms = %d ms of the rename)\n",
+        scalar keys %outlived, scalar @late, $tol, $G;
     print "  $_\n" for @late[0 .. ($#late < 9 ? $#late : 9)];
     printf "wrong stream decisions:  %d (sessions: %d%s; nginx's access log: %d%s;"
          . " door-2 denials in the error log: %d)\n",
@@ -559,7 +582,8 @@ sub report {
         $n{'closed by a kill'} // 0, $door1_open, $door1_live, scalar @acc,
         $matched, scalar @ses;
 
-    push @fail, scalar(@late) . " stream sessions outlived their revocation" if @late;
+    push @fail, scalar(keys %outlived) . " stream sessions outlived their revocation"
+        if %outlived;
     push @fail, "$wrong wrong stream decisions (see $out/doors-analysis.txt)" if $wrong;
     push @fail, "no door-1 revocation (the stream part proved nothing)" unless $revocations;
     push @fail, "no door-1 session was closed by a revocation" unless @delays;

@@ -42,7 +42,8 @@
 # 3 door-1 and 3 door-2 sessions open (openssl s_client), reopening them as
 # they end, and swaps that CRL file every 6-10 s (random, to the ms, not on
 # the ticks, so that revocations land at every phase of a reload) between
-# one revoking door-1 and one revoking nobody.  Sessions outlive reloads
+# one revoking door-1 and one revoking nobody, and every 2-3.5 s between
+# those reissues the CRL of the same state.  Sessions outlive reloads
 # on old workers, which must apply the revocations too.  A door-1 session
 # open at a revocation must end within refresh + 1 s + 0.5 s (the
 # tolerance: the machine is busy, and doors.pl looks every 50 ms) of the
@@ -197,17 +198,22 @@ size=$(wc -c < "$work/crl/good-a.der")
 head -c $((size / 2)) "$work/crl/good-a.der" > "$work/crl/trunc-der.crl"
 corrupt=(trunc-pem garbage empty trunc-der)
 
-# the stream part's CRLs, of a CA database of their own: door-1 revoked,
-# and nobody (doors.pl swaps them)
+# the stream part's CRLs, of a CA database of their own, two versions
+# each (CRL numbers 1000 to 1003): revoking nobody, and door-1 (doors.pl
+# swaps them)
 crl_ca "$work/crl/doors-ca"
-crl_gen "$work/crl/doors-ca" "$pki/int.key" "$pki/int.crt" \
-    "$work/crl/doors-none.crl" -crldays 30
+for v in a b; do
+    crl_gen "$work/crl/doors-ca" "$pki/int.key" "$pki/int.crt" \
+        "$work/crl/doors-none-$v.crl" -crldays 30
+done
 crl_revoke "$work/crl/doors-ca" "$pki/int.key" "$pki/int.crt" "$pki/door-1.crt"
-crl_gen "$work/crl/doors-ca" "$pki/int.key" "$pki/int.crt" \
-    "$work/crl/doors-door1.crl" -crldays 30
-grep -q 'Serial Number: 5020' <<< "$(openssl crl -in "$work/crl/doors-door1.crl" -noout -text)" \
-    || die "doors-door1.crl does not revoke door-1 (serial 5020)"
-cp "$work/crl/doors-none.crl" "$work/crl/doors.crl"
+for v in a b; do
+    crl_gen "$work/crl/doors-ca" "$pki/int.key" "$pki/int.crt" \
+        "$work/crl/doors-door1-$v.crl" -crldays 30
+    grep -q 'Serial Number: 5020' <<< "$(openssl crl -in "$work/crl/doors-door1-$v.crl" -noout -text)" \
+        || die "doors-door1-$v.crl does not revoke door-1 (serial 5020)"
+done
+cp "$work/crl/doors-none-a.crl" "$work/crl/doors.crl"
 
 # put_crl NAME: replace crl/current.crl by crl/NAME.crl, atomically
 put_crl() {
