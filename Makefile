@@ -17,7 +17,8 @@
 #   make test-asan the suite with an ASan+UBSan module, then a short fuzz run
 #   make test-valgrind  the suite under valgrind memcheck
 #   make fuzz      libFuzzer harnesses in fuzz/ (FUZZ_SECONDS=N each)
-#   make soak      five minutes of traffic, reloads, CRL swaps and kills
+#   make soak      five minutes of traffic, reloads, CRL swaps and kills,
+#                  and live stream sessions revoked and restored
 #
 # NGINX_SRC is the nginx source tree to build against: by default the one
 # Debian's nginx-dev ships for the system nginx; any full nginx source tree
@@ -356,7 +357,8 @@ fuzz: deps fuzz-deps
 # bounded, loopback only, stops by itself (docs/security.md)
 soak: deps bench-deps
 	@$(MAKE) --no-print-directory build
-	bash soak/run.sh "$(NGINX_BIN)" "$(MODULE)"
+	SOAK_STREAM_MODULE="$(STREAM_MODULE)" SOAK_SYSTEM_STREAM="$(SYSTEM_STREAM)" \
+	    bash soak/run.sh "$(NGINX_BIN)" "$(MODULE)"
 
 clean:
 	rm -rf $(BUILD) t/servroot t/pki

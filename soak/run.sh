@@ -36,6 +36,26 @@
 #            the running workers stay); every other one must succeed
 #   +0.75 s  RSS of the master and of every worker (/proc/PID/status)
 #
+# Alongside, the stream part (soak/doors.pl): nginx also serves a stream
+# server on SOAK_DOORS_PORT (certauthz, ou=doors allowed, its own CRL file
+# with certauthz_crl_refresh 1s, proxied to a silent sink).  doors.pl keeps
+# 3 door-1 and 3 door-2 sessions open (openssl s_client), reopening them as
+# they end, and swaps that CRL file every 6-10 s (random, to the ms, not on
+# the ticks, so that revocations land at every phase of a reload) between
+# one revoking door-1 and one revoking nobody, and every 2-3.5 s between
+# those reissues the CRL of the same state.  Sessions outlive reloads
+# on old workers, which must apply the revocations too.  A door-1 session
+# open at a revocation must end within refresh + 1 s + 0.5 s (the
+# tolerance: the machine is busy, and doors.pl looks every 50 ms) of the
+# rename, or it "outlived its revocation"; a door-1 session opened while
+# door-1 is revoked must be refused, one opened while it is restored
+# accepted (each from 2.5 s after the rename: before, either is right) and
+# not closed until the next revocation; door-2 must never be refused or
+# closed (the error log must hold no denial of door-2).  Closes at a
+# worker SIGKILL are the kill's.  The figures: sessions opened,
+# revocations, sessions closed by a revocation with the max and median
+# delay, sessions that outlived their revocation, wrong stream decisions.
+#
 # Failed requests are wrk's socket error counts; a failed request always
 # makes wrk reconnect, and the times of those connection drops are matched
 # with the kills and reloads (see "connection drops" below).  RSS: VmRSS,
@@ -47,15 +67,22 @@
 # response was a wrong decision, worker or master RSS grew by more than 5 %,
 # a request was stuck, a worker died of a signal other than SIGKILL, a
 # reload did not do what it should, the master died, or the CRL swaps were
-# not seen at all (then the test proved nothing).
+# not seen at all (then the test proved nothing); or a stream session
+# outlived its revocation, or a stream decision was wrong.
 #
 # Environment: SOAK_SECONDS (300), SOAK_DIR (work dir, /tmp/certauthz-soak),
 # SOAK_PORT (9971), SOAK_CONNS (4), SOAK_DELAY_MS (10), SOAK_FRESH=1 (new PKI),
 # SOAK_CRL_ENTRIES (0; 1000000: the good CRLs revoke a million more serials,
 # so that each swap is a load of a large CRL),
-# SOAK_CORES=1 (core dumps of crashed nginx processes in WORK/cores).
+# SOAK_CORES=1 (core dumps of crashed nginx processes in WORK/cores),
+# SOAK_DOORS_PORT (SOAK_PORT + 1), SOAK_STREAM_MODULE (certauthz's stream
+# module: ngx_stream_certauthz_module.so next to MODULE),
+# SOAK_SYSTEM_STREAM (nginx's own stream module, loaded first:
+# /usr/lib/nginx/modules/ngx_stream_module.so if it is there; set it empty
+# for an nginx with stream built in), DOORS_SEED (doors.pl's random swaps).
 #
-# Debian packages: wrk, procps (pgrep), openssl, gcc, libssl-dev, curl
+# Debian packages: wrk, procps (pgrep), openssl, gcc, libssl-dev, curl,
+# perl, libnginx-mod-stream
 # ("make soak" installs them through the Makefile's bench-deps and deps);
 # iproute2 (ss) if present: without it the kills pick any current worker.
 
@@ -76,6 +103,15 @@ port=${SOAK_PORT:-9971}
 conns=${SOAK_CONNS:-4}
 delay_ms=${SOAK_DELAY_MS:-10}
 crl_entries=${SOAK_CRL_ENTRIES:-0}
+doors_port=${SOAK_DOORS_PORT:-$((port + 1))}
+stream_module=${SOAK_STREAM_MODULE:-$(dirname "$module")/ngx_stream_certauthz_module.so}
+if [ -z "${SOAK_SYSTEM_STREAM+set}" ] \
+    && [ -f /usr/lib/nginx/modules/ngx_stream_module.so ]; then
+    SOAK_SYSTEM_STREAM=/usr/lib/nginx/modules/ngx_stream_module.so
+fi
+system_stream=${SOAK_SYSTEM_STREAM:-}
+doors_refresh_ms=1000       # certauthz_crl_refresh in soak/nginx.conf
+doors_tolerance_ms=500
 
 say() { echo "soak: [$SECONDS s] $*" >&2; }
 
@@ -86,8 +122,11 @@ case $conns in ''|*[!0-9]*|0) die "SOAK_CONNS must be a positive number" ;; esac
 case $crl_entries in ''|*[!0-9]*) die "SOAK_CRL_ENTRIES must be a number" ;; esac
 case $work in /tmp/?*) ;; *) die "SOAK_DIR must be a directory under /tmp" ;; esac
 
-need wrk curl openssl cc pgrep awk timeout sed sort head
+need wrk curl openssl cc pgrep awk timeout sed sort head perl
 need_nginx "$nginx" "$module"
+need_nginx "$nginx" "$stream_module"
+[ -z "$system_stream" ] || [ -f "$system_stream" ] \
+    || die "no stream module at $system_stream (SOAK_SYSTEM_STREAM)"
 need_wrk_ssl
 [ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
 command -v ss >/dev/null \
@@ -114,6 +153,13 @@ say "$(date -u '+%F %T') UTC, $(nproc) cores, $("$nginx" -v 2>&1 | sed 's/.*: //
 # that the reloads load
 cp "$module" "$work/run/module.so"
 module=$work/run/module.so
+cp "$stream_module" "$work/run/stream-module.so"
+stream_module=$work/run/stream-module.so
+stream_load=
+if [ -n "$system_stream" ]; then
+    cp "$system_stream" "$work/run/system-stream.so"
+    stream_load="load_module $work/run/system-stream.so;"
+fi
 
 shim=$work/run/wrk-cert-shim.so
 build_cert_shim "$shim"
@@ -123,7 +169,7 @@ cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$closelog" \
 
 pki=$work/pki
 make_test_pki "$pki" "${SOAK_FRESH:-0}"
-for f in alice bob svc-billing; do
+for f in alice bob svc-billing door-1 door-2; do
     [ -s "$pki/$f.pem" ] && [ -s "$pki/$f.key" ] || die "no $f in $pki"
 done
 
@@ -152,6 +198,23 @@ size=$(wc -c < "$work/crl/good-a.der")
 head -c $((size / 2)) "$work/crl/good-a.der" > "$work/crl/trunc-der.crl"
 corrupt=(trunc-pem garbage empty trunc-der)
 
+# the stream part's CRLs, of a CA database of their own, two versions
+# each (CRL numbers 1000 to 1003): revoking nobody, and door-1 (doors.pl
+# swaps them)
+crl_ca "$work/crl/doors-ca"
+for v in a b; do
+    crl_gen "$work/crl/doors-ca" "$pki/int.key" "$pki/int.crt" \
+        "$work/crl/doors-none-$v.crl" -crldays 30
+done
+crl_revoke "$work/crl/doors-ca" "$pki/int.key" "$pki/int.crt" "$pki/door-1.crt"
+for v in a b; do
+    crl_gen "$work/crl/doors-ca" "$pki/int.key" "$pki/int.crt" \
+        "$work/crl/doors-door1-$v.crl" -crldays 30
+    grep -q 'Serial Number: 5020' <<< "$(openssl crl -in "$work/crl/doors-door1-$v.crl" -noout -text)" \
+        || die "doors-door1-$v.crl does not revoke door-1 (serial 5020)"
+done
+cp "$work/crl/doors-none-a.crl" "$work/crl/doors.crl"
+
 # put_crl NAME: replace crl/current.crl by crl/NAME.crl, atomically
 put_crl() {
     cp "$work/crl/$1.crl" "$work/crl/.next.crl"
@@ -162,7 +225,9 @@ put_crl good-a
 # --- nginx ------------------------------------------------------------------------
 
 sed -e "s|@WORK@|$work|g" -e "s|@PKI@|$pki|g" -e "s|@MODULE@|$module|g" \
-    -e "s|@PORT@|$port|g" "$here/nginx.conf" > "$work/nginx.conf"
+    -e "s|@PORT@|$port|g" -e "s|@DOORS_PORT@|$doors_port|g" \
+    -e "s|@STREAM_LOAD@|$stream_load|g" \
+    -e "s|@STREAM_MODULE@|$stream_module|g" "$here/nginx.conf" > "$work/nginx.conf"
 
 # SOAK_CORES=1: core dumps of crashing nginx processes into WORK/cores
 # (the master's too: it runs there), for gdb
@@ -181,6 +246,7 @@ ngx -t -q 2> "$work/out/nginx-t.txt" || die "nginx -t fails: $(cat "$work/out/ng
 
 master=
 wrk_pids=
+doors_pid=
 seen=$work/run/workers-seen     # every worker pid seen, for the cleanup
 : > "$seen"
 
@@ -198,6 +264,10 @@ cleanup() {
     for p in $wrk_pids; do
         kill -TERM "$p" 2>/dev/null || true
     done
+    if [ -n "$doors_pid" ]; then
+        kill -TERM "$doors_pid" 2>/dev/null || true
+        wait "$doors_pid" 2>/dev/null || true
+    fi
     if [ -n "$master" ] && kill -0 "$master" 2>/dev/null; then
         kill -QUIT "$master" 2>/dev/null || true
         for i in $(seq 50); do
@@ -216,9 +286,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-if ss -ltn 2>/dev/null | awk '{ print $4 }' | grep -q ":$port\$"; then
-    die "127.0.0.1:$port is in use (an nginx left behind by an earlier run?)"
-fi
+for p in "$port" "$doors_port"; do
+    if ss -ltn 2>/dev/null | awk '{ print $4 }' | grep -q ":$p\$"; then
+        die "127.0.0.1:$p is in use (an nginx left behind by an earlier run?)"
+    fi
+done
 ngx || die "cannot start nginx"
 for i in $(seq 50); do
     [ -s "$work/run/nginx.pid" ] && break
@@ -306,6 +378,13 @@ while read -r name cert st dec cn; do
     wrk_pids="$wrk_pids $!"
 done <<< "$expect"
 say "4 wrk processes x $conns connections, ${delay_ms} ms think time, for ${secs}s"
+
+# the stream part, until the last tick
+perl "$here/doors.pl" run "$work" "$doors_port" "$pki" $((t0 + secs * 1000 - 1000)) \
+    2> "$work/out/doors-stderr.txt" &
+doors_pid=$!
+say "doors.pl: door-1 and door-2 stream sessions on 127.0.0.1:$doors_port," \
+    "door-1 revoked and restored every 6-10 s"
 
 # sleep_until MS: sleep until t0 + MS (at once if that has passed)
 sleep_until() {
@@ -408,6 +487,10 @@ for p in $wrk_pids; do
 done
 wrk_pids=
 event traffic-end
+doors_rc=0
+wait "$doors_pid" || doors_rc=$?
+doors_pid=
+[ "$doors_rc" = 0 ] || fail "doors.pl exited with status $doors_rc (see $work/out/doors-stderr.txt)"
 say "traffic done"
 
 # the decisions once more, after all the faults; then stop nginx
@@ -515,7 +598,8 @@ sed -E -e 's/^[0-9/]+ [0-9:]+ //' -e 's/ [0-9]+#[0-9]+: (\*[0-9]+ )?/ /' \
     /certauthz: access forbidden/ {
         r = $0; sub(/.*reason: /, "", r); sub(/,.*/, "", r)
         s = ""; if (match($0, /subject: "[^"]*"/)) s = " " substr($0, RSTART, RLENGTH)
-        print $1 " certauthz: access forbidden, reason: " r s; next }
+        k = (index($0, "access forbidden, connection closed")) ? ", connection closed" : ""
+        print $1 " certauthz: access forbidden" k ", reason: " r s; next }
     /certauthz: cannot load CRL file/ { sub(/"[^"]*"/, "\"FILE\""); print; next }
     /certauthz: loaded CRL file/ {
         sub(/"[^"]*"/, "\"FILE\""); print; next }
@@ -528,7 +612,14 @@ n_load_ok=$(awk '/loaded CRL file/ { n += $1 } END { print n + 0 }' "$out/errorl
 n_sig9=$(awk '/exited on signal 9/ { n += $1 } END { print n + 0 }' "$out/errorlog-kinds.txt")
 n_sig_other=$(grep -E 'exited on signal' "$out/errorlog-kinds.txt" | grep -vc 'signal 9' || true)
 n_bad_reason=$(grep 'access forbidden' "$out/errorlog-kinds.txt" \
-    | grep -Evc 'reason: deny subject: "CN=bob,|reason: revoked subject: "CN=svc-billing,|reason: no-cert$' || true)
+    | grep -Evc 'reason: deny subject: "CN=bob,|reason: revoked subject: "CN=(svc-billing|door-1),|reason: no-cert$' || true)
+
+# the stream part's verdict (doors.pl report: its lines, and "fail: " ones)
+doors_report=$(perl "$here/doors.pl" report "$work" "$doors_refresh_ms" \
+    "$doors_tolerance_ms" 2>&1) || true
+while IFS= read -r l; do
+    case $l in "fail: "*) fail "${l#fail: }" ;; esac
+done <<< "$doors_report"
 
 # --- the verdict -----------------------------------------------------------------------
 
@@ -581,15 +672,21 @@ awk -v g="$m_growth" 'BEGIN { exit !(g == "n/a" || g > 5) }' \
     echo "master RSS (kB): start $m_start, end $m_end ($m_growth %)"
     echo "workers seen at once: at most $max_cur current, $max_old shutting down"
     echo
+    echo "stream (doors.pl, 127.0.0.1:$doors_port, certauthz_crl_refresh 1s; limit: the"
+    echo "rename of the revoking CRL + refresh + 1 s + ${doors_tolerance_ms} ms tolerance):"
+    printf '%s\n' "$doors_report" | grep -v '^fail: ' | sed 's/^/  /'
+    echo
     echo "error log ($(wc -l < "$work/logs/error.log") lines), by kind:"
     sed 's/^/  /' "$out/errorlog-kinds.txt"
     echo
     if [ -n "$fails" ]; then
         echo "FAILED:$fails"
     else
-        echo "PASSED: no wrong decision, RSS growth within 5 %, every reload as planned"
+        echo "PASSED: no wrong decision, RSS growth within 5 %, every reload as planned," \
+             "no stream session outlived its revocation, no wrong stream decision"
     fi
-    echo "raw data: $out (events.txt, rss.txt, drops.txt, wrk-*.txt), $work/logs/error.log"
+    echo "raw data: $out (events.txt, rss.txt, drops.txt, wrk-*.txt, doors-*.txt)," \
+         "$work/logs/error.log, $work/logs/doors-access.log"
 } > "$report"
 
 cat "$report"
