@@ -7,7 +7,8 @@
 # (door-1 revoked, then alice): the old worker must close alice's session
 # within the refresh + 1 s of the second, and log it.  With two and four
 # workers, the session on the first worker (the others exit) and on the
-# last one (the first exits).
+# last one (the first exits).  And an old worker that lags (stopped) and
+# then dies is said by another old worker, which goes on applying changes.
 #
 # Not a Test::Nginx file: it starts nginx itself (on a free loopback port,
 # with reuseport so that sessions spread over the workers), finds which
@@ -43,11 +44,16 @@ for my $case ([2, 'last'], [2, 'first'], [4, 'last'], [4, 'first']) {
         => sub { reload_case(@$case) };
 }
 
+subtest 'an old worker that lags, then dies, is said; the other old one '
+        . 'goes on' => sub { dead_case() };
+
 done_testing();
 
 
-sub reload_case {
-    my ($workers, $which) = @_;
+# nginx with N workers in a directory of its own: (dir, port, master,
+# worker pids in the order of ngx_worker), or () after a failed test
+sub start {
+    my ($workers) = @_;
 
     my $dir = tempdir(CLEANUP => !$ENV{TEST_NGINX_NO_CLEAN});
     diag "kept in $dir" if $ENV{TEST_NGINX_NO_CLEAN};
@@ -59,26 +65,31 @@ sub reload_case {
     write_file("$dir/door.crl", Certauthz::Test::crl('int-empty.crl'));
     write_file("$dir/nginx.conf", config($dir, $port, $workers));
 
-    system($nginx, '-p', "$dir/", '-c', "$dir/nginx.conf") == 0
-        or return fail("nginx starts: " . slurp("$dir/logs/error.log"));
+    if (system($nginx, '-p', "$dir/", '-c', "$dir/nginx.conf") != 0) {
+        fail("nginx starts: " . slurp("$dir/logs/error.log"));
+        return ();
+    }
 
     my $master = wait_pid("$dir/logs/nginx.pid");
     push @cleanup, sub { kill 'QUIT', $master };
 
-    my @old = wait_workers($master, $workers);
-    is(scalar @old, $workers, "$workers workers");
+    my @workers = wait_workers($master, $workers);
+    is(scalar @workers, $workers, "$workers workers");
 
-    # the worker that is to hold the session: pids grow with ngx_worker
-    my $target = $which eq 'first' ? $old[0] : $old[-1];
+    return ($dir, $port, $master, @workers);
+}
 
-    # sessions until one is on the target worker; the others go
+# a session of alice on the worker TARGET (sessions are opened until one
+# lands there, the others closed), or undef
+sub session_on {
+    my ($dir, $port, $target, @workers) = @_;
     my ($session, @others);
 
     for (1 .. 60) {
         my $s = session($dir, $port, 'alice');
         last unless $s;
 
-        my $owner = owner($s, $port, @old);
+        my $owner = owner($s, $port, @workers);
 
         if (defined $owner && $owner == $target) {
             $session = $s;
@@ -89,6 +100,67 @@ sub reload_case {
     }
 
     close_session($_) for @others;
+
+    return $session;
+}
+
+
+# 4 workers; alice's sessions on old workers 2 and 3 after a reload;
+# worker 3 is stopped, a change comes (it lags), then it is killed (an
+# old worker is not started again): another old worker says that it
+# exited before it took the change; the next change, revoking alice,
+# closes her session on worker 2 as before
+sub dead_case {
+    my ($dir, $port, $master, @old) = start(4) or return;
+
+    my $s2 = session_on($dir, $port, $old[2], @old);
+    my $s3 = session_on($dir, $port, $old[3], @old);
+
+    ok($s2 && $s3, "sessions of alice on workers $old[2] and $old[3]")
+        or return;
+
+    kill 'HUP', $master;
+
+    ok(wait_for(sub { (grep { kill 0, $_ } @old) == 2 }, 15),
+       'after the reload, two old workers are left');
+
+    kill 'STOP', $old[3];
+    swap("$dir/door.crl", 'int-door-1.crl');
+    sleep $refresh + 1.5;
+
+    kill 'KILL', $old[3];
+    waitpid $s3, 0 if wait_for(sub { !alive($s3) }, 5);
+
+    ok(wait_for(sub {
+           slurp("$dir/logs/error.log")
+               =~ /worker process $old[3] exited before it took the CRLs of "[^"]+door\.crl" in force/
+       }, $refresh + 3), "the old worker $old[2] says that $old[3] is gone");
+
+    ok(alive($s2), 'door-1 revoked: alice\'s session on the other lives on');
+
+    my $t0 = time;
+    swap("$dir/door.crl", 'int-alice.crl');
+    wait_for(sub { !alive($s2) }, 10);
+    my $took = time - $t0;
+
+    ok(!alive($s2), sprintf('alice revoked: her session is closed (after'
+                            . ' %.1f s)', $took));
+    cmp_ok($took, '<=', $refresh + 1 + 1,
+           'within the refresh + 1 s (and 1 s for a busy machine)');
+
+    kill 'QUIT', $master;
+    wait_for(sub { !kill 0, $master }, 10);
+}
+
+
+sub reload_case {
+    my ($workers, $which) = @_;
+
+    my ($dir, $port, $master, @old) = start($workers) or return;
+
+    # the worker that is to hold the session: pids grow with ngx_worker
+    my $target = $which eq 'first' ? $old[0] : $old[-1];
+    my $session = session_on($dir, $port, $target, @old);
 
     ok($session, "a session of alice on worker $target")
         or return;
