@@ -79,9 +79,9 @@ sub promtool_accepts {
 # of the test intermediate CA (days from now): adcs.crl as Microsoft AD CS
 # publishes them, a base CRL and its delta CRL, with an older complete CRL,
 # an ARL and a CRL that is never used (an unknown critical extension)
-# beside them, and a CRL of another CA; newer.crl an older and a newer
-# complete CRL.  One sample per file and issuer: the nextUpdate of the
-# delta in force (adcs.crl), of the newest CRL (newer.crl)
+# beside them, and a CRL of another CA; two-complete.crl an older and a
+# newer complete CRL.  One sample per file and issuer: the nextUpdate of the
+# delta in force (adcs.crl), of the newest CRL (two-complete.crl)
 our $scope = File::Temp::tempdir(CLEANUP => 1);
 our %next;
 
@@ -106,7 +106,7 @@ sub make_scope {
     close $py or die "t/lib/mkscope.py failed (python3-cryptography?)\n";
 
     my %files = (adcs => [qw(old base delta arl crit)],
-                 newer => [qw(older newer)]);
+                 'two-complete' => [qw(older newer)]);
 
     for my $f (sort keys %files) {
         open my $out, '>', "$scope/$f.crl" or die "$f.crl: $!\n";
@@ -375,7 +375,7 @@ Test::More::is_deeply(
         location / {
             certauthz on;
             certauthz_crl $::scope/adcs.crl;
-            certauthz_crl $::scope/newer.crl;
+            certauthz_crl $::scope/two-complete.crl;
         }
 
         location = /metrics {
@@ -394,8 +394,8 @@ my $l = 'certauthz_crl_next_update_seconds\{file="[^"]+';
 qr/(?ms)
   (?=.*^$l\/adcs\.crl",issuer="$int"\}\ $::next{delta}$)
   (?=.*^$l\/adcs\.crl",issuer="CN=certauthz\ Test\ pss\ CA,O=certauthz\ tests"\}\ \d{10}$)
-  (?=.*^$l\/newer\.crl",issuer="$int"\}\ $::next{newer}$)
+  (?=.*^$l\/two-complete\.crl",issuer="$int"\}\ $::next{newer}$)
   (?!(?:.*^$l\/adcs\.crl",issuer="$int"\}){2})
-  (?!(?:.*^$l\/newer\.crl",issuer="$int"\}){2})
+  (?!(?:.*^$l\/two-complete\.crl",issuer="$int"\}){2})
   (?!(?:.*^$l\/adcs\.crl",){3})
 /x
