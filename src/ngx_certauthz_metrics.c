@@ -63,6 +63,9 @@ static ngx_int_t ngx_certauthz_metrics_decisions(
     ngx_certauthz_metrics_out_t *out, ngx_certauthz_files_t *files);
 static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     ngx_certauthz_files_t *files);
+static ngx_int_t ngx_certauthz_metrics_next_update(
+    ngx_certauthz_metrics_out_t *out, ngx_certauthz_crl_file_t *file,
+    ngx_str_t *labels);
 
 
 /*
@@ -478,7 +481,6 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
 {
     ngx_str_t                   labels[2], values[2];
     ngx_uint_t                  i, j;
-    ngx_certauthz_crl_t        *crl;
     ngx_certauthz_crl_file_t  **file;
 
     if (files->crls.nelts == 0) {
@@ -516,34 +518,20 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     }
 
     if (ngx_certauthz_metrics_head(out, "certauthz_crl_next_update_seconds",
-            "gauge", "nextUpdate of each CRL in force (Unix time), by file "
-            "and issuer; none for a CRL without one.")
+            "gauge", "When the CRLs in force of each issuer in each file go "
+            "stale (Unix time): of those whose nextUpdate decides it (the "
+            "delta CRL in force, else the complete one), the earliest; "
+            "none if none has a nextUpdate.")
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
     for (i = 0; i < files->crls.nelts; i++) {
-
-        crl = file[i]->set->crls.elts;
-        values[0] = file[i]->path;
-
-        for (j = 0; j < file[i]->set->crls.nelts; j++) {
-
-            if (!crl[j].has_next_update) {
-                continue;
-            }
-
-            if (ngx_certauthz_name_text(crl[j].issuer, out->text.pool,
-                                        &values[1])
-                != NGX_OK
-                || ngx_certauthz_metrics_line(out,
-                       "certauthz_crl_next_update_seconds", labels, 2,
-                       values, crl[j].next_update)
-                   != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
+        if (ngx_certauthz_metrics_next_update(out, file[i], labels)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
         }
     }
 
@@ -596,6 +584,80 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
             }
         }
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * One sample per issuer of a file, so that no two have the same labels
+ * (a base and a delta CRL, an older and a newer one, partitions): the
+ * earliest nextUpdate of the CRLs in force that decides crl-stale
+ */
+
+static ngx_int_t
+ngx_certauthz_metrics_next_update(ngx_certauthz_metrics_out_t *out,
+    ngx_certauthz_crl_file_t *file, ngx_str_t *labels)
+{
+    time_t                next;
+    u_char               *decides;
+    ngx_str_t             values[2];
+    ngx_uint_t            i, j, n;
+    ngx_certauthz_crl_t  *crl;
+
+    n = file->set->crls.nelts;
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    decides = ngx_pnalloc(out->text.pool, n);
+    if (decides == NULL) {
+        return NGX_ERROR;
+    }
+
+    crl = file->set->crls.elts;
+
+    for (i = 0; i < n; i++) {
+        decides[i] = crl[i].has_next_update
+                     && (ngx_certauthz_crl_in_force(file->set, &crl[i])
+                         & NGX_CERTAUTHZ_CRL_DECIDES);
+    }
+
+    values[0] = file->path;
+
+    for (i = 0; i < n; i++) {
+
+        if (!decides[i]) {
+            continue;
+        }
+
+        next = crl[i].next_update;
+
+        /* the first CRL of its issuer speaks for the others */
+
+        for (j = i + 1; j < n; j++) {
+            if (decides[j]
+                && X509_NAME_cmp(crl[j].issuer, crl[i].issuer) == 0)
+            {
+                decides[j] = 0;
+                next = ngx_min(next, crl[j].next_update);
+            }
+        }
+
+        if (ngx_certauthz_name_text(crl[i].issuer, out->text.pool,
+                                    &values[1])
+            != NGX_OK
+            || ngx_certauthz_metrics_line(out,
+                   "certauthz_crl_next_update_seconds", labels, 2, values,
+                   next)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    ERR_clear_error();
 
     return NGX_OK;
 }

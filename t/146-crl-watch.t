@@ -10,6 +10,7 @@ use Certauthz::Test;
 use Test::Nginx::Socket 'no_plan';
 
 use File::Temp qw(tempdir);
+use JSON::PP ();
 
 my $dir = tempdir(CLEANUP => 1);
 my $pki = $ENV{TEST_NGINX_PKI};
@@ -24,6 +25,44 @@ system('bash', '-c', '. t/lib/crl-ca.sh && crl_ca "$1/db" '
     or die "cannot make soon.crl\n";
 
 $ENV{TEST_NGINX_SOON} = "$dir/soon.crl";
+
+# TEST 10's files, made by t/lib/mkscope.py (days from now): in
+# superseded.crl, the CRL in force (number 11) is three hours from its
+# nextUpdate; an older one (10) one hour, an ARL two, a CRL that is never
+# used (an unknown critical extension) four, and an old one is stale.  In
+# with-delta.crl, the delta CRL in force six hours, its base five (the delta's
+# nextUpdate decides), an older delta of that base one.
+my @scope = (
+    { name => 'ancient', number => 9, this => -400, next => -300 },
+    { name => 'old', number => 10, this => -10, next => 1 / 24 },
+    { name => 'arl', number => 10, this => -1, next => 2 / 24,
+      idp => { only_ca => 1 } },
+    { name => 'new', number => 11, this => -1, next => 3 / 24 },
+    { name => 'crit', number => 12, this => -0.5, next => 4 / 24,
+      crit => 1 },
+    { name => 'base', number => 20, this => -2, next => 5 / 24,
+      freshest => 1 },
+    { name => 'delta-old', number => 21, base => 20, this => -1,
+      next => 1 / 24 },
+    { name => 'delta', number => 22, base => 20, this => -0.5,
+      next => 6 / 24 },
+);
+
+open my $py, '|-', '/usr/bin/python3', 't/lib/mkscope.py', $pki, $dir
+    or die "mkscope.py: $!\n";
+print $py JSON::PP->new->encode(\@scope);
+close $py or die "t/lib/mkscope.py failed (python3-cryptography?)\n";
+
+for (['superseded', qw(ancient old arl new crit)],
+     ['with-delta', qw(base delta-old delta)])
+{
+    my ($file, @crls) = @$_;
+    open my $out, '>', "$dir/$file.crl" or die "$file.crl: $!\n";
+    print $out Certauthz::Test::slurp_or_die("$dir/$_.crl") for @crls;
+    close $out or die "$file.crl: $!\n";
+}
+
+$ENV{TEST_NGINX_SCOPE} = $dir;
 
 # for --- init: html/DEST becomes a copy of the CRL NAME of t/pki/crl,
 # written beside it and renamed, then WAIT seconds pass with no request
@@ -270,3 +309,32 @@ X-Reason: revoked
 qr/\[notice\] .*certauthz: loaded CRL file "\S+b\.crl": 1 CRLs, 1 revoked certificates$/
 --- no_error_log eval
 qr/loaded CRL file "\S+a\.crl"/
+
+
+
+=== TEST 10: only the CRLs whose nextUpdate decides crl-stale are warned about: not an older CRL that a newer one supersedes, an ARL, a CRL never used, nor a base under its delta
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $TEST_NGINX_SCOPE/superseded.crl;
+            certauthz_crl $TEST_NGINX_SCOPE/with-delta.crl;
+            add_header X-Reason $certauthz_reason always;
+        }
+    }
+--- request
+GET /alice/ok.txt
+--- error_code: 200
+--- response_headers
+X-Reason: allow
+--- error_log eval
+[qr/\[warn\] .*certauthz: the CRL of "CN=certauthz Test Intermediate CA,O=certauthz tests" in "\S+\/superseded\.crl" is valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(nextUpdate\), in 1[78]\d min: publish a new one before, or certificates of that issuer are denied \(crl-stale\)$/,
+ qr/\[warn\] .*certauthz: the CRL of "CN=certauthz Test Intermediate CA,O=certauthz tests" in "\S+\/with-delta\.crl" is valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(nextUpdate\), in 3[56]\d min: publish a new one before, or certificates of that issuer are denied \(crl-stale\)$/]
+--- no_error_log eval
+[qr/superseded\.crl" is valid until .* in (?!1[78]\d )\d+ min/,
+ qr/superseded\.crl" was valid until/,
+ qr/with-delta\.crl" is valid until .* in (?!3[56]\d )\d+ min/]

@@ -11,6 +11,7 @@ use Test::Nginx::Socket 'no_plan';
 
 use File::Temp ();
 use JSON::PP ();
+use Time::Piece ();
 
 # a TCP port of the TLS server of TEST 1, which listens with "reuseport":
 # the kernel spreads its connections over both workers by their source
@@ -72,6 +73,77 @@ sub promtool_accepts {
         Test::More::is("exit $? $out", 'exit 0 ',
                        'promtool check metrics: no complaint');
     }
+}
+
+# the CRL files of TEST 6, made when this file runs (t/lib/mkscope.py),
+# of the test intermediate CA (days from now): adcs.crl as Microsoft AD CS
+# publishes them, a base CRL and its delta CRL, with an older complete CRL,
+# an ARL and a CRL that is never used (an unknown critical extension)
+# beside them, and a CRL of another CA; two-complete.crl an older and a
+# newer complete CRL.  One sample per file and issuer: the nextUpdate of the
+# delta in force (adcs.crl), of the newest CRL (two-complete.crl)
+our $scope = File::Temp::tempdir(CLEANUP => 1);
+our %next;
+
+sub make_scope {
+    my $pki = $ENV{TEST_NGINX_PKI};
+    my @crls = (
+        { name => 'old', number => 9, this => -60, next => 100 },
+        { name => 'base', number => 10, this => -8, next => 30,
+          freshest => 1 },
+        { name => 'delta', number => 11, base => 10, this => -1, next => 2 },
+        { name => 'arl', number => 10, this => -8, next => 1,
+          idp => { only_ca => 1 } },
+        { name => 'crit', number => 12, this => -1, next => 0.5, crit => 1 },
+        { name => 'older', number => 10, this => -40, next => 5 },
+        { name => 'newer', number => 11, this => -10, next => 20 },
+    );
+
+    open my $py, '|-', '/usr/bin/python3', "$pki/../lib/mkscope.py", $pki,
+                       $scope
+        or die "mkscope.py: $!\n";
+    print $py JSON::PP->new->encode(\@crls);
+    close $py or die "t/lib/mkscope.py failed (python3-cryptography?)\n";
+
+    my %files = (adcs => [qw(old base delta arl crit)],
+                 'two-complete' => [qw(older newer)]);
+
+    for my $f (sort keys %files) {
+        open my $out, '>', "$scope/$f.crl" or die "$f.crl: $!\n";
+        print $out Certauthz::Test::slurp_or_die("$scope/$_.crl")
+            for @{ $files{$f} };
+        print $out Certauthz::Test::crl('pss-empty.crl') if $f eq 'adcs';
+        close $out or die "$f.crl: $!\n";
+    }
+
+    for my $name (map { $_->{name} } @crls) {
+        my $t = `openssl crl -in $scope/$name.crl -noout -nextupdate`;
+        $t =~ /^nextUpdate=(\w+ +\d+ [\d:]+ \d+) GMT$/m
+            or die "nextUpdate of $name.crl: $t\n";
+        $next{$name} = Time::Piece->strptime($1, '%b %d %H:%M:%S %Y')->epoch;
+    }
+}
+
+make_scope();
+
+# for --- init: no two samples of a scrape have the same name and labels,
+# which Prometheus refuses (duplicate samples of one timestamp), and which
+# promtool 2.42's "check metrics" lets pass
+sub no_duplicate_series {
+    my $root = Certauthz::Test::servroot();
+    my $pki = $ENV{TEST_NGINX_PKI};
+    my $scrape = `curl -s -k -m 10 --unix-socket $root/tls.sock \\
+                  --cert $pki/alice.pem --key $pki/alice.key \\
+                  https://localhost/metrics`;
+    my %seen;
+
+    # a sample: its name and labels, a space, its value
+    my @twice = grep { $seen{$_}++ == 1 }
+                map { /^(.+) \S+$/ ? $1 : () }
+                grep { !/^#/ } split /\n/, $scrape;
+
+    Test::More::ok(length $scrape, 'a scrape');
+    Test::More::is("@twice", '', 'no two samples with the same labels');
 }
 
 master_on();
@@ -289,3 +361,41 @@ Test::More::is_deeply(
 [200, 400]
 --- response_headers eval
 ["Content-Type: application/json", ""]
+
+
+
+=== TEST 6: one next-update sample per file and issuer, that of the CRLs in force (a base and its delta, an older and a newer CRL in one file), and promtool accepts the scrape
+--- http_config eval
+<<"_EOC_";
+    server {
+        listen unix:\$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include \$TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_crl $::scope/adcs.crl;
+            certauthz_crl $::scope/two-complete.crl;
+        }
+
+        location = /metrics {
+            certauthz_metrics;
+        }
+    }
+_EOC_
+--- init
+main::no_duplicate_series();
+main::promtool_accepts();
+--- request
+GET /alice/metrics
+--- response_body_like eval
+my $int = 'CN=certauthz\ Test\ Intermediate\ CA,O=certauthz\ tests';
+my $l = 'certauthz_crl_next_update_seconds\{file="[^"]+';
+qr/(?ms)
+  (?=.*^$l\/adcs\.crl",issuer="$int"\}\ $::next{delta}$)
+  (?=.*^$l\/adcs\.crl",issuer="CN=certauthz\ Test\ pss\ CA,O=certauthz\ tests"\}\ \d{10}$)
+  (?=.*^$l\/two-complete\.crl",issuer="$int"\}\ $::next{newer}$)
+  (?!(?:.*^$l\/adcs\.crl",issuer="$int"\}){2})
+  (?!(?:.*^$l\/two-complete\.crl",issuer="$int"\}){2})
+  (?!(?:.*^$l\/adcs\.crl",){3})
+/x

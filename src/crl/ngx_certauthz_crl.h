@@ -71,6 +71,13 @@
                                                 indirect or reason-
                                                 partitioned CRL, ... */
 
+/*
+ * whether a CRL of a file is in force (ngx_certauthz_crl_in_force()), and
+ * whether its nextUpdate is the one that decides crl-stale
+ */
+#define NGX_CERTAUTHZ_CRL_IN_FORCE   0x01
+#define NGX_CERTAUTHZ_CRL_DECIDES    0x02
+
 /* the marks of a CRL's entries: a byte, then the serial key */
 #define NGX_CERTAUTHZ_CRL_MARK_HOLD    'h'   /* certificateHold */
 #define NGX_CERTAUTHZ_CRL_MARK_REMOVE  'r'   /* removeFromCRL */
@@ -353,6 +360,8 @@ ngx_int_t ngx_certauthz_crl_sig_verify(ngx_certauthz_crl_sig_t *sig,
 ngx_int_t ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf,
     ngx_connection_t *c, ngx_certauthz_crl_verdict_t *verdict,
     ngx_uint_t *result);
+ngx_uint_t ngx_certauthz_crl_in_force(ngx_certauthz_crl_set_t *set,
+    ngx_certauthz_crl_t *crl);
 
 
 

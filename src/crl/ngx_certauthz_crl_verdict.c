@@ -46,6 +46,9 @@ static ngx_uint_t ngx_certauthz_crl_newer(ngx_certauthz_crl_t *a,
     ngx_certauthz_crl_t *b);
 static ngx_uint_t ngx_certauthz_crl_delta_of(ngx_certauthz_crl_t *delta,
     ngx_certauthz_crl_t *base);
+static ngx_certauthz_crl_t *ngx_certauthz_crl_newest(
+    ngx_certauthz_crl_set_t *set, ngx_certauthz_crl_t *crl,
+    ngx_certauthz_crl_t *base);
 static ngx_uint_t ngx_certauthz_crl_lists(ngx_certauthz_crl_t *crl,
     ngx_certauthz_crl_ctx_t *ctx, u_char mark);
 static ngx_int_t ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
@@ -573,6 +576,109 @@ ngx_certauthz_crl_delta_of(ngx_certauthz_crl_t *delta,
     }
 
     return 1;
+}
+
+
+/*
+ * Whether a CRL of a file is in force there, as ngx_certauthz_crl_verdict()
+ * takes it for the certificates it covers, the signatures aside (they are
+ * checked per connection, with the key of its issuer): of the complete
+ * CRLs of one issuer and scope (issuingDistributionPoint) that can cover a
+ * leaf and are used, the newest, with the newest delta CRL that applies on
+ * top of it.  NGX_CERTAUTHZ_CRL_IN_FORCE, with NGX_CERTAUTHZ_CRL_DECIDES
+ * where its nextUpdate is the one that decides crl-stale: the delta's, else
+ * the complete CRL's.  0: not in force (never used, of CA or attribute
+ * certificates only, superseded), nor is any CRL of a scope whose delta in
+ * force cannot be used (no verdict: crl-missing).
+ */
+
+ngx_uint_t
+ngx_certauthz_crl_in_force(ngx_certauthz_crl_set_t *set,
+    ngx_certauthz_crl_t *crl)
+{
+    ngx_certauthz_crl_t  *best, *delta;
+
+    if (!(crl->flags & NGX_CERTAUTHZ_CRL_DELTA)
+        && (crl->flags & (NGX_CERTAUTHZ_CRL_UNUSED
+                          | NGX_CERTAUTHZ_CRL_ONLY_CA
+                          | NGX_CERTAUTHZ_CRL_ONLY_ATTR)))
+    {
+        return 0;
+    }
+
+    best = ngx_certauthz_crl_newest(set, crl, NULL);
+
+    if (best == NULL) {
+        return 0;
+    }
+
+    delta = ngx_certauthz_crl_newest(set, best, best);
+
+    if (delta == NULL) {
+        return (crl == best)
+               ? NGX_CERTAUTHZ_CRL_IN_FORCE | NGX_CERTAUTHZ_CRL_DECIDES : 0;
+    }
+
+    if (delta->flags & NGX_CERTAUTHZ_CRL_UNUSED) {
+        return 0;
+    }
+
+    if (crl == delta) {
+        return NGX_CERTAUTHZ_CRL_IN_FORCE | NGX_CERTAUTHZ_CRL_DECIDES;
+    }
+
+    return (crl == best) ? NGX_CERTAUTHZ_CRL_IN_FORCE : 0;
+}
+
+
+/*
+ * Without base: the newest complete CRL of a set of the issuer and scope
+ * of crl that can cover a leaf and is used; with base: the newest delta
+ * CRL that applies on top of it.  Of equals, the first, as
+ * ngx_certauthz_crl_find() takes them.
+ */
+
+static ngx_certauthz_crl_t *
+ngx_certauthz_crl_newest(ngx_certauthz_crl_set_t *set,
+    ngx_certauthz_crl_t *crl, ngx_certauthz_crl_t *base)
+{
+    ngx_uint_t            i;
+    ngx_certauthz_crl_t  *c, *found;
+
+    c = set->crls.elts;
+    found = NULL;
+
+    for (i = 0; i < set->crls.nelts; i++) {
+
+        if (base == NULL) {
+            if ((c[i].flags & (NGX_CERTAUTHZ_CRL_DELTA
+                               | NGX_CERTAUTHZ_CRL_UNUSED
+                               | NGX_CERTAUTHZ_CRL_ONLY_CA
+                               | NGX_CERTAUTHZ_CRL_ONLY_ATTR))
+                || c[i].idp_len != crl->idp_len
+                || (c[i].idp == NULL) != (crl->idp == NULL)
+                || (c[i].idp
+                    && ngx_memcmp(c[i].idp, crl->idp, crl->idp_len) != 0))
+            {
+                continue;
+            }
+
+        } else if (!ngx_certauthz_crl_delta_of(&c[i], base)) {
+            continue;
+        }
+
+        if ((found && !ngx_certauthz_crl_newer(&c[i], found))
+            || X509_NAME_cmp(c[i].issuer, crl->issuer) != 0)
+        {
+            continue;
+        }
+
+        found = &c[i];
+    }
+
+    ERR_clear_error();
+
+    return found;
 }
 
 

@@ -11,8 +11,9 @@
  * when it is ready (without thread support, in the event loop).  Each
  * worker puts what is published in force within a second (the timer) or
  * on its next request, whichever is first.  And one worker warns before a
- * CRL in force goes stale (certauthz_crl_warn): a CRL whose nextUpdate is
- * near is logged at "warn", at most once an hour per file.
+ * CRL in force goes stale (certauthz_crl_warn): a CRL in force whose
+ * nextUpdate decides crl-stale (ngx_certauthz_crl_in_force()) and is near
+ * is logged at "warn", at most once an hour per file.
  */
 
 
@@ -325,9 +326,16 @@ ngx_certauthz_crl_warn(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     warned = 0;
     crl = file->set->crls.elts;
 
+    /*
+     * only a CRL whose nextUpdate decides crl-stale: not one that is never
+     * used, that covers no leaf, or that a newer CRL supersedes
+     */
+
     for (i = 0; i < file->set->crls.nelts; i++) {
         if (crl[i].has_next_update
-            && crl[i].next_update - now < file->warn)
+            && crl[i].next_update - now < file->warn
+            && (ngx_certauthz_crl_in_force(file->set, &crl[i])
+                & NGX_CERTAUTHZ_CRL_DECIDES))
         {
             ngx_certauthz_crl_warn_one(file, &crl[i], log);
             warned = 1;
