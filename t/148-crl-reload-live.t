@@ -216,6 +216,10 @@ sub config {
     my ($dir, $port, $workers) = @_;
     my $load = join '', map { "load_module $_;\n" } @modules;
 
+    # CERTAUTHZ_CORE_DIR=DIR: core dumps of crashing workers there, for gdb
+    $load .= "worker_rlimit_core 1g;\nworking_directory $ENV{CERTAUTHZ_CORE_DIR};\n"
+        if $ENV{CERTAUTHZ_CORE_DIR};
+
     return <<"EOF";
 $load
 daemon on;
