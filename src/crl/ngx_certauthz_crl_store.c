@@ -854,17 +854,26 @@ ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
     shm->locked = 1;
     head->beat = now;
 
+    ngx_certauthz_crl_shm_reclaim(file, now, refresh, log);
+
     if (lock != 0 && lock != (ngx_atomic_uint_t) ngx_pid) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "certauthz: process %P looked at CRL file \"%V\" "
                       "and has not been heard of for %M ms, this worker "
                       "takes over", (ngx_pid_t) lock, &file->path,
                       (ngx_msec_t) NGX_CERTAUTHZ_CRL_SHM_LEASE);
-    }
 
-    ngx_certauthz_crl_shm_reclaim(file, now, refresh, log);
+        /* its look may have found a change that it never loaded */
 
-    if ((ngx_msec_int_t) (now - head->checked) < (ngx_msec_int_t) refresh) {
+    } else if ((ngx_msec_int_t) (now - head->checked)
+               < (ngx_msec_int_t) (refresh - ngx_min(refresh / 8, 250)))
+    {
+        /*
+         * looked at less than a refresh ago (less a little: the timers
+         * run on another clock than this one, and a look that is due must
+         * not wait for the next tick)
+         */
+
         ngx_certauthz_crl_shm_unlock(file);
         return NGX_DECLINED;
     }
