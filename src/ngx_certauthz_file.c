@@ -286,7 +286,7 @@ static ngx_int_t
 ngx_certauthz_file_walk(u_char *path, ngx_certauthz_file_user_t *user,
     u_char *why, size_t size, ngx_log_t *log)
 {
-    u_char     *name, c;
+    u_char     *name, *last, c;
     size_t      len, i, end;
     ngx_int_t   rc;
 
@@ -318,8 +318,10 @@ ngx_certauthz_file_walk(u_char *path, ngx_certauthz_file_user_t *user,
         name[end] = c;
 
         if (rc != NGX_OK) {
-            ngx_snprintf(why, size, "no search permission on \"%*s\"%Z",
-                         end, name);
+            last = ngx_snprintf(why, size - 1,
+                                "no search permission on \"%*s\"",
+                                end, name);
+            *last = '\0';
             goto done;
         }
     }
@@ -327,7 +329,8 @@ ngx_certauthz_file_walk(u_char *path, ngx_certauthz_file_user_t *user,
     rc = ngx_certauthz_file_may(name, user, 4);
 
     if (rc != NGX_OK) {
-        ngx_snprintf(why, size, "no read permission on the file%Z");
+        last = ngx_snprintf(why, size - 1, "no read permission on the file");
+        *last = '\0';
     }
 
 done:

@@ -44,7 +44,8 @@ typedef struct {
     ngx_array_t              *binds;      /* where they go */
     ngx_shm_t                 counters;
 
-    ngx_log_t                *conf_log;   /* of configuration warnings */
+    ngx_log_t                *conf_log;   /* of configuration warnings,
+                                             until init_module */
     unsigned                  access_checked:1;
 } ngx_certauthz_files_t;
 
