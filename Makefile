@@ -360,5 +360,11 @@ soak: deps bench-deps
 	SOAK_STREAM_MODULE="$(STREAM_MODULE)" SOAK_SYSTEM_STREAM="$(SYSTEM_STREAM)" \
 	    bash soak/run.sh "$(NGINX_BIN)" "$(MODULE)"
 
+# build/demo may be a link to the demo's files under /tmp (demo/run.sh)
 clean:
+	@if [ -L $(BUILD)/demo ]; then \
+	    case $$(readlink $(BUILD)/demo) in \
+	    /tmp/certauthz-demo.*) rm -rf -- "$$(readlink $(BUILD)/demo)" ;; \
+	    esac; \
+	fi
 	rm -rf $(BUILD) t/servroot t/pki

@@ -730,11 +730,16 @@ ngx_http_certauthz_count_conf(ngx_conf_t *cf,
 }
 
 
-/* in the master, once the configuration is read: the counters */
+/*
+ * in the master, once the configuration is read: files the workers cannot
+ * read, the counters
+ */
 
 static ngx_int_t
 ngx_http_certauthz_init_module(ngx_cycle_t *cycle)
 {
+    ngx_certauthz_engine_init_module(cycle);
+
     return ngx_certauthz_metrics_init(cycle);
 }
 

@@ -11,6 +11,10 @@
 
 #include "ngx_certauthz_file.h"
 
+#if (NGX_LINUX)
+#include <sys/xattr.h>
+#endif
+
 
 static ngx_int_t ngx_certauthz_file_read_in(ngx_str_t *path, ngx_log_t *log,
     ngx_str_t *out, ngx_certauthz_file_err_t *fe, ngx_uint_t mapped);
@@ -18,6 +22,11 @@ static u_char *ngx_certauthz_file_alloc(size_t size, ngx_log_t *log,
     ngx_uint_t mapped);
 static void ngx_certauthz_file_free(u_char *buf, size_t size,
     ngx_uint_t mapped);
+static ngx_int_t ngx_certauthz_file_walk(u_char *path,
+    ngx_certauthz_file_user_t *user, u_char *why, size_t size,
+    ngx_log_t *log);
+static ngx_int_t ngx_certauthz_file_may(u_char *name,
+    ngx_certauthz_file_user_t *user, ngx_uint_t perm);
 
 
 /*
@@ -178,4 +187,207 @@ ngx_certauthz_file_free(u_char *buf, size_t size, ngx_uint_t mapped)
 #endif
 
     ngx_free(buf);
+}
+
+
+/*
+ * The user that the worker processes become (nginx's "user" directive: a
+ * worker calls setgid(), initgroups() and setuid()), for
+ * ngx_certauthz_file_readable()
+ */
+
+ngx_int_t
+ngx_certauthz_file_user(ngx_certauthz_file_user_t *user, const char *name,
+    ngx_uid_t uid, ngx_gid_t gid, ngx_pool_t *pool)
+{
+    int         n, room;
+    ngx_uint_t  tries;
+    ngx_gid_t  *gids;
+
+    user->uid = uid;
+
+    room = 32;
+
+    for (tries = 0; tries < 8; tries++) {
+        gids = ngx_palloc(pool, room * sizeof(ngx_gid_t));
+        if (gids == NULL) {
+            return NGX_ERROR;
+        }
+
+        n = room;
+
+#if (NGX_DARWIN)
+        if (getgrouplist(name, (int) gid, (int *) gids, &n) != -1) {
+#else
+        if (getgrouplist(name, gid, gids, &n) != -1) {
+#endif
+            user->gids = gids;
+            user->ngids = n;
+            return NGX_OK;
+        }
+
+        /* glibc says how many it needs, others do not */
+        room = (n > room) ? n : room * 2;
+    }
+
+    /* the primary group alone, as a worker whose initgroups() failed */
+
+    user->gids = gids;
+    user->gids[0] = gid;
+    user->ngids = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Whether the user can read the file at the absolute path, by the
+ * permission bits of the file and of every directory on the way to it
+ * (also on the way through a symbolic link): NGX_OK, or NGX_DECLINED with
+ * why, a NUL-terminated reason, in "why".  Where a POSIX ACL could grant
+ * what the bits do not, and where a file cannot be looked at, it is taken
+ * to be readable: better no warning than a false one.
+ */
+
+ngx_int_t
+ngx_certauthz_file_readable(u_char *path, ngx_certauthz_file_user_t *user,
+    u_char *why, size_t size, ngx_log_t *log)
+{
+    u_char     *real;
+    ngx_int_t   rc;
+
+    if (path[0] != '/') {
+        return NGX_OK;
+    }
+
+    rc = ngx_certauthz_file_walk(path, user, why, size, log);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    real = ngx_realpath(path, NULL);
+
+    if (real == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_strcmp(real, path) != 0) {
+        rc = ngx_certauthz_file_walk(real, user, why, size, log);
+    }
+
+    free(real);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_certauthz_file_walk(u_char *path, ngx_certauthz_file_user_t *user,
+    u_char *why, size_t size, ngx_log_t *log)
+{
+    u_char     *name, *last, c;
+    size_t      len, i, end;
+    ngx_int_t   rc;
+
+    len = ngx_strlen(path);
+
+    name = ngx_alloc(len + 1, log);
+    if (name == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(name, path, len + 1);
+
+    rc = NGX_OK;
+
+    /* each directory, "/" first, needs search permission */
+
+    for (i = 0; i < len; i++) {
+        if (name[i] != '/' || (i > 0 && name[i - 1] == '/')) {
+            continue;
+        }
+
+        end = (i == 0) ? 1 : i;
+
+        c = name[end];
+        name[end] = '\0';
+
+        rc = ngx_certauthz_file_may(name, user, 1);
+
+        name[end] = c;
+
+        if (rc != NGX_OK) {
+            last = ngx_snprintf(why, size - 1,
+                                "no search permission on \"%*s\"",
+                                end, name);
+            *last = '\0';
+            goto done;
+        }
+    }
+
+    rc = ngx_certauthz_file_may(name, user, 4);
+
+    if (rc != NGX_OK) {
+        last = ngx_snprintf(why, size - 1, "no read permission on the file");
+        *last = '\0';
+    }
+
+done:
+
+    ngx_free(name);
+
+    return rc;
+}
+
+
+/* perm: 4 read, 1 search, as in the bits of each class */
+
+static ngx_int_t
+ngx_certauthz_file_may(u_char *name, ngx_certauthz_file_user_t *user,
+    ngx_uint_t perm)
+{
+    ngx_uint_t       i, shift;
+    ngx_file_info_t  fi;
+
+    if (ngx_file_info(name, &fi) == NGX_FILE_ERROR) {
+        return NGX_OK;
+    }
+
+    if (fi.st_uid == user->uid) {
+        shift = 6;
+
+    } else {
+        shift = 0;
+
+        for (i = 0; i < user->ngids; i++) {
+            if (fi.st_gid == user->gids[i]) {
+                shift = 3;
+                break;
+            }
+        }
+    }
+
+    if ((fi.st_mode >> shift) & perm) {
+        return NGX_OK;
+    }
+
+#if (NGX_LINUX)
+
+    /*
+     * With an access ACL, the group bits are its mask: when the mask has
+     * the permission, an entry for the user or one of its groups may give
+     * it
+     */
+
+    if (shift != 6
+        && ((fi.st_mode >> 3) & perm)
+        && getxattr((char *) name, "system.posix_acl_access", NULL, 0) > 0)
+    {
+        return NGX_OK;
+    }
+
+#endif
+
+    return NGX_DECLINED;
 }

@@ -11,6 +11,7 @@
 
 #include "ngx_certauthz_policy.h"
 #include "ngx_certauthz_metrics.h"
+#include "ngx_certauthz_file.h"
 
 
 /* what a rule evaluation hands to the face's exec, see ..._record() */
@@ -63,6 +64,83 @@ static ngx_certauthz_files_t  *ngx_certauthz_cycle_files;
  */
 
 static const char  ngx_certauthz_version[] = NGX_CERTAUTHZ_VERSION;
+
+
+/*
+ * At each face's init_module (twice where both faces are loaded: the check
+ * is made once), in the master and in "nginx -t", as root: a CRL file
+ * that the worker processes' user cannot read.  Its CRLs were loaded now,
+ * by root, and stay in force; but the workers, which look for changes,
+ * cannot see one before nginx is reloaded.  List files are read only here,
+ * by the master: the workers need no access to them.
+ */
+
+void
+ngx_certauthz_engine_init_module(ngx_cycle_t *cycle)
+{
+    u_char                      why[NGX_MAX_PATH + 64];
+    ngx_uint_t                  i;
+    ngx_log_t                  *log;
+    ngx_core_conf_t            *ccf;
+    ngx_certauthz_files_t      *files;
+    ngx_certauthz_crl_file_t  **crl;
+    ngx_certauthz_file_user_t   user;
+
+    files = ngx_certauthz_files_of(cycle);
+
+    if (files == NULL || files->access_checked || files->crls.nelts == 0) {
+        return;
+    }
+
+    files->access_checked = 1;
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    /* workers change their user only when started by root */
+
+    if (geteuid() != 0
+        || !ccf->master
+        || ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT
+        || ccf->user == 0)
+    {
+        return;
+    }
+
+    if (ngx_certauthz_file_user(&user, ccf->username, ccf->user, ccf->group,
+                                cycle->pool)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    /*
+     * Where nginx's own configuration warnings go (at start and in
+     * "nginx -t": stderr and the default error log, at notice level), not
+     * to the configured error_log, whose default level, "error", would
+     * hide a warning.  That log lives as long as the cycle that this one
+     * replaces: until after init_module.
+     */
+
+    log = files->conf_log ? files->conf_log : cycle->log;
+
+    crl = files->crls.elts;
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        if (ngx_certauthz_file_readable(crl[i]->path.data, &user, why,
+                                        sizeof(why), cycle->log)
+            != NGX_DECLINED)
+        {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "certauthz: CRL file \"%V\" cannot be read by the "
+                      "worker processes' user \"%s\" (%s): changes to it "
+                      "are not seen before nginx is reloaded; make the file "
+                      "and its directories readable by \"%s\"",
+                      &crl[i]->path, ccf->username, why, ccf->username);
+    }
+}
 
 
 /*
@@ -146,6 +224,7 @@ ngx_certauthz_engine_conf(ngx_conf_t *cf)
 
     if (files != NULL && files->cycle == cf->cycle) {
         ngx_certauthz_crl_trust_files(&files->crls, cf->log);
+        files->conf_log = cf->log;
     }
 }
 

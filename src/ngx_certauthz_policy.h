@@ -43,6 +43,10 @@ typedef struct {
     ngx_array_t               rules;      /* of ngx_str_t: FILE:LINE */
     ngx_array_t              *binds;      /* where they go */
     ngx_shm_t                 counters;
+
+    ngx_log_t                *conf_log;   /* of configuration warnings,
+                                             until init_module */
+    unsigned                  access_checked:1;
 } ngx_certauthz_files_t;
 
 
@@ -124,6 +128,7 @@ typedef struct {
 void ngx_certauthz_engine_conf(ngx_conf_t *cf);
 ngx_int_t ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
     const char *face);
+void ngx_certauthz_engine_init_module(ngx_cycle_t *cycle);
 void ngx_certauthz_engine_init_process(ngx_cycle_t *cycle);
 void ngx_certauthz_engine_exit_process(ngx_cycle_t *cycle);
 ngx_certauthz_conn_t *ngx_certauthz_conn_get(ngx_connection_t *c);
