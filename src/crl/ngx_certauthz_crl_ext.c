@@ -313,7 +313,7 @@ ngx_certauthz_crl_oid(u_char *buf, size_t size, ngx_certauthz_crl_ext_t *ext)
 }
 
 
-/* said once per load, by the process that loads */
+/* a line of the log about a CRL, named by its issuer and file */
 
 void
 ngx_certauthz_crl_note(ngx_certauthz_crl_t *crl, ngx_str_t *path,

@@ -352,49 +352,36 @@ static void
 ngx_certauthz_crl_warn_one(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_t *crl, ngx_log_t *log)
 {
-    time_t       left;
-    ngx_tm_t     tm;
-    ngx_str_t    name;
-    ngx_pool_t  *pool;
-
-    pool = ngx_create_pool(1024, log);
-
-    if (pool == NULL
-        || ngx_certauthz_name_text(crl->issuer, pool, &name) != NGX_OK)
-    {
-        ngx_str_null(&name);
-    }
+    u_char    *p, what[256];
+    time_t     left;
+    ngx_tm_t   tm;
 
     ngx_gmtime(crl->next_update, &tm);
 
     left = crl->next_update - ngx_time();
 
     if (left > 0) {
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "certauthz: the CRL of \"%V\" in \"%V\" is valid "
-                      "until %4d-%02d-%02d %02d:%02d:%02d UTC (nextUpdate), "
-                      "in %T min: publish a new one before, or certificates "
-                      "of that issuer are denied (crl-stale)",
-                      &name, &file->path,
-                      tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                      tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
-                      (left + 59) / 60);
+        p = ngx_snprintf(what, sizeof(what) - 1,
+                         "is valid until %4d-%02d-%02d %02d:%02d:%02d UTC "
+                         "(nextUpdate), in %T min: publish a new one "
+                         "before, or certificates of that issuer are "
+                         "denied (crl-stale)",
+                         tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                         tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
+                         (left + 59) / 60);
 
     } else {
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "certauthz: the CRL of \"%V\" in \"%V\" was valid "
-                      "until %4d-%02d-%02d %02d:%02d:%02d UTC (nextUpdate): "
-                      "certificates of that issuer are denied (crl-stale)",
-                      &name, &file->path,
-                      tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                      tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+        p = ngx_snprintf(what, sizeof(what) - 1,
+                         "was valid until %4d-%02d-%02d %02d:%02d:%02d UTC "
+                         "(nextUpdate): certificates of that issuer are "
+                         "denied (crl-stale)",
+                         tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                         tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
     }
 
-    if (pool != NULL) {
-        ngx_destroy_pool(pool);
-    }
+    *p = '\0';
 
-    ERR_clear_error();
+    ngx_certauthz_crl_note(crl, &file->path, NGX_LOG_WARN, what, "", log);
 }
 
 
