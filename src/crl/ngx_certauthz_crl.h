@@ -290,6 +290,7 @@ ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
 ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
     ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe,
     ngx_certauthz_crl_arena_t *arena, ngx_array_t *stores);
+ngx_certauthz_crl_set_t *ngx_certauthz_crl_set_new(ngx_log_t *log);
 void ngx_certauthz_crl_set_free(ngx_certauthz_crl_set_t *set);
 void ngx_certauthz_crl_trim(void);
 ngx_int_t ngx_certauthz_crl_exts(ngx_certauthz_crl_t *crl,

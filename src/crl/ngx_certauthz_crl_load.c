@@ -184,7 +184,6 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     size_t                    size;
     ngx_int_t                 rc;
     ngx_str_t                 file;
-    ngx_pool_t               *pool;
     ngx_certauthz_crl_set_t  *set;
 
     *err = "out of memory";
@@ -192,21 +191,11 @@ ngx_certauthz_crl_load(ngx_str_t *path, ngx_log_t *log, const char **err,
     buf = NULL;
     set = NULL;
 
-    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
-    if (pool == NULL) {
+    set = ngx_certauthz_crl_set_new(log);
+    if (set == NULL) {
         return NULL;
     }
 
-    set = ngx_pcalloc(pool, sizeof(ngx_certauthz_crl_set_t));
-    if (set == NULL
-        || ngx_array_init(&set->crls, pool, 4, sizeof(ngx_certauthz_crl_t))
-           != NGX_OK)
-    {
-        ngx_destroy_pool(pool);
-        return NULL;
-    }
-
-    set->pool = pool;
     set->arena = arena;
     set->stores = stores;
 

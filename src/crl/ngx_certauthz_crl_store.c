@@ -64,6 +64,35 @@ ngx_certauthz_crl_serial_key(const ASN1_INTEGER *serial, u_char *key,
 }
 
 
+/* a set without CRLs yet, in a pool of its own: sets outlive requests */
+
+ngx_certauthz_crl_set_t *
+ngx_certauthz_crl_set_new(ngx_log_t *log)
+{
+    ngx_pool_t               *pool;
+    ngx_certauthz_crl_set_t  *set;
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    set = ngx_pcalloc(pool, sizeof(ngx_certauthz_crl_set_t));
+
+    if (set == NULL
+        || ngx_array_init(&set->crls, pool, 4, sizeof(ngx_certauthz_crl_t))
+           != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    set->pool = pool;
+
+    return set;
+}
+
+
 /*
  * A set goes, in any process, with its pool (and the mapping of the slot
  * it reads, which the pool's cleanup unmaps)
@@ -229,7 +258,6 @@ static ngx_certauthz_crl_shm_reader_t *ngx_certauthz_crl_shm_reader(
     ngx_certauthz_crl_shm_t *shm);
 static ngx_uint_t ngx_certauthz_crl_shm_readers(void);
 static ngx_uint_t ngx_certauthz_crl_shm_alive(ngx_atomic_uint_t pid);
-static ngx_certauthz_crl_set_t *ngx_certauthz_crl_shm_none(void);
 static ngx_msec_t ngx_certauthz_crl_shm_now(void);
 static void ngx_certauthz_crl_shm_wait(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
@@ -760,41 +788,12 @@ ngx_certauthz_crl_shm_start(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 
     /* mapping failed (logged): fail closed, no CRL covers anything */
 
-    set = ngx_certauthz_crl_shm_none();
+    set = ngx_certauthz_crl_set_new(ngx_cycle->log);
 
     if (set != NULL) {
         ngx_certauthz_crl_set_free(file->set);
         file->set = set;
     }
-}
-
-
-/* a set without CRLs */
-
-static ngx_certauthz_crl_set_t *
-ngx_certauthz_crl_shm_none(void)
-{
-    ngx_pool_t               *pool;
-    ngx_certauthz_crl_set_t  *set;
-
-    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
-    if (pool == NULL) {
-        return NULL;
-    }
-
-    set = ngx_pcalloc(pool, sizeof(ngx_certauthz_crl_set_t));
-
-    if (set == NULL
-        || ngx_array_init(&set->crls, pool, 1, sizeof(ngx_certauthz_crl_t))
-           != NGX_OK)
-    {
-        ngx_destroy_pool(pool);
-        return NULL;
-    }
-
-    set->pool = pool;
-
-    return set;
 }
 
 
@@ -1240,24 +1239,18 @@ ngx_certauthz_crl_shm_attach(ngx_certauthz_crl_shm_t *shm, ngx_uint_t slot,
     }
 
     /* sets outlive requests: the cycle's log */
-    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
-    if (pool == NULL) {
+    set = ngx_certauthz_crl_set_new(ngx_cycle->log);
+    if (set == NULL) {
         return NULL;
     }
 
-    set = ngx_pcalloc(pool, sizeof(ngx_certauthz_crl_set_t));
-    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_certauthz_crl_shm_map_t));
+    pool = set->pool;
 
-    if (set == NULL
-        || cln == NULL
-        || ngx_array_init(&set->crls, pool, 4, sizeof(ngx_certauthz_crl_t))
-           != NGX_OK)
-    {
+    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_certauthz_crl_shm_map_t));
+    if (cln == NULL) {
         ngx_destroy_pool(pool);
         return NULL;
     }
-
-    set->pool = pool;
 
     base = mmap(NULL, used, PROT_READ, MAP_SHARED, shm->fd,
                 ngx_certauthz_crl_shm_offset(slot));
