@@ -331,7 +331,22 @@ ngx_int_t
 ngx_http_certauthz_text_send(ngx_http_request_t *r, ngx_str_t *type,
     ngx_chain_t *out, off_t size)
 {
-    ngx_int_t  rc;
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+
+    /* no browser takes a rule or a label for markup */
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    ngx_str_set(&h->key, "X-Content-Type-Options");
+    ngx_str_set(&h->value, "nosniff");
 
     r->headers_out.content_type = *type;
     r->headers_out.content_type_len = type->len;
