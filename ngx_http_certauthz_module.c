@@ -593,6 +593,13 @@ ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf)
      *     conf->explain = 0;
      */
 
+    /* where the block begins, for the warnings of merge */
+
+    if (cf->conf_file) {
+        conf->block_file = cf->conf_file->file.name;
+        conf->block_line = cf->conf_file->line;
+    }
+
     ngx_certauthz_policy_init(&conf->policy);
 
     return conf;
@@ -622,6 +629,8 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
+
+    ngx_http_certauthz_check_loc_conf(cf, conf);
 
     if (ngx_http_certauthz_count_conf(cf, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
