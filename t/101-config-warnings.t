@@ -7,7 +7,8 @@
 # nginx.conf on ("stream", if any, is a stream block after http); "warn" has
 # one line per warning, in the order nginx -t prints them: "LINE regex", the
 # warning must match the regex and end with "in <conf>:LINE".  A block
-# without "warn" must print no warning.  Like t/100-config-errors.t, this
+# without "warn" must print no warning; one with "needs" is skipped where
+# nginx -V does not show that configure flag.  Like t/100-config-errors.t, this
 # file runs nginx -t itself.
 
 use strict;
@@ -20,6 +21,7 @@ use File::Temp qw(tempdir);
 
 my $nginx = $ENV{TEST_NGINX_BINARY} || 'nginx';
 my @modules = grep { $_ } split /\s+/, $ENV{TEST_NGINX_LOAD_MODULES};
+my $configure = `$nginx -V 2>&1`;
 
 plan tests => 2 * blocks();
 
@@ -57,8 +59,15 @@ _EOC_
 
 run {
     my $block = shift;
-    my ($status, $output) = nginx_t($block->server, $block->stream);
     my $name = $block->name;
+
+    # "needs": a configure flag of nginx the block uses
+    if (defined $block->needs && $configure !~ /\Q${\ $block->needs}\E/) {
+        SKIP: { skip "$name: nginx is built without " . $block->needs, 2 }
+        return;
+    }
+
+    my ($status, $output) = nginx_t($block->server, $block->stream);
 
     is $status, 0, "$name: nginx -t passes" or diag $output;
 
@@ -220,7 +229,7 @@ __DATA__
 
 
 
-=== no warning: explain and metrics guarded by allow/deny (own or the server's), auth_basic, auth_request, internal; metrics by certauthz on
+=== no warning: explain and metrics guarded by allow/deny (own or the server's), auth_basic, internal; metrics by certauthz on
 --- server
         location = /e1 {
             certauthz_explain;
@@ -231,10 +240,6 @@ __DATA__
             certauthz_explain;
             auth_basic "rules";
             auth_basic_user_file htpasswd;
-        }
-        location = /e3 {
-            certauthz_explain;
-            auth_request /auth;
         }
         location = /e4 {
             internal;
@@ -256,6 +261,17 @@ __DATA__
             location = /inner/explain {
                 certauthz_explain;
             }
+        }
+
+
+
+=== no warning: explain guarded by auth_request
+--- needs chomp
+--with-http_auth_request_module
+--- server
+        location = /explain {
+            certauthz_explain;
+            auth_request /auth;
         }
 
 
