@@ -144,7 +144,9 @@ ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
     if (cond->value.len == 0 && cond->match == NGX_CERTAUTHZ_MATCH_EQ) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "empty value in \"%V\": a condition needs a "
-                           "value after its operator", token);
+                           "value after its operator; a field whose value "
+                           "is empty is matched by \"%V%s\"", token,
+                           &name, cond->negate ? "!~^$" : "~^$");
         return NGX_ERROR;
     }
 

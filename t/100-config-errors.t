@@ -163,13 +163,13 @@ unknown field "Corp" in "Corp,OU=Ops"; if it is part of the value before it, quo
 --- conf
 certauthz_allow ou=;
 --- error chomp
-empty value in "ou=": a condition needs a value after its operator
+empty value in "ou=": a condition needs a value after its operator; a field whose value is empty is matched by "ou~\^\$"
 
 === an empty value, negated
 --- conf
 certauthz_deny cn!=;
 --- error chomp
-empty value in "cn!=": a condition needs a value after its operator
+empty value in "cn!=": a condition needs a value after its operator; a field whose value is empty is matched by "cn!~\^\$"
 
 === no field
 --- conf
