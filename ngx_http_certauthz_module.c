@@ -19,8 +19,8 @@
 
 static ngx_int_t ngx_http_certauthz_handler(ngx_http_request_t *r);
 static void ngx_http_certauthz_log_denial(ngx_http_request_t *r,
-    ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_conn_t *conn,
-    ngx_certauthz_decision_t *d);
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_http_certauthz_ctx_t *ctx,
+    ngx_certauthz_conn_t *conn, ngx_certauthz_decision_t *d);
 #if (NGX_PCRE)
 static void *ngx_http_certauthz_regex_compile(ngx_conf_t *cf,
     ngx_regex_compile_t *rc);
@@ -251,11 +251,7 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
                                                          : NGX_OK;
     }
 
-    /* once per request, also when an internal redirect runs us again */
-    if (!ctx->logged) {
-        ctx->logged = 1;
-        ngx_http_certauthz_log_denial(r, lcf, conn, d);
-    }
+    ngx_http_certauthz_log_denial(r, lcf, ctx, conn, d);
 
     if (lcf->policy.mode == NGX_CERTAUTHZ_AUDIT) {
         return NGX_DECLINED;
@@ -268,34 +264,50 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 /*
  * At "error"; under "satisfy any", where another module may still let the
  * request through (after a 401 or a 403 only), at "info", as the access
- * module does; in audit mode at "notice"
+ * module does; in audit mode at "notice".  Once per request at each
+ * level, also when an internal redirect runs us again.
  */
 
 static void
 ngx_http_certauthz_log_denial(ngx_http_request_t *r,
-    ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_conn_t *conn,
-    ngx_certauthz_decision_t *d)
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_http_certauthz_ctx_t *ctx,
+    ngx_certauthz_conn_t *conn, ngx_certauthz_decision_t *d)
 {
     ngx_int_t                  code;
-    ngx_uint_t                 level;
     ngx_http_core_loc_conf_t  *clcf;
 
     if (lcf->policy.mode == NGX_CERTAUTHZ_AUDIT) {
-        ngx_certauthz_log_denial(NGX_LOG_NOTICE,
-                                 "certauthz: audit: would deny",
-                                 r->connection, conn, d);
+        if (!ctx->logged_notice) {
+            ctx->logged_notice = 1;
+            ngx_certauthz_log_denial(NGX_LOG_NOTICE,
+                                     "certauthz: audit: would deny",
+                                     r->connection, conn, d);
+        }
+
         return;
     }
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
     code = lcf->status ? lcf->status->code : NGX_HTTP_FORBIDDEN;
 
-    level = (clcf->satisfy == NGX_HTTP_SATISFY_ANY
-             && (code == NGX_HTTP_FORBIDDEN || code == NGX_HTTP_UNAUTHORIZED))
-            ? NGX_LOG_INFO : NGX_LOG_ERR;
+    if (clcf->satisfy == NGX_HTTP_SATISFY_ANY
+        && (code == NGX_HTTP_FORBIDDEN || code == NGX_HTTP_UNAUTHORIZED))
+    {
+        if (!ctx->logged_info) {
+            ctx->logged_info = 1;
+            ngx_certauthz_log_denial(NGX_LOG_INFO,
+                                     "certauthz: access forbidden",
+                                     r->connection, conn, d);
+        }
 
-    ngx_certauthz_log_denial(level, "certauthz: access forbidden",
-                             r->connection, conn, d);
+        return;
+    }
+
+    if (!ctx->logged_error) {
+        ctx->logged_error = 1;
+        ngx_certauthz_log_denial(NGX_LOG_ERR, "certauthz: access forbidden",
+                                 r->connection, conn, d);
+    }
 }
 
 
@@ -319,7 +331,22 @@ ngx_int_t
 ngx_http_certauthz_text_send(ngx_http_request_t *r, ngx_str_t *type,
     ngx_chain_t *out, off_t size)
 {
-    ngx_int_t  rc;
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+
+    /* no browser takes a rule or a label for markup */
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    ngx_str_set(&h->key, "X-Content-Type-Options");
+    ngx_str_set(&h->value, "nosniff");
 
     r->headers_out.content_type = *type;
     r->headers_out.content_type_len = type->len;
@@ -566,6 +593,13 @@ ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf)
      *     conf->explain = 0;
      */
 
+    /* where the block begins, for the warnings of merge */
+
+    if (cf->conf_file) {
+        conf->block_file = cf->conf_file->file.name;
+        conf->block_line = cf->conf_file->line;
+    }
+
     ngx_certauthz_policy_init(&conf->policy);
 
     return conf;
@@ -595,6 +629,8 @@ ngx_http_certauthz_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_certauthz_policy_merge(&prev->policy, &conf->policy);
+
+    ngx_http_certauthz_check_loc_conf(cf, conf);
 
     if (ngx_http_certauthz_count_conf(cf, conf) != NGX_OK) {
         return NGX_CONF_ERROR;

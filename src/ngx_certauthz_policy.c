@@ -478,6 +478,22 @@ ngx_certauthz_policy_rule(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
         }
     }
 
+    /* the first "all" of a policy decides: nothing after it is reached */
+
+    rule = policy->rules->elts;
+
+    for (i = 0; i < policy->rules->nelts; i++) {
+        if (rule[i].nconds == 0) {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "\"%V\" is never reached: "
+                               "\"certauthz_%s all\" (%V) decides "
+                               "before it, for every certificate",
+                               &value[0], rule[i].deny ? "deny" : "allow",
+                               &rule[i].where);
+            break;
+        }
+    }
+
     rule = ngx_array_push(policy->rules);
     if (rule == NULL) {
         return NGX_CONF_ERROR;
@@ -511,6 +527,12 @@ ngx_certauthz_policy_rule(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
         }
 
         cond = &rule->conds[rule->nconds];
+
+        if (ngx_certauthz_cond_check(cf, value, cf->args->nelts, i)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
 
         if (ngx_certauthz_cond_parse(cf, &value[i], cond, &files->lists)
             != NGX_OK)

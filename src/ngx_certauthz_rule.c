@@ -21,6 +21,9 @@ typedef struct {
 
 static ngx_int_t ngx_certauthz_cond_normalise(ngx_conf_t *cf,
     ngx_certauthz_cond_t *cond);
+static ngx_uint_t ngx_certauthz_has_op(ngx_str_t *token);
+static ngx_str_t *ngx_certauthz_join(ngx_conf_t *cf, ngx_str_t *a,
+    const char *sep, ngx_str_t *b, ngx_str_t *c);
 
 
 /* longest first, so that "!~*" is not taken for "!~" */
@@ -117,6 +120,36 @@ ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
     cond->value.data = rest.data + op->text.len;
     cond->value.len = rest.len - op->text.len;
 
+    /* "cn==alice" would compare with "=alice", "cn=~^a" with "~^a" */
+
+    if (op->match == NGX_CERTAUTHZ_MATCH_EQ && !op->negate
+        && cond->value.len
+        && (cond->value.data[0] == '=' || cond->value.data[0] == '~'))
+    {
+        rest.data = cond->value.data + 1;
+        rest.len = cond->value.len - 1;
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown operator \"=%c\" in \"%V\": use "
+                           "\"%s\" (%s), \"%V%s%V\"",
+                           cond->value.data[0], token,
+                           cond->value.data[0] == '=' ? "=" : "~",
+                           cond->value.data[0] == '=' ? "exact match"
+                                                      : "regex match",
+                           &name, cond->value.data[0] == '=' ? "=" : "~",
+                           &rest);
+        return NGX_ERROR;
+    }
+
+    if (cond->value.len == 0 && cond->match == NGX_CERTAUTHZ_MATCH_EQ) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "empty value in \"%V\": a condition needs a "
+                           "value after its operator; a field whose value "
+                           "is empty is matched by \"%V%s\"", token,
+                           &name, cond->negate ? "!~^$" : "~^$");
+        return NGX_ERROR;
+    }
+
     if (cond->match == NGX_CERTAUTHZ_MATCH_LIST) {
 
         if (cond->value.len == 0) {
@@ -139,6 +172,151 @@ bad_op:
                        "unknown operator in \"%V\" after \"%V\", expected "
                        "=, !=, ~, ~*, !~, !~*, =@ or !=@", token, &name);
     return NGX_ERROR;
+}
+
+
+/*
+ * The natural mistakes that a condition alone cannot tell: the args of a
+ * rule directive (args[0] its name), args[i] the condition to check.
+ * NGX_ERROR (logged) where args[i] is one of them, else NGX_OK: then
+ * ngx_certauthz_cond_parse() says what is wrong, if anything
+ */
+
+ngx_int_t
+ngx_certauthz_cond_check(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t nargs,
+    ngx_uint_t i)
+{
+    u_char     *p, *end;
+    ngx_str_t   name, op, *fix, *written;
+
+    p = args[i].data;
+    end = p + args[i].len;
+
+    while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+    {
+        p++;
+    }
+
+    name.data = args[i].data;
+    name.len = p - args[i].data;
+
+    /* "cn == alice", "cn =alice": spaces around the operator */
+
+    if (p == end
+        && ngx_certauthz_field_by_name(&name) != NGX_ERROR
+        && i + 1 < nargs
+        && args[i + 1].len
+        && ngx_strchr("=!~", args[i + 1].data[0]) != NULL)
+    {
+        op = args[i + 1];
+
+        if (i + 2 < nargs && !ngx_certauthz_has_op(&args[i + 2])) {
+            written = ngx_certauthz_join(cf, &args[i], " ", &op,
+                                         &args[i + 2]);
+
+            if (op.len == 2 && op.data[0] == '=' && op.data[1] == '=') {
+                op.len = 1;
+            }
+
+            fix = ngx_certauthz_join(cf, &args[i], "", &op, &args[i + 2]);
+
+        } else {
+            written = ngx_certauthz_join(cf, &args[i], " ", &op, NULL);
+            fix = ngx_certauthz_join(cf, &args[i], "", &op, NULL);
+        }
+
+        if (written == NULL || fix == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "spaces around the operator in \"%V\": a "
+                           "condition is one token, FIELD, an operator "
+                           "and a value without spaces, e.g. \"%V\"",
+                           written, fix);
+        return NGX_ERROR;
+    }
+
+    if (i < 2 || ngx_strcmp(args[i - 1].data, "all") == 0) {
+        return NGX_OK;
+    }
+
+    /* "subject=CN=alice,O=Example Corp" unquoted: "Corp" after it */
+
+    if (ngx_certauthz_has_op(&args[i])
+        && ngx_certauthz_field_by_name(&name) != NGX_ERROR)
+    {
+        return NGX_OK;
+    }
+
+    fix = ngx_certauthz_join(cf, &args[i - 1], " ", &args[i], NULL);
+    if (fix == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (!ngx_certauthz_has_op(&args[i])) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not a condition: a condition with "
+                           "spaces must be quoted as one token, e.g. "
+                           "\"%V\"", &args[i], fix);
+        return NGX_ERROR;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "unknown field \"%V\" in \"%V\"; if it is part "
+                       "of the value before it, quote the condition as "
+                       "one token: \"%V\"", &name, &args[i], fix);
+    return NGX_ERROR;
+}
+
+
+static ngx_uint_t
+ngx_certauthz_has_op(ngx_str_t *token)
+{
+    u_char  *p;
+
+    for (p = token->data; p < token->data + token->len; p++) {
+        if (*p == '=' || *p == '~') {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* a, sep, b and c (if any) in one string, for messages */
+
+static ngx_str_t *
+ngx_certauthz_join(ngx_conf_t *cf, ngx_str_t *a, const char *sep,
+    ngx_str_t *b, ngx_str_t *c)
+{
+    u_char     *p;
+    size_t      len, seplen;
+    ngx_str_t  *s;
+
+    seplen = ngx_strlen(sep);
+    len = a->len + seplen + b->len + (c ? seplen + c->len : 0);
+
+    s = ngx_palloc(cf->temp_pool, sizeof(ngx_str_t) + len);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->data = (u_char *) (s + 1);
+
+    p = ngx_cpymem(s->data, a->data, a->len);
+    p = ngx_cpymem(p, sep, seplen);
+    p = ngx_cpymem(p, b->data, b->len);
+
+    if (c) {
+        p = ngx_cpymem(p, sep, seplen);
+        p = ngx_cpymem(p, c->data, c->len);
+    }
+
+    s->len = p - s->data;
+
+    return s;
 }
 
 

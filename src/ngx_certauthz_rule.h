@@ -75,6 +75,8 @@ typedef ngx_int_t (*ngx_certauthz_regex_exec_pt)(void *data, void *regex,
 
 ngx_int_t ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
     ngx_certauthz_cond_t *cond, ngx_array_t *lists);
+ngx_int_t ngx_certauthz_cond_check(ngx_conf_t *cf, ngx_str_t *args,
+    ngx_uint_t nargs, ngx_uint_t i);
 ngx_int_t ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where);
 ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
     ngx_connection_t *c, ngx_certauthz_cert_t *cert,

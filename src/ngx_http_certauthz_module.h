@@ -33,6 +33,10 @@ typedef struct {
     ngx_http_handler_pt           content;
     ngx_str_t                     content_where;
     ngx_uint_t                    explain;
+    /* the file and line where this level's block begins ("location",
+     * "if", "server"), for warnings about it */
+    ngx_str_t                     block_file;
+    ngx_uint_t                    block_line;
 } ngx_http_certauthz_loc_conf_t;
 
 
@@ -46,6 +50,8 @@ char *ngx_http_certauthz_content(ngx_conf_t *cf,
 ngx_int_t ngx_http_certauthz_text_request(ngx_http_request_t *r);
 ngx_int_t ngx_http_certauthz_text_send(ngx_http_request_t *r,
     ngx_str_t *type, ngx_chain_t *out, off_t size);
+void ngx_http_certauthz_check_loc_conf(ngx_conf_t *cf,
+    ngx_http_certauthz_loc_conf_t *lcf);
 char *ngx_http_certauthz_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_certauthz_explain(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -20,7 +20,12 @@
 typedef struct {
     ngx_certauthz_decision_t  decision;
     unsigned                  evaluated:1;
-    unsigned                  logged:1;
+    /* a denial is logged once per request at each level: an audit line
+     * (notice) or one under "satisfy any" (info) never stands in for an
+     * enforcing location's error line after an internal redirect */
+    unsigned                  logged_notice:1;
+    unsigned                  logged_info:1;
+    unsigned                  logged_error:1;
 } ngx_http_certauthz_ctx_t;
 
 

@@ -401,3 +401,32 @@ X-Reason: no-match
 qr/\[notice\] [^\n]*\Qcertauthz: audit: would deny, reason: no-match, subject: "CN=bob,OU=Sales,O=Example Corp", serial: FF01, client: \E/
 --- no_error_log
 [error]
+
+
+
+=== TEST 13: an audit location passes the request on (error_page) to an enforcing one that denies: the audit line at notice, then the denial at error, each once
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location /audit/ {
+            certauthz audit;
+            certauthz_allow cn=alice;
+            error_page 404 = /admin/;
+        }
+
+        location /admin/ {
+            certauthz on;
+            certauthz_allow cn=alice;
+            error_page 404 = /admin/;
+        }
+    }
+--- request
+GET /bob/audit/missing
+--- error_code: 403
+--- grep_error_log eval
+qr/\[(?:notice|info|error)\] [^\n]*certauthz: [a-z: ]+/
+--- grep_error_log_out eval
+qr/\A[^\n]*\[notice\] [^\n]*certauthz: audit: would deny\n[^\n]*\[error\] [^\n]*certauthz: access forbidden\n\z/

@@ -123,6 +123,54 @@ certauthz_allow cn;
 --- error chomp
 unknown operator in "cn"
 
+=== "==" is not an operator: "=" is
+--- conf
+certauthz_allow cn==alice;
+--- error chomp
+unknown operator "==" in "cn==alice": use "=" \(exact match\), "cn=alice"
+
+=== "=~" is not an operator: "~" is
+--- conf
+certauthz_allow "cn=~^adm";
+--- error chomp
+unknown operator "=~" in "cn=~\^adm": use "~" \(regex match\), "cn~\^adm"
+
+=== spaces around the operator
+--- conf
+certauthz_allow cn == alice;
+--- error chomp
+spaces around the operator in "cn == alice": a condition is one token, FIELD, an operator and a value without spaces, e.g. "cn=alice"
+
+=== a space before the value's operator
+--- conf
+certauthz_deny ou=Sales cn !=bob;
+--- error chomp
+spaces around the operator in "cn !=bob": a condition is one token, FIELD, an operator and a value without spaces, e.g. "cn!=bob"
+
+=== a value with spaces, unquoted
+--- conf
+certauthz_allow subject=CN=alice,O=Example Corp;
+--- error chomp
+"Corp" is not a condition: a condition with spaces must be quoted as one token, e.g. "subject=CN=alice,O=Example Corp"
+
+=== a value with spaces and "=" after them, unquoted
+--- conf
+certauthz_allow subject=CN=alice,O=Example Corp,OU=Ops;
+--- error chomp
+unknown field "Corp" in "Corp,OU=Ops"; if it is part of the value before it, quote the condition as one token: "subject=CN=alice,O=Example Corp,OU=Ops"
+
+=== an empty value
+--- conf
+certauthz_allow ou=;
+--- error chomp
+empty value in "ou=": a condition needs a value after its operator; a field whose value is empty is matched by "ou~\^\$"
+
+=== an empty value, negated
+--- conf
+certauthz_deny cn!=;
+--- error chomp
+empty value in "cn!=": a condition needs a value after its operator; a field whose value is empty is matched by "cn!~\^\$"
+
 === no field
 --- conf
 certauthz_allow =alice;
@@ -157,7 +205,7 @@ invalid serial in "serial=12:xz"
 --- conf
 certauthz_allow serial=;
 --- error chomp
-invalid serial in "serial="
+empty value in "serial=": a condition needs a value after its operator
 
 === a fingerprint that is too short
 --- conf

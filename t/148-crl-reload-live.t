@@ -203,9 +203,13 @@ sub reload_case {
        'a new session of alice is refused');
     close_session($new) if $new;
 
-    unlike(slurp("$dir/logs/error.log"),
-           qr/\[(alert|crit|emerg)\]|has not taken the CRLs/,
-           'no alert, and no worker said to lag');
+    # (nginx before 1.21 logs a client gone without close_notify at crit
+    # with OpenSSL 3: "SSL_read() failed ... unexpected eof"; the sessions
+    # that did not land on the chosen worker leave so)
+    my @bad = grep { !/SSL_read\(\) failed .*unexpected eof/ }
+              grep { /\[(alert|crit|emerg)\]|has not taken the CRLs/ }
+              split /\n/, slurp("$dir/logs/error.log");
+    is(join("\n", @bad), '', 'no alert, and no worker said to lag');
 
     kill 'QUIT', $master;
     wait_for(sub { !kill 0, $master }, 10);

@@ -389,7 +389,7 @@ certauthz: audit
 
 
 
-=== TEST 11: empty subject (SAN only): cn has no value, so no cn rule holds, "cn=" neither; negations hold
+=== TEST 11: empty subject (SAN only): cn has no value, so no cn rule holds, "cn~^$" neither; negations hold
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
@@ -398,14 +398,14 @@ certauthz: audit
         certauthz on;
         add_header X-Reason $certauthz_reason always;
 
-        location /cn-empty/    { alias $TEST_NGINX_PKI/www/; certauthz_allow cn=; }
+        location /cn-empty/    { alias $TEST_NGINX_PKI/www/; certauthz_allow "cn~*^$"; }
         location /cn-re-empty/ { alias $TEST_NGINX_PKI/www/; certauthz_allow "cn~^$"; }
         location /cn-re-any/   { alias $TEST_NGINX_PKI/www/; certauthz_allow "cn~*."; }
         location /o-re-any/    { alias $TEST_NGINX_PKI/www/; certauthz_allow "o~^"; }
         location /cn-ne/       { alias $TEST_NGINX_PKI/www/; certauthz_allow cn!=admin; }
-        location /cn-ne-empty/ { alias $TEST_NGINX_PKI/www/; certauthz_allow cn!=; }
+        location /cn-ne-empty/ { alias $TEST_NGINX_PKI/www/; certauthz_allow "cn!~^$"; }
         location /cn-nre/      { alias $TEST_NGINX_PKI/www/; certauthz_allow "cn!~^"; }
-        location /subj-empty/  { alias $TEST_NGINX_PKI/www/; certauthz_allow subject=; }
+        location /subj-empty/  { alias $TEST_NGINX_PKI/www/; certauthz_allow "subject~^$"; }
         location /email/       { alias $TEST_NGINX_PKI/www/; certauthz_allow email=anon@example.com cn!=anon; }
         location /deny-cn/     {
             alias $TEST_NGINX_PKI/www/;

@@ -187,6 +187,7 @@ main::two_workers_decided();
 GET /metrics
 --- response_headers
 Content-Type: text/plain; version=0.0.4; charset=utf-8
+X-Content-Type-Options: nosniff
 --- response_body_like eval
 qr/(?ms)
   (?=.*^certauthz_decisions_total\{server="mtls\.example",location="\/",mode="on",result="allow",reason="allow"\}\ 12$)
@@ -360,7 +361,7 @@ Test::More::is_deeply(
 --- error_code eval
 [200, 400]
 --- response_headers eval
-["Content-Type: application/json", ""]
+["Content-Type: application/json\nX-Content-Type-Options: nosniff", ""]
 
 
 

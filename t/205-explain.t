@@ -52,8 +52,10 @@ certauthz_allow ou=Engineering;
 --- error_code eval
 [200, 403, 200, 200]
 --- response_headers_like eval
-["Content-Type: text/plain; charset=utf-8", "X-Rule: .*/html/admin\\.rules:2",
- "Content-Type: text/plain; charset=utf-8", "X-Rule: .*/html/admin\\.rules:3"]
+["Content-Type: text/plain; charset=utf-8\nX-Content-Type-Options: nosniff",
+ "X-Rule: .*/html/admin\\.rules:2",
+ "Content-Type: text/plain; charset=utf-8\nX-Content-Type-Options: nosniff",
+ "X-Rule: .*/html/admin\\.rules:3"]
 --- response_body_like eval
 [qr{(?ms)
   \Aresult:\ deny\nreason:\ deny\nrule:\ \S+/html/admin\.rules:2\nmode:\ on\n
