@@ -38,8 +38,16 @@ package Certauthz::Docs;
 #               skipped, naming the Debian package python3-yaml).
 #   dockerfile  every instruction is a Dockerfile keyword.
 #   sh          run for real.  The sh blocks of one "## " section are one
-#               recipe, run in order by one "bash -euo pipefail", in a
-#               fresh scratch directory that is also $HOME.  The recipe's
+#               recipe, run in order by one "bash -euo pipefail"; the
+#               recipes of a document run one after the other, in its
+#               order, in ONE sandbox (one $HOME, one running nginx and
+#               broker, one port map), as a user follows the document on
+#               one machine.  A recipe's last block is its clean-up: the
+#               files of /etc/nginx, /etc/mosquitto, /etc/cron.d,
+#               /etc/systemd/system, /usr/local/{s,}bin must be as the
+#               recipe found them (a test of its own).  "nginx -s reload"
+#               returns at once, as nginx's does, and the master is told
+#               0.5 s later: a recipe must wait for the new answer itself.  The recipe's
 #               text has /etc/nginx, /var/log/nginx, /run/nginx.pid,
 #               /var/www, /etc/mosquitto, /etc/systemd/system,
 #               /usr/local/sbin, /usr/local/bin and /etc/cron.d rewritten
@@ -76,6 +84,7 @@ use warnings;
 use Certauthz::Test ();
 use Cwd qw(abs_path);
 use File::Basename qw(dirname basename);
+use File::Find ();
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
@@ -283,6 +292,7 @@ sub new {
         pki => $ENV{TEST_NGINX_PKI} || "$root/t/pki",
         keep => $ENV{TEST_NGINX_NO_CLEAN},
         timeout => 45,
+        reload_delay => 0.5,
         %opt,
     }, $class;
     $self->{base} = tempdir('certauthz-docs-XXXXXX', TMPDIR => 1,
@@ -570,7 +580,16 @@ sub wrappers {
 #!/bin/bash
 # nginx of the sandbox $S
 case "\$*" in
-    "-s reload") "$nginx" $conf -t -q || exit 1; exec "$S/bin/.reload" ;;
+    "-s reload")
+        # as nginx's own: the configuration read, the master told, and
+        # back at once; the master is told $self->{reload_delay} s later
+        # (a busy machine's slow reload), so that a recipe that does not
+        # wait for the new configuration's answer meets the old one
+        "$nginx" $conf -t -q || exit 1
+        mark=$S/run/reload.pending.\$\$
+        touch "\$mark"
+        cd / && setsid bash -c 'sleep $self->{reload_delay}; "$S/bin/.reload"; rm -f "\$1"' _ "\$mark" >>"$S/reload.log" 2>&1 </dev/null &
+        exit 0 ;;
 esac
 exec "$nginx" $conf "\$@"
 EOS
@@ -611,12 +630,15 @@ if [ -s "$S/run/mosquitto.pid" ]; then
 fi
 [ "\$1" = stop ] && exit 0
 [ -x "$mosq" ] || { echo "mosquitto is not installed (Debian: mosquitto)" >&2; exit 1; }
+ports=\$(cat "$S"/etc/mosquitto/conf.d/*.conf "$S/etc/mosquitto/mosquitto.conf" 2>/dev/null \\
+         | sed -n 's/^[[:space:]]*listener[[:space:]]\\+\\([0-9]\\+\\).*/\\1/p')
+# without a listener, mosquitto would take the real port 1883 of the
+# machine: the sandbox's broker is not started then
+[ -n "\$ports" ] || exit 0
 mkdir -p "$S/var/log/mosquitto"
 setsid "$mosq" -c "$S/etc/mosquitto/mosquitto.conf" \\
     >>"$S/var/log/mosquitto/mosquitto.log" 2>&1 </dev/null &
 echo \$! > "$S/run/mosquitto.pid"
-ports=\$(cat "$S"/etc/mosquitto/conf.d/*.conf "$S/etc/mosquitto/mosquitto.conf" 2>/dev/null \\
-         | sed -n 's/^[[:space:]]*listener[[:space:]]\\+\\([0-9]\\+\\).*/\\1/p')
 for p in \$ports; do
     for i in \$(seq 100); do
         (exec 3<>/dev/tcp/127.0.0.1/\$p) 2>/dev/null && break
@@ -663,6 +685,7 @@ for unit in "\${args[@]:1}"; do
             f=$S/etc/systemd/system/\$unit
             [ -f "\$f" ] || [ -f "\$f.service" ] || { echo "Unit \$unit not found." >&2; exit 5; }
             if [ "\$verb" = start ] || [ -n "\$now" ]; then run_unit "\$unit" || exit 1; fi ;;
+        disable:*) ;;
         is-active:*) echo active ;;
         *) echo "systemctl (certauthz docs sandbox): \$verb \$unit is not supported" >&2; exit 1 ;;
     esac
@@ -776,35 +799,93 @@ sub stop_pidfile {
     kill 'KILL', $pid if kill 0, $pid;
 }
 
-# runs the sh blocks of one section as one recipe; returns
-# { ok => 0|1, reached => N (blocks done), output => TEXT, marks => [pos] }
-sub run_recipe {
-    my ($self, $section, $blocks) = @_;
-    my $S = $self->sandbox($section);
+# the sandbox a document's recipes share, as one machine: set up once,
+# with the sandboxed nginx running; returns ($S, error)
+sub recipe_sandbox {
+    my ($self, $name) = @_;
+    my $S = $self->sandbox($name);
     $self->sandbox_nginx_conf($S);
     $self->write_file_blocks($S);
     $self->wrappers($S);
+    write_file("$S/ports", '');
+    my ($rc, $out) = run_capture("$S/bin/.start-nginx");
+    return ($S, $rc == 0 ? undef : "the sandbox nginx did not start:\n$out");
+}
 
-    my %ports;
+# until the reloads a recipe asked for are done (a user takes longer than
+# that between two recipes)
+sub settle {
+    my ($S) = @_;
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        my @pending = glob "$S/run/reload.pending.*";
+        last unless @pending;
+        sleep 0.05;
+    }
+}
+
+sub stop_sandbox {
+    my ($S) = @_;
+    settle($S);
+    stop_pidfile("$S/run/mosquitto.pid", 'TERM');
+    stop_pidfile("$S/run/nginx.pid", 'QUIT');
+    for my $f (glob "$S/run/*.pid") {
+        stop_pidfile($f, 'TERM');
+    }
+}
+
+# what a recipe's clean-up must leave as it found it: the files of the
+# system's directories (name => content)
+my @SNAPSHOT = qw(etc/nginx etc/mosquitto etc/cron.d etc/systemd/system
+                  usr/local/sbin usr/local/bin);
+
+sub snapshot {
+    my ($S) = @_;
+    my %files;
+    for my $d (grep { -d "$S/$_" } @SNAPSHOT) {
+        File::Find::find({ no_chdir => 1, wanted => sub {
+            return if -d $_;
+            (my $rel = $_) =~ s{^\Q$S\E}{};
+            $files{$rel} = -l $_ ? 'symlink ' . readlink($_) : slurp($_);
+        } }, "$S/$d");
+    }
+    return \%files;
+}
+
+# the differences between two snapshots, one line each ('' if none)
+sub snapshot_diff {
+    my ($before, $after) = @_;
+    my @d;
+    for my $f (sort keys %$after) {
+        push @d, "left behind: $f" unless exists $before->{$f};
+        push @d, "changed: $f" if exists $before->{$f}
+                                  && $before->{$f} ne $after->{$f};
+    }
+    push @d, map { "removed: $_" } grep { !exists $after->{$_} } sort keys %$before;
+    return join "\n", @d;
+}
+
+# runs the sh blocks of one section as one recipe, in the shared sandbox
+# $S, by one "bash -euo pipefail" of its own; %$ports (document port ->
+# local port) is the sandbox's, kept from recipe to recipe.  Returns
+# { status, output, marks => [pos] } (or { error })
+sub run_recipe {
+    my ($self, $S, $section, $blocks, $ports) = @_;
+
+    (my $name = $section) =~ s/[^\w.-]+/-/g;
+    $name = sprintf '%02d-%s', ++$self->{recipes}, substr($name, 0, 40);
     my $script = "cd \"\$HOME\"\n";
     for my $i (0 .. $#$blocks) {
         my $text = rewrite_ports(rewrite_paths($blocks->[$i]{body}, $S),
-                                 \%ports);
+                                 $ports);
         $script .= "# --- block at line $blocks->[$i]{line}\n$text\n"
                  . "printf '\\n\@\@certauthz-docs-block $i\@\@\\n'\n";
     }
-    write_file("$S/ports", join '', map { "$_ $ports{$_}\n" } sort keys %ports);
-    write_file("$S/recipe.sh", $script);
+    write_file("$S/ports", join '', map { "$_ $ports->{$_}\n" } sort keys %$ports);
+    write_file("$S/recipe-$name.sh", $script);
 
-    my $out = "$S/recipe.out";
-    my ($rc, $start_out) = run_capture("$S/bin/.start-nginx");
-    my %res = (sandbox => $S, ports => \%ports);
-
-    if ($rc != 0) {
-        $res{error} = "the sandbox nginx did not start:\n$start_out";
-        return \%res;
-    }
-
+    my $out = "$S/recipe-$name.out";
+    my %res;
     my $pid = fork // die "fork: $!\n";
     if ($pid == 0) {
         setsid();
@@ -820,7 +901,7 @@ sub run_recipe {
         # what it needs: the nginx it runs and the runtime it preloads
         delete @ENV{grep { /^TEST_NGINX|^CERTAUTHZ_(?!DOCS|PRELOAD$|NGINX$)/ }
                     keys %ENV};
-        exec 'bash', '-euo', 'pipefail', "$S/recipe.sh" or POSIX::_exit(127);
+        exec 'bash', '-euo', 'pipefail', "$S/recipe-$name.sh" or POSIX::_exit(127);
     }
 
     my $deadline = time + $self->{timeout};
@@ -837,14 +918,9 @@ sub run_recipe {
         sleep 0.05;
     }
     kill 'TERM', -$pid;    # whatever the recipe left in its group
+    settle($S);
 
-    stop_pidfile("$S/run/mosquitto.pid", 'TERM');
-    stop_pidfile("$S/run/nginx.pid", 'QUIT');
-    for my $f (glob "$S/run/*.pid") {
-        stop_pidfile($f, 'TERM');
-    }
-
-    my $output = unrewrite(slurp($out), $S, \%ports);
+    my $output = unrewrite(slurp($out), $S, $ports);
     my @marks;
     while ($output =~ /\n?\@\@certauthz-docs-block (\d+)\@\@\n/g) {
         $marks[$1] = $-[0];
@@ -941,7 +1017,11 @@ sub check_document {
         push @{ $by{$b->{section}} }, $b;
     }
 
+    # the recipes, in the document's order, in one sandbox: one machine on
+    # which a user follows the document from its start, each recipe in a
+    # shell of its own
     my $have_step = which('step');
+    my @recipes;
     for my $section (@sections) {
         my (@run, %checks, $last);
         for my $b (@{ $by{$section} }) {
@@ -968,10 +1048,27 @@ sub check_document {
                 push @{ $checks{$last} }, $b;
             }
         }
-        next unless @run;
+        push @recipes, [$section, \@run, \%checks] if @run;
+    }
+    return unless @recipes;
+
+    my ($RS, $error) = $self->recipe_sandbox(basename($file) . '-recipes');
+    if ($error) {
+        fail("$_->{name}") for map { @{ $_->[1] } } @recipes;
+        diag("$label: $error");
+        stop_sandbox($RS);
+        return;
+    }
+    my %ports;
+
+    for my $recipe (@recipes) {
+        my ($section, $run, $checks) = @$recipe;
+        my @run = @$run;
+        my %checks = %$checks;
+        my $before = snapshot($RS);
 
         my $t0 = time;
-        my $r = $self->run_recipe($section, \@run);
+        my $r = $self->run_recipe($RS, $section, \@run, \%ports);
         note sprintf "recipe \"%s\": %.1f s", $section, time - $t0;
 
         if ($r->{error} && !defined $r->{output}) {
@@ -1011,7 +1108,15 @@ sub check_document {
             fail("$label, section \"$section\": the recipe ends well");
             diag($r->{output});
         }
+        # its clean-up, the last block, took away what it put in place
+        if (defined $r->{marks}[$#run]) {
+            my $diff = snapshot_diff($before, snapshot($RS));
+            ok($diff eq '', "$label, section \"$section\": its clean-up leaves"
+                            . " the system as the recipe found it")
+                or diag($diff);
+        }
     }
+    stop_sandbox($RS);
 }
 
 1;
