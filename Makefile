@@ -8,9 +8,11 @@
 #                  any machine with a compiler and the headers)
 #   make install   into the modules path of the nginx on PATH (NGINX=...,
 #                  DESTDIR=...)
-#   make deb       Debian packages with dh-sequence-nginx, into build/deb
-#   make deb-check the package installed into the system nginx, nginx -t,
-#                  purged (root)
+#   make deb       installs what is missing (Debian: debhelper, lintian,
+#                  nginx-dev, ...), then the Debian packages with
+#                  dh-sequence-nginx, into build/deb, checked by lintian
+#   make deb-check make deb, then both packages installed into the system
+#                  nginx, their docs, nginx -t, purged (root)
 #   make matrix NGINX_TREES="dir ..."  the suite against each nginx tree
 #   make bench     the benchmark suite (docs/benchmarks.md)
 #   make bench-stream  the stream module's cost per TLS connection
@@ -24,7 +26,9 @@
 # works too (make NGINX_SRC=/path/to/nginx-1.x.y), and then that tree's own
 # nginx binary is built and used by the tests.
 #
-# Targets that install Debian packages first (demo, test, ...) run the
+# Targets that install Debian packages first (demo, test, deb, deb-check,
+# test-asan, test-valgrind, fuzz, bench*, soak, matrix; each says which
+# packages and where apt-get's output goes, build/apt-get.log) run the
 # build in a sub-make, so that what the packages bring (nginx-dev's tree)
 # is looked at after they are installed, never before.
 
@@ -169,9 +173,17 @@ define install
 	        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
 	        chmod 755 /usr/sbin/policy-rc.d; \
 	    fi; \
-	    apt-get update -qq && \
+	    mkdir -p $(BUILD); log=$(BUILD)/apt-get.log; \
+	    echo "certauthz: apt-get update; apt's output: $$log"; \
+	    apt-get update -qq >$$log 2>&1 || { tail -20 $$log >&2; exit 1; }; \
+	    n=$$(apt-get install -s --no-install-recommends $$missing 2>/dev/null \
+	         | grep -c '^Inst '); \
+	    [ "$$n" = 1 ] && n="1 package" || n="$$n packages"; \
+	    echo "certauthz: apt-get install:$$missing ($$n in all, with" \
+	         "what they depend on; this can take minutes)"; \
 	    apt-get install -y -qq --no-install-recommends $$missing \
-	        >/dev/null || exit 1; \
+	        >>$$log 2>&1 || { tail -20 $$log >&2; \
+	        echo "certauthz: apt-get install failed, see $$log" >&2; exit 1; }; \
 	fi
 endef
 
@@ -294,11 +306,11 @@ install: build
 # libnginx-mod-{http,stream}-certauthz_$(VERSION)_*.deb into build/deb,
 # lintian-clean
 deb: deb-deps
-	bash mk/deb.sh "$(BUILD)/deb"
+	@bash mk/deb.sh "$(BUILD)/deb"
 
 # install the package into the system nginx, nginx -t, purge (root)
 deb-check: deb
-	bash mk/deb-check.sh "$(BUILD)/deb"
+	@bash mk/deb-check.sh "$(BUILD)/deb"
 
 # the suite against each nginx source tree of NGINX_TREES, each built in
 # build/matrix/<its directory name>; a line per tree at the end
