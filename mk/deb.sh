@@ -47,7 +47,12 @@ certauthz ($version) unstable; urgency=medium
  -- certauthz developers <certauthz@example.org>  $(date -R)
 EOC
 
-say "1/3 source copied to $src (debian/changelog from VERSION)"
+if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    what="the files git tracks"
+else
+    what="the source tree"
+fi
+say "1/3 source ($what) copied to $src, debian/changelog from VERSION"
 say "2/3 dpkg-buildpackage -b -us -uc; its whole output: $log"
 
 # each step of debian/rules as it starts, the rest into the log
