@@ -278,10 +278,12 @@ $(STAMP): config Makefile $(ARGS_FILE) | check
 	        *) args+=("$$a");; \
 	        esac; \
 	    done && \
+	    for w in $(FULL_CC_OPT); do \
+	        case " $$ccopt " in *" $$w "*) ;; *) ccopt="$${ccopt:+$$ccopt }$$w";; esac; \
+	    done && \
 	    echo "certauthz: configure $(NGINX_SRC) with NGINX_CONFIGURE_ARGS:" \
-	         "$${args[*]} --with-cc-opt=\"$$ccopt $(FULL_CC_OPT)\"" && \
-	    CC="$(CC)" $$conf "$${args[@]}" \
-	        --with-cc-opt="$$ccopt $(FULL_CC_OPT)" \
+	         "$${args[*]@Q} --with-cc-opt='$$ccopt'" && \
+	    CC="$(CC)" $$conf "$${args[@]}" --with-cc-opt="$$ccopt" \
 	        --add-dynamic-module=$(CURDIR) >$(BUILD)/configure.log; \
 	else \
 	    conf=./configure; [ -x $$conf ] || conf=./auto/configure; \
