@@ -8,9 +8,11 @@
 #                  any machine with a compiler and the headers)
 #   make install   into the modules path of the nginx on PATH (NGINX=...,
 #                  DESTDIR=...)
-#   make deb       Debian packages with dh-sequence-nginx, into build/deb
-#   make deb-check the package installed into the system nginx, nginx -t,
-#                  purged (root)
+#   make deb       installs what is missing (Debian: debhelper, lintian,
+#                  nginx-dev, ...), then the Debian packages with
+#                  dh-sequence-nginx, into build/deb, checked by lintian
+#   make deb-check make deb, then both packages installed into the system
+#                  nginx, their docs, nginx -t, purged (root)
 #   make matrix NGINX_TREES="dir ..."  the suite against each nginx tree
 #   make bench     the benchmark suite (docs/benchmarks.md)
 #   make bench-stream  the stream module's cost per TLS connection
@@ -25,7 +27,21 @@
 # works too (make NGINX_SRC=/path/to/nginx-1.x.y), and then that tree's own
 # nginx binary is built and used by the tests.
 #
-# Targets that install Debian packages first (demo, test, ...) run the
+# A module loads only into an nginx of the same version configured with
+# compatible arguments (--with-threads in one and not the other: dlopen()
+# ... undefined symbol).  A full tree is configured with FULL_FLAGS below,
+# or with those of the nginx that will load the module:
+#   make NGINX_SRC=/path/to/nginx-1.x.y \
+#        NGINX_CONFIGURE_ARGS="$(nginx -V 2>&1 | sed -n 's/^configure arguments: //p')"
+# (other modules' --add-module/--add-dynamic-module and nginx's own
+# =dynamic modules but stream are left out; they do not change what the
+# module links against).  make compat NGINX=/path/to/nginx says in words
+# what differs between the build and that nginx, and lets it load the
+# modules; make install does the same first.
+#
+# Targets that install Debian packages first (demo, test, deb, deb-check,
+# test-asan, test-valgrind, fuzz, bench*, soak, matrix; each says which
+# packages and where apt-get's output goes, build/apt-get.log) run the
 # build in a sub-make, so that what the packages bring (nginx-dev's tree)
 # is looked at after they are installed, never before.
 
@@ -37,11 +53,18 @@ VERSION     := $(shell cat $(CURDIR)/VERSION)
 # the nginx that "make install" installs for
 NGINX       ?= nginx
 
+# a full tree's configure arguments instead of FULL_FLAGS (see above)
+NGINX_CONFIGURE_ARGS ?=
+export NGINX_CONFIGURE_ARGS
+
 BUILD       := $(CURDIR)/build
 TREE        := $(BUILD)/nginx
 MODULE      := $(BUILD)/ngx_http_certauthz_module.so
 STREAM_MODULE := $(BUILD)/ngx_stream_certauthz_module.so
 STAMP        = $(TREE)/.certauthz-configured-$(BUILD_KIND)
+# NGINX_CONFIGURE_ARGS as the tree was last configured with: a change
+# configures it again
+ARGS_FILE    = $(BUILD)/.nginx-configure-args
 
 # Debian's tree holds headers and conf_flags only: build just the module
 # with the flags the system nginx was built with.  A full tree builds its
@@ -138,6 +161,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(SYSTEM_STREAM) $(MODULE) $(STREAM_MODULE)
 
 .PHONY: all check deps bench-deps fuzz-deps deb-deps build run-tests test \
         test-asan asan-suite test-valgrind demo run-demo demo-stop install \
+        compat FORCE \
         deb deb-check matrix bench bench-crl bench-stream bench-metrics fuzz \
         soak clean promtool
 
@@ -170,9 +194,17 @@ define install
 	        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
 	        chmod 755 /usr/sbin/policy-rc.d; \
 	    fi; \
-	    apt-get update -qq && \
+	    mkdir -p $(BUILD); log=$(BUILD)/apt-get.log; \
+	    echo "certauthz: apt-get update; apt's output: $$log"; \
+	    apt-get update -qq >$$log 2>&1 || { tail -20 $$log >&2; exit 1; }; \
+	    n=$$(apt-get install -s --no-install-recommends $$missing 2>/dev/null \
+	         | grep -c '^Inst '); \
+	    [ "$$n" = 1 ] && n="1 package" || n="$$n packages"; \
+	    echo "certauthz: apt-get install:$$missing ($$n in all, with" \
+	         "what they depend on; this can take minutes)"; \
 	    apt-get install -y -qq --no-install-recommends $$missing \
-	        >/dev/null || exit 1; \
+	        >>$$log 2>&1 || { tail -20 $$log >&2; \
+	        echo "certauthz: apt-get install failed, see $$log" >&2; exit 1; }; \
 	fi
 endef
 
@@ -209,16 +241,50 @@ deb-deps:
 check:
 	@bash mk/check-build.sh "$(NGINX_SRC)" "$(CC)" $(FULL_TREE)
 
-$(STAMP): config Makefile | check
+$(ARGS_FILE): FORCE
+	@mkdir -p $(BUILD); \
+	printf '%s\n' "$$NGINX_CONFIGURE_ARGS" | cmp -s - $@ \
+	    || printf '%s\n' "$$NGINX_CONFIGURE_ARGS" > $@
+
+$(STAMP): config Makefile $(ARGS_FILE) | check
 	rm -rf $(TREE)
 	mkdir -p $(BUILD)
 	cp -a $(NGINX_SRC) $(TREE)
 	rm -rf $(TREE)/objs $(TREE)/Makefile
 	cd $(TREE) && \
 	if [ -f conf_flags ]; then \
+	    if [ -n "$$NGINX_CONFIGURE_ARGS" ]; then \
+	        echo "certauthz: NGINX_CONFIGURE_ARGS left aside: $(NGINX_SRC)" \
+	             "is nginx-dev's tree, configured with the system nginx's" \
+	             "own arguments (conf_flags)"; \
+	    fi; \
 	    . ./conf_flags && \
 	    CC="$(CC)" ./configure "$${NGX_CONF_FLAGS[@]}" $(STREAM_FLAGS) \
 	        --with-cc-opt="$(CC_OPT)" --with-ld-opt="$(LD_OPT)" \
+	        --add-dynamic-module=$(CURDIR) >$(BUILD)/configure.log; \
+	elif [ -n "$$NGINX_CONFIGURE_ARGS" ]; then \
+	    conf=./configure; [ -x $$conf ] || conf=./auto/configure; \
+	    eval "given=($$NGINX_CONFIGURE_ARGS)" && args=() && ccopt= && \
+	    for a in "$${given[@]}"; do \
+	        case $$a in \
+	        --with-stream=dynamic) args+=("$$a");; \
+	        --add-module=*|--add-dynamic-module=*) \
+	            echo "certauthz: configure: leaving out $$a (another" \
+	                 "module's source)";; \
+	        --with-*=dynamic) \
+	            echo "certauthz: configure: leaving out $$a (a dynamic" \
+	                 "module of nginx's own; certauthz does not link" \
+	                 "against it)";; \
+	        --with-cc-opt=*) ccopt="$${a#--with-cc-opt=}";; \
+	        *) args+=("$$a");; \
+	        esac; \
+	    done && \
+	    for w in $(FULL_CC_OPT); do \
+	        case " $$ccopt " in *" $$w "*) ;; *) ccopt="$${ccopt:+$$ccopt }$$w";; esac; \
+	    done && \
+	    echo "certauthz: configure $(NGINX_SRC) with NGINX_CONFIGURE_ARGS:" \
+	         "$${args[*]@Q} --with-cc-opt='$$ccopt'" && \
+	    CC="$(CC)" $$conf "$${args[@]}" --with-cc-opt="$$ccopt" \
 	        --add-dynamic-module=$(CURDIR) >$(BUILD)/configure.log; \
 	else \
 	    conf=./configure; [ -x $$conf ] || conf=./auto/configure; \
@@ -232,8 +298,14 @@ $(MODULE): $(STAMP) $(SOURCES)
 	    CFLAGS="$$(sed -n 's/^CFLAGS = //p' objs/Makefile) $(WARN)"
 	cp $(TREE)/objs/ngx_http_certauthz_module.so $@.tmp
 	mv -f $@.tmp $@    # a running nginx keeps the file it loaded
-	cp $(TREE)/objs/ngx_stream_certauthz_module.so $(STREAM_MODULE).tmp
-	mv -f $(STREAM_MODULE).tmp $(STREAM_MODULE)
+	if [ -f $(TREE)/objs/ngx_stream_certauthz_module.so ]; then \
+	    cp $(TREE)/objs/ngx_stream_certauthz_module.so $(STREAM_MODULE).tmp \
+	    && mv -f $(STREAM_MODULE).tmp $(STREAM_MODULE); \
+	else \
+	    rm -f $(STREAM_MODULE); \
+	    echo "certauthz: no stream module: nginx is configured without" \
+	         "--with-stream and --with-stream_ssl_module"; \
+	fi
 
 build: check $(MODULE)
 
@@ -288,18 +360,27 @@ demo-stop:
 	bash demo/run.sh --stop "$(NGINX_BIN)"
 
 # into the modules path of $(NGINX) ("nginx -V"), under $(DESTDIR); on a
-# Debian layout also modules-available and a modules-enabled link
+# Debian layout also modules-available and a modules-enabled link.  First
+# mk/compat.sh: an nginx that would not load the modules stops it
+# (COMPAT=no installs anyway, e.g. into a DESTDIR for another machine)
 install: build
-	bash mk/install.sh "$(NGINX)" "$(MODULE)" "$(STREAM_MODULE)"
+	COMPAT="$(COMPAT)" bash mk/install.sh "$(NGINX)" "$(TREE)" "$(MODULE)" \
+	    $(wildcard $(STREAM_MODULE))
+
+# what differs between the build and $(NGINX) ("nginx -V"), in words, and
+# whether $(NGINX) loads the modules (nginx -t)
+compat: build
+	@bash mk/compat.sh "$(NGINX)" "$(TREE)" "$(MODULE)" \
+	    $(wildcard $(STREAM_MODULE))
 
 # libnginx-mod-{http,stream}-certauthz_$(VERSION)_*.deb into build/deb,
 # lintian-clean
 deb: deb-deps
-	bash mk/deb.sh "$(BUILD)/deb"
+	@bash mk/deb.sh "$(BUILD)/deb"
 
 # install the package into the system nginx, nginx -t, purge (root)
 deb-check: deb
-	bash mk/deb-check.sh "$(BUILD)/deb"
+	@bash mk/deb-check.sh "$(BUILD)/deb"
 
 # the suite against each nginx source tree of NGINX_TREES, each built in
 # build/matrix/<its directory name>; a line per tree at the end

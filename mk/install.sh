@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# mk/install.sh NGINX MODULE.so [MODULE.so ...]
+# mk/install.sh NGINX TREE MODULE.so [MODULE.so ...]
+#
+# First mk/compat.sh NGINX TREE MODULE.so ...: where NGINX would not load
+# the modules (another version, other configure arguments), it says why
+# and nothing is installed, unless COMPAT=no.
 #
 # Installs the modules into the modules path of NGINX (a binary name or
 # path), as its "nginx -V" reports it (--modules-path, else
@@ -11,9 +15,18 @@
 
 set -euo pipefail
 
-nginx=$1
-shift
+nginx=$1 tree=$2
+shift 2
 destdir=${DESTDIR:-}
+
+if [ "${COMPAT:-}" != no ]; then
+    bash "$(dirname "$0")/compat.sh" "$nginx" "$tree" "$@" || {
+        echo "certauthz: not installed: $nginx would not load these" \
+             "modules (above); build them for it, or make install" \
+             "COMPAT=no to install anyway" >&2
+        exit 1
+    }
+fi
 
 if ! info=$("$nginx" -V 2>&1); then
     echo "certauthz: cannot run '$nginx -V': name the nginx to install" \
