@@ -187,6 +187,25 @@ typedef struct {
 } ngx_certauthz_crl_t;
 
 
+/* which file a load was of: what stat() says of it */
+typedef struct {
+    time_t                    mtime;
+    off_t                     size;
+    ngx_file_uniq_t           uniq;
+} ngx_certauthz_crl_id_t;
+
+
+#define ngx_certauthz_crl_id_set(id, fi)                                      \
+    (id)->mtime = ngx_file_mtime(fi);                                         \
+    (id)->size = ngx_file_size(fi);                                           \
+    (id)->uniq = ngx_file_uniq(fi)
+
+#define ngx_certauthz_crl_id_is(id, fi)                                       \
+    ((id)->mtime == ngx_file_mtime(fi)                                        \
+     && (id)->size == ngx_file_size(fi)                                       \
+     && (id)->uniq == ngx_file_uniq(fi))
+
+
 /* the host's one copy of a CRL file, see ngx_certauthz_crl_store.c */
 typedef struct ngx_certauthz_crl_shm_s  ngx_certauthz_crl_shm_t;
 
@@ -218,9 +237,7 @@ typedef struct {
     ngx_uint_t                generation;
     ngx_msec_t                checked;        /* a copy per process: when
                                                  it looked last */
-    time_t                    mtime;          /* the file loaded last */
-    off_t                     size;
-    ngx_file_uniq_t           uniq;
+    ngx_certauthz_crl_id_t    id;             /* the file loaded last */
     ngx_certauthz_crl_shm_t  *shm;            /* NULL: a copy per process */
 
     /* what the host publishes, and what this process has in force */

@@ -102,9 +102,7 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
         return NULL;
     }
 
-    f->mtime = ngx_file_mtime(&fi);
-    f->size = ngx_file_size(&fi);
-    f->uniq = ngx_file_uniq(&fi);
+    ngx_certauthz_crl_id_set(&f->id, &fi);
     f->checked = ngx_current_msec;
     f->loaded = ngx_time();
 

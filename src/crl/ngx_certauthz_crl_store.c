@@ -148,21 +148,13 @@ typedef struct {
 } ngx_certauthz_crl_shm_reader_t;
 
 
-/* which file a load was of */
-typedef struct {
-    time_t                    mtime;
-    off_t                     size;
-    ngx_file_uniq_t           uniq;
-} ngx_certauthz_crl_shm_id_t;
-
-
 typedef struct {
     ngx_atomic_t              published;      /* generation << 8 | slot */
     ngx_atomic_t              used[NGX_CERTAUTHZ_CRL_SHM_SLOTS];
     ngx_atomic_t              writer[NGX_CERTAUTHZ_CRL_SHM_SLOTS];
                                               /* the pid that writes it or
                                                  empties it (0: none) */
-    ngx_certauthz_crl_shm_id_t  id[NGX_CERTAUTHZ_CRL_SHM_SLOTS];
+    ngx_certauthz_crl_id_t      id[NGX_CERTAUTHZ_CRL_SHM_SLOTS];
                                               /* the file of each slot */
 
     /* the process that looks at the file now (0: none), and when it last
@@ -170,7 +162,7 @@ typedef struct {
     ngx_atomic_t              lock;
     ngx_atomic_t              beat;
     ngx_atomic_t              checked;        /* last look (msec) */
-    ngx_certauthz_crl_shm_id_t  tried;        /* the file of the last load */
+    ngx_certauthz_crl_id_t      tried;        /* the file of the last load */
     ngx_atomic_t              tried_done;     /* that load has ended */
 
     ngx_certauthz_crl_shm_reader_t  reader[NGX_MAX_PROCESSES];
@@ -371,16 +363,17 @@ ngx_certauthz_crl_shm_arena(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
         /* no process can start to read it now: see the follow */
 
         if (ngx_certauthz_crl_shm_free(shm, slot)) {
-            break;
+            goto found;
         }
 
         head->writer[slot] = 0;
     }
 
-    if (i > NGX_CERTAUTHZ_CRL_SHM_SLOTS) {
-        ngx_certauthz_crl_shm_wait(file, log);
-        return NULL;
-    }
+    ngx_certauthz_crl_shm_wait(file, log);
+
+    return NULL;
+
+found:
 
     shm->waiting = 0;
 
@@ -618,9 +611,7 @@ ngx_certauthz_crl_shm_publish(ngx_certauthz_crl_file_t *file,
     published = ((ngx_certauthz_crl_shm_gen(shm->base) + 1) << 8) | slot;
 
     head->used[slot] = shm->arena.used;
-    head->id[slot].mtime = file->mtime;
-    head->id[slot].size = file->size;
-    head->id[slot].uniq = file->uniq;
+    head->id[slot] = file->id;
 
     ngx_certauthz_crl_shm_unmap_arena(&shm->arena);
 
@@ -918,35 +909,21 @@ ngx_uint_t
 ngx_certauthz_crl_shm_changed(ngx_certauthz_crl_file_t *file,
     ngx_file_info_t *fi)
 {
-    ngx_certauthz_crl_shm_id_t     *id;
+    ngx_certauthz_crl_id_t         *id;
     ngx_certauthz_crl_shm_head_t   *head;
 
     head = file->shm->head;
-
     id = &head->id[ngx_certauthz_crl_shm_slot(head->published)];
 
-    if (ngx_file_mtime(fi) == id->mtime
-        && ngx_file_size(fi) == id->size
-        && ngx_file_uniq(fi) == id->uniq)
-    {
+    if (ngx_certauthz_crl_id_is(id, fi)) {
         return 0;
     }
 
-    id = &head->tried;
-
-    if (head->tried_done
-        && ngx_file_mtime(fi) == id->mtime
-        && ngx_file_size(fi) == id->size
-        && ngx_file_uniq(fi) == id->uniq)
-    {
-        return 0;
-    }
-
-    return 1;
+    return !(head->tried_done && ngx_certauthz_crl_id_is(&head->tried, fi));
 }
 
 
-/* the lease holder: a load of the file as file->mtime ... says begins */
+/* the lease holder: a load of the file that file->id names begins */
 
 void
 ngx_certauthz_crl_shm_tried(ngx_certauthz_crl_file_t *file,
@@ -957,9 +934,7 @@ ngx_certauthz_crl_shm_tried(ngx_certauthz_crl_file_t *file,
     head = file->shm->head;
 
     if (!done) {
-        head->tried.mtime = file->mtime;
-        head->tried.size = file->size;
-        head->tried.uniq = file->uniq;
+        head->tried = file->id;
     }
 
     head->tried_done = done;

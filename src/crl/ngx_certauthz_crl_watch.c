@@ -164,10 +164,7 @@ ngx_certauthz_crl_look(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
             return NGX_OK;
         }
 
-    } else if (ngx_file_mtime(&fi) == file->mtime
-               && ngx_file_size(&fi) == file->size
-               && ngx_file_uniq(&fi) == file->uniq)
-    {
+    } else if (ngx_certauthz_crl_id_is(&file->id, &fi)) {
         return NGX_OK;
     }
 
@@ -182,9 +179,7 @@ ngx_certauthz_crl_look(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
         }
     }
 
-    file->mtime = ngx_file_mtime(&fi);
-    file->size = ngx_file_size(&fi);
-    file->uniq = ngx_file_uniq(&fi);
+    ngx_certauthz_crl_id_set(&file->id, &fi);
 
     if (file->shm) {
         ngx_certauthz_crl_shm_tried(file, 0);
