@@ -232,8 +232,14 @@ ngx_certauthz_file_user(ngx_certauthz_file_user_t *user, const char *name,
 
     /* the primary group alone, as a worker whose initgroups() failed */
 
+    gids = ngx_palloc(pool, sizeof(ngx_gid_t));
+    if (gids == NULL) {
+        return NGX_ERROR;
+    }
+
+    gids[0] = gid;
+
     user->gids = gids;
-    user->gids[0] = gid;
     user->ngids = 1;
 
     return NGX_OK;
