@@ -135,7 +135,7 @@ PACKAGES    := nginx nginx-dev libnginx-mod-stream libpcre2-dev mosquitto \
                libtest-longstring-perl liblist-moreutils-perl \
                libtext-diff-perl libwww-perl libipc-run-perl \
                libhttp-message-perl apache2 haproxy python3-yaml procps \
-               python3-cryptography
+               python3-cryptography libcurl4-openssl-dev
 
 # and what "make bench" needs besides
 BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux python3
@@ -146,7 +146,7 @@ MATRIX_PACKAGES := libpcre3-dev
 # and what "make deb" needs
 DEB_PACKAGES := debhelper dpkg-dev nginx-dev libnginx-mod-stream lintian \
                 libpcre2-dev \
-                libssl-dev zlib1g-dev
+                libssl-dev zlib1g-dev libcurl4-openssl-dev
 
 # and what the sanitizer builds and the fuzzers need
 FUZZ_PACKAGES := clang libclang-rt-14-dev llvm libasan8 libubsan1 valgrind \

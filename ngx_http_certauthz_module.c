@@ -113,6 +113,34 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
       offsetof(ngx_http_certauthz_loc_conf_t, policy),
       NULL },
 
+    { ngx_string("certauthz_crl_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_fetch_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_fetch_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_fetch_trusted_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
     { ngx_string("certauthz_crl_refresh"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
                         |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
@@ -559,7 +587,9 @@ ngx_http_certauthz_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    ngx_certauthz_engine_conf(cf);
+    if (ngx_certauthz_engine_conf(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 

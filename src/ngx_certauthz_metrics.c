@@ -63,6 +63,8 @@ static ngx_int_t ngx_certauthz_metrics_decisions(
     ngx_certauthz_metrics_out_t *out, ngx_certauthz_files_t *files);
 static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     ngx_certauthz_files_t *files);
+static ngx_int_t ngx_certauthz_metrics_fetches(
+    ngx_certauthz_metrics_out_t *out, ngx_certauthz_files_t *files);
 static ngx_int_t ngx_certauthz_metrics_next_update(
     ngx_certauthz_metrics_out_t *out, ngx_certauthz_crl_file_t *file,
     ngx_str_t *labels);
@@ -509,7 +511,7 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
 
     for (i = 0; i < files->crls.nelts; i++) {
         if (ngx_certauthz_metrics_line(out, "certauthz_crl_entries", labels,
-                                       1, &file[i]->path,
+                                       1, &file[i]->name,
                                        file[i]->set->nentries)
             != NGX_OK)
         {
@@ -544,7 +546,7 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
 
     for (i = 0; i < files->crls.nelts; i++) {
         if (ngx_certauthz_metrics_line(out, "certauthz_crl_last_load_seconds",
-                                       labels, 1, &file[i]->path,
+                                       labels, 1, &file[i]->name,
                                        file[i]->loads ? file[i]->loads[2] : 0)
             != NGX_OK)
         {
@@ -564,7 +566,7 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
 
     for (i = 0; i < files->crls.nelts; i++) {
 
-        values[0] = file[i]->path;
+        values[0] = file[i]->name;
 
         for (j = 0; j < 2; j++) {
             if (j == 0) {
@@ -582,6 +584,163 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
             {
                 return NGX_ERROR;
             }
+        }
+    }
+
+    return ngx_certauthz_metrics_fetches(out, files);
+}
+
+
+static ngx_str_t  ngx_certauthz_metrics_outcomes[] = {
+    ngx_string("updated"),
+    ngx_string("not_modified"),
+    ngx_string("error")
+};
+
+
+static ngx_str_t  ngx_certauthz_metrics_causes[] = {
+    ngx_string("connect"),
+    ngx_string("timeout"),
+    ngx_string("tls"),
+    ngx_string("status"),
+    ngx_string("redirect"),
+    ngx_string("too_large"),
+    ngx_string("truncated"),
+    ngx_string("not_a_crl"),
+    ngx_string("signature"),
+    ngx_string("cache")
+};
+
+
+/* the host's fetches of each CRL from a URL */
+
+static ngx_int_t
+ngx_certauthz_metrics_fetches(ngx_certauthz_metrics_out_t *out,
+    ngx_certauthz_files_t *files)
+{
+    ngx_str_t                           labels[2], values[2];
+    ngx_uint_t                          i, j, n;
+    ngx_certauthz_crl_file_t          **file;
+    ngx_certauthz_crl_remote_state_t   *state;
+
+    file = files->crls.elts;
+    n = 0;
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        n += (ngx_certauthz_crl_remote_state(file[i]) != NULL);
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&labels[0], "file");
+
+    if (ngx_certauthz_metrics_head(out, "certauthz_crl_fetches_total",
+            "counter", "Fetches of each CRL URL by the host, by outcome, "
+            "since the last start or reload.")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&labels[1], "outcome");
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        state = ngx_certauthz_crl_remote_state(file[i]);
+        if (state == NULL) {
+            continue;
+        }
+
+        values[0] = file[i]->name;
+
+        for (j = 0; j < NGX_CERTAUTHZ_CRL_FETCH_OUTCOMES; j++) {
+            values[1] = ngx_certauthz_metrics_outcomes[j];
+
+            if (ngx_certauthz_metrics_line(out, "certauthz_crl_fetches_total",
+                                           labels, 2, values,
+                                           state->fetches[j])
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (ngx_certauthz_metrics_head(out, "certauthz_crl_fetch_errors_total",
+            "counter", "Failed fetches of each CRL URL by the host, by "
+            "cause, since the last start or reload.")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&labels[1], "cause");
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        state = ngx_certauthz_crl_remote_state(file[i]);
+        if (state == NULL) {
+            continue;
+        }
+
+        values[0] = file[i]->name;
+
+        for (j = 0; j < NGX_CERTAUTHZ_CRL_CAUSES; j++) {
+            values[1] = ngx_certauthz_metrics_causes[j];
+
+            if (ngx_certauthz_metrics_line(out,
+                                           "certauthz_crl_fetch_errors_total",
+                                           labels, 2, values,
+                                           state->errors[j])
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (ngx_certauthz_metrics_head(out, "certauthz_crl_fetch_bytes_total",
+            "counter", "Bytes of the answers of each CRL URL (200 answers), "
+            "since the last start or reload.")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        state = ngx_certauthz_crl_remote_state(file[i]);
+
+        if (state != NULL
+            && ngx_certauthz_metrics_line(out,
+                                          "certauthz_crl_fetch_bytes_total",
+                                          labels, 1, &file[i]->name,
+                                          state->bytes)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_certauthz_metrics_head(out,
+            "certauthz_crl_fetch_last_success_seconds", "gauge",
+            "When a fetch of each CRL URL last went well, 200 or 304 (Unix "
+            "time; 0: never since the last start or reload).")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < files->crls.nelts; i++) {
+        state = ngx_certauthz_crl_remote_state(file[i]);
+
+        if (state != NULL
+            && ngx_certauthz_metrics_line(out,
+                                     "certauthz_crl_fetch_last_success_seconds",
+                                     labels, 1, &file[i]->name,
+                                     state->success)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
         }
     }
 
@@ -624,7 +783,7 @@ ngx_certauthz_metrics_next_update(ngx_certauthz_metrics_out_t *out,
                          & NGX_CERTAUTHZ_CRL_DECIDES);
     }
 
-    values[0] = file->path;
+    values[0] = file->name;
 
     for (i = 0; i < n; i++) {
 

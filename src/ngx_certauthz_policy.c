@@ -126,6 +126,12 @@ ngx_certauthz_engine_init_module(ngx_cycle_t *cycle)
     crl = files->crls.elts;
 
     for (i = 0; i < files->crls.nelts; i++) {
+
+        /* a URL's cached copy: nginx made its directory for that user */
+        if (crl[i]->remote) {
+            continue;
+        }
+
         if (ngx_certauthz_file_readable(crl[i]->path.data, &user, why,
                                         sizeof(why), cycle->log)
             != NGX_DECLINED)
@@ -205,6 +211,10 @@ ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
         return NGX_ERROR;
     }
 
+    if (ngx_certauthz_crl_remote_init(log) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_certauthz_conn_init(log);
 }
 
@@ -215,7 +225,7 @@ ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
  * them (ngx_certauthz_crl_trust.c), which are known only now
  */
 
-void
+ngx_int_t
 ngx_certauthz_engine_conf(ngx_conf_t *cf)
 {
     ngx_certauthz_files_t  *files;
@@ -223,9 +233,17 @@ ngx_certauthz_engine_conf(ngx_conf_t *cf)
     files = ngx_certauthz_cycle_files;
 
     if (files != NULL && files->cycle == cf->cycle) {
+        if (ngx_certauthz_crl_remote_conf(cf, &files->crls, &files->fetch)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         ngx_certauthz_crl_trust_files(&files->crls, cf->log);
         files->conf_log = cf->log;
     }
+
+    return NGX_OK;
 }
 
 
@@ -386,6 +404,8 @@ ngx_certauthz_files_forget(void *data)
 ngx_int_t
 ngx_certauthz_files_init(ngx_conf_t *cf, ngx_certauthz_files_t *files)
 {
+    ngx_certauthz_crl_fetch_conf_init(&files->fetch);
+
     if (ngx_array_init(&files->lists, cf->pool, 4,
                        sizeof(ngx_certauthz_list_t *))
         != NGX_OK
@@ -653,7 +673,7 @@ ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (named[i] == file) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "CRL file \"%V\" is named twice here",
-                               &file->path);
+                               &file->name);
             return NGX_CONF_ERROR;
         }
     }
@@ -666,6 +686,23 @@ ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     *named = file;
 
     return NGX_CONF_OK;
+}
+
+
+/* the main-level directives of CRLs fetched from a URL */
+
+char *
+ngx_certauthz_conf_set_crl_fetch(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_certauthz_files_t  *files;
+
+    files = ngx_certauthz_files(cf);
+    if (files == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_certauthz_crl_fetch_conf_set(cf, cmd, &files->fetch);
 }
 
 

@@ -44,6 +44,8 @@ typedef struct {
     ngx_array_t              *binds;      /* where they go */
     ngx_shm_t                 counters;
 
+    ngx_certauthz_crl_fetch_conf_t  fetch; /* how URLs are fetched */
+
     ngx_log_t                *conf_log;   /* of configuration warnings,
                                              until init_module */
     unsigned                  access_checked:1;
@@ -125,7 +127,7 @@ typedef struct {
 } ngx_certauthz_conn_t;
 
 
-void ngx_certauthz_engine_conf(ngx_conf_t *cf);
+ngx_int_t ngx_certauthz_engine_conf(ngx_conf_t *cf);
 ngx_int_t ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
     const char *face);
 void ngx_certauthz_engine_init_module(ngx_cycle_t *cycle);
@@ -152,6 +154,8 @@ char *ngx_certauthz_policy_rule(ngx_conf_t *cf,
 char *ngx_certauthz_conf_set_mode(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_certauthz_conf_set_rule(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_certauthz_conf_set_crl_fetch(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -144,6 +144,34 @@ static ngx_command_t  ngx_stream_certauthz_commands[] = {
       offsetof(ngx_stream_certauthz_srv_conf_t, policy),
       NULL },
 
+    { ngx_string("certauthz_crl_cache"),
+      NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_fetch_timeout"),
+      NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_fetch_max_size"),
+      NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_fetch_trusted_certificate"),
+      NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
     { ngx_string("certauthz_crl_refresh"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -731,7 +759,9 @@ ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    ngx_certauthz_engine_conf(cf);
+    if (ngx_certauthz_engine_conf(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
 

@@ -206,6 +206,112 @@ typedef struct {
      && (id)->uniq == ngx_file_uniq(fi))
 
 
+/*
+ * CRLs fetched from a URL (ngx_certauthz_crl_remote.c, with the HTTP
+ * client in ngx_certauthz_crl_fetch.c): what the main-level directives of
+ * a face say
+ */
+typedef struct {
+    ngx_str_t                 cache;          /* data NULL: the default */
+    ngx_msec_t                timeout;
+    size_t                    max_size;
+    ngx_str_t                 trusted;        /* data NULL: the system's */
+    ngx_array_t              *cdp_allow;      /* of ngx_str_t; NULL: any
+                                                 public address */
+    ngx_uint_t                cdp_max;
+    ngx_msec_t                cdp_wait;
+    ngx_path_t               *path;           /* the cache, once known */
+} ngx_certauthz_crl_fetch_conf_t;
+
+
+/* what a fetch came to, and why one failed (the metrics' labels) */
+#define NGX_CERTAUTHZ_CRL_FETCH_UPDATED       0
+#define NGX_CERTAUTHZ_CRL_FETCH_NOT_MODIFIED  1
+#define NGX_CERTAUTHZ_CRL_FETCH_ERROR         2
+#define NGX_CERTAUTHZ_CRL_FETCH_OUTCOMES      3
+
+#define NGX_CERTAUTHZ_CRL_CAUSE_CONNECT       0
+#define NGX_CERTAUTHZ_CRL_CAUSE_TIMEOUT       1
+#define NGX_CERTAUTHZ_CRL_CAUSE_TLS           2
+#define NGX_CERTAUTHZ_CRL_CAUSE_STATUS        3
+#define NGX_CERTAUTHZ_CRL_CAUSE_REDIRECT      4
+#define NGX_CERTAUTHZ_CRL_CAUSE_TOO_LARGE     5
+#define NGX_CERTAUTHZ_CRL_CAUSE_TRUNCATED     6
+#define NGX_CERTAUTHZ_CRL_CAUSE_NOT_A_CRL     7
+#define NGX_CERTAUTHZ_CRL_CAUSE_SIGNATURE     8
+#define NGX_CERTAUTHZ_CRL_CAUSE_CACHE         9
+#define NGX_CERTAUTHZ_CRL_CAUSES              10
+
+#define NGX_CERTAUTHZ_CRL_ETAG_LEN      256
+#define NGX_CERTAUTHZ_CRL_URL_MAX       2048
+#define NGX_CERTAUTHZ_CRL_MODIFIED_LEN  64
+
+
+/*
+ * The host's state of a fetched CRL: in the head of the host's copy
+ * (written by the lease holder only, but for the counters), or the
+ * process's own where there is no host copy
+ */
+typedef struct {
+    ngx_atomic_t              due;            /* the next fetch: msec of
+                                                 the wall clock */
+    ngx_atomic_t              failures;       /* in a row */
+    ngx_atomic_t              cause;          /* of the last one logged */
+    ngx_atomic_t              said;           /* when (sec) */
+    ngx_atomic_t              fetches[NGX_CERTAUTHZ_CRL_FETCH_OUTCOMES];
+    ngx_atomic_t              errors[NGX_CERTAUTHZ_CRL_CAUSES];
+    ngx_atomic_t              bytes;
+    ngx_atomic_t              success;        /* the last good fetch (sec) */
+    u_char                    etag[NGX_CERTAUTHZ_CRL_ETAG_LEN];
+    u_char                    modified[NGX_CERTAUTHZ_CRL_MODIFIED_LEN];
+                                              /* of the CRLs in force,
+                                                 NUL-terminated, "": none */
+
+    /*
+     * a slot of "certauthz_crl cdp": which process claimed it for a URL
+     * (0: free), the URL once written (url_len 0: not yet), whether a
+     * fetch of it has ended (requests wait for the first one); and in the
+     * first slot, the lock under which a URL is looked up and claimed
+     */
+    ngx_atomic_t              claimed;
+    ngx_atomic_t              url_len;
+    ngx_atomic_t              tried;
+    ngx_atomic_t              lock;
+    u_char                    url[NGX_CERTAUTHZ_CRL_URL_MAX + 1];
+} ngx_certauthz_crl_remote_state_t;
+
+
+/* one fetch, as the HTTP client sees it: in a thread, no nginx state */
+typedef struct {
+    /* in: C strings */
+    const char               *url;
+    const char               *etag;           /* "": none */
+    const char               *modified;       /* "": none */
+    const char               *trusted;        /* NULL: the system's */
+    const char               *temp;           /* where the body goes */
+    ngx_msec_t                timeout;
+    size_t                    max_size;
+    ngx_array_t              *allow;          /* of ngx_str_t: prefixes */
+    unsigned                  public_only:1;  /* no inward address */
+
+    /* out */
+    ngx_uint_t                outcome;
+    ngx_uint_t                cause;
+    size_t                    bytes;
+    u_char                    error[512];     /* NUL-terminated */
+    u_char                    etag_new[NGX_CERTAUTHZ_CRL_ETAG_LEN];
+    u_char                    modified_new[NGX_CERTAUTHZ_CRL_MODIFIED_LEN];
+
+    /* the client's own */
+    ngx_fd_t                  fd;
+    unsigned                  too_large:1;
+    unsigned                  refused:1;      /* an inward address */
+} ngx_certauthz_crl_fetch_t;
+
+
+typedef struct ngx_certauthz_crl_remote_s  ngx_certauthz_crl_remote_t;
+
+
 /* the host's one copy of a CRL file, see ngx_certauthz_crl_store.c */
 typedef struct ngx_certauthz_crl_shm_s  ngx_certauthz_crl_shm_t;
 
@@ -233,6 +339,9 @@ typedef struct {
 
 typedef struct {
     ngx_str_t                 path;
+    ngx_str_t                 name;           /* in logs and metrics: the
+                                                 path, or the URL */
+    ngx_certauthz_crl_remote_t  *remote;      /* NULL: a file */
     ngx_certauthz_crl_set_t  *set;
     ngx_uint_t                generation;
     ngx_msec_t                checked;        /* a copy per process: when
@@ -277,10 +386,23 @@ typedef struct {
 #define NGX_CERTAUTHZ_CRL_POLL  1000
 
 
+/*
+ * "certauthz_crl cdp" in a configuration: the slots that the URLs of
+ * certificates' CRL Distribution Points are fetched in (each a file of
+ * a URL, claimed host-wide when a certificate first names the URL)
+ */
+typedef struct {
+    ngx_array_t               slots;          /* of ngx_certauthz_crl_file_t * */
+    ngx_certauthz_crl_fetch_conf_t  *conf;
+    ngx_uint_t                said;           /* "too many" was logged */
+} ngx_certauthz_crl_cdp_t;
+
+
 /* what a location asks for */
 typedef struct {
     ngx_array_t              *files;          /* of ngx_certauthz_crl_file_t *;
                                                  NULL: no CRL */
+    ngx_certauthz_crl_cdp_t  *cdp;            /* NULL: no "cdp" */
     ngx_msec_t                refresh;        /* 0: on nginx reload only */
     ngx_uint_t                stale_allow;
     time_t                    warn;           /* 0: no warning */
@@ -304,6 +426,28 @@ typedef struct {
 
 ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
     ngx_array_t *files, ngx_str_t *path);
+ngx_int_t ngx_certauthz_crl_file_open(ngx_conf_t *cf,
+    ngx_certauthz_crl_file_t *f, ngx_uint_t cached);
+ngx_int_t ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
+    ngx_certauthz_crl_fetch_conf_t *conf);
+ngx_uint_t ngx_certauthz_crl_remote_due(ngx_certauthz_crl_file_t *file);
+ngx_certauthz_crl_remote_state_t *ngx_certauthz_crl_remote_state(
+    ngx_certauthz_crl_file_t *file);
+ngx_int_t ngx_certauthz_crl_remote_look(ngx_certauthz_crl_file_t *file,
+    ngx_log_t *log);
+void ngx_certauthz_crl_remote_exit(ngx_certauthz_crl_file_t *file);
+ngx_int_t ngx_certauthz_crl_remote_init(ngx_log_t *log);
+ngx_int_t ngx_certauthz_crl_remote_new(ngx_conf_t *cf,
+    ngx_certauthz_crl_file_t *f);
+ngx_uint_t ngx_certauthz_crl_is_url(ngx_str_t *s);
+ngx_uint_t ngx_certauthz_crl_allowed(ngx_array_t *allow, ngx_str_t *url);
+const char *ngx_certauthz_crl_url_check(ngx_str_t *url);
+void ngx_certauthz_crl_fetch_conf_init(ngx_certauthz_crl_fetch_conf_t *conf);
+char *ngx_certauthz_crl_fetch_conf_set(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_certauthz_crl_fetch_conf_t *conf);
+void ngx_certauthz_crl_fetch_run(ngx_certauthz_crl_fetch_t *f);
+ngx_certauthz_crl_remote_state_t *ngx_certauthz_crl_shm_remote(
+    ngx_certauthz_crl_file_t *file);
 ngx_certauthz_crl_set_t *ngx_certauthz_crl_load(ngx_str_t *path,
     ngx_log_t *log, const char **err, ngx_certauthz_file_err_t *fe,
     ngx_certauthz_crl_arena_t *arena, ngx_array_t *stores);
@@ -336,7 +480,7 @@ void ngx_certauthz_crl_shm_start(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
 void ngx_certauthz_crl_shm_exit(ngx_certauthz_crl_file_t *file);
 ngx_int_t ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
-    ngx_msec_t refresh, ngx_log_t *log);
+    ngx_msec_t refresh, ngx_uint_t gate, ngx_log_t *log);
 void ngx_certauthz_crl_shm_beat(ngx_certauthz_crl_file_t *file);
 void ngx_certauthz_crl_shm_unlock(ngx_certauthz_crl_file_t *file);
 ngx_uint_t ngx_certauthz_crl_shm_changed(ngx_certauthz_crl_file_t *file,

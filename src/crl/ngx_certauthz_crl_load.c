@@ -40,36 +40,33 @@ static void ngx_certauthz_crl_name_cleanup(void *data);
 
 
 /*
- * The file of a certauthz_crl directive: the same path in several
- * locations is one file, loaded once per configuration into the host's
- * copy (see ngx_certauthz_crl_store.c).
+ * The file of a certauthz_crl directive: the same path (or URL) in
+ * several locations is one file, loaded once per configuration into the
+ * host's copy (see ngx_certauthz_crl_store.c).  A URL's file is the
+ * cached copy of what was fetched, opened once the cache directory is
+ * known (ngx_certauthz_crl_remote_conf())
  */
 
 ngx_certauthz_crl_file_t *
 ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 {
-    ngx_int_t                   rc;
     ngx_str_t                   full;
-    ngx_uint_t                  i;
-    const char                 *err;
-    ngx_file_info_t             fi;
-    ngx_pool_cleanup_t         *cln;
-    ngx_certauthz_crl_set_t    *set;
+    ngx_uint_t                  i, url;
     ngx_certauthz_crl_file_t  **file, *f;
-    ngx_certauthz_file_err_t    fe;
-    ngx_certauthz_crl_arena_t  *arena;
+
+    url = ngx_certauthz_crl_is_url(path);
 
     full = *path;
 
-    if (ngx_conf_full_name(cf->cycle, &full, 1) != NGX_OK) {
+    if (!url && ngx_conf_full_name(cf->cycle, &full, 1) != NGX_OK) {
         return NULL;
     }
 
     file = files->elts;
 
     for (i = 0; i < files->nelts; i++) {
-        if (file[i]->path.len == full.len
-            && ngx_strncmp(file[i]->path.data, full.data, full.len) == 0)
+        if (file[i]->name.len == full.len
+            && ngx_strncmp(file[i]->name.data, full.data, full.len) == 0)
         {
             return file[i];
         }
@@ -80,7 +77,7 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
         return NULL;
     }
 
-    f->path = full;
+    f->name = full;
 
     if (ngx_array_init(&f->stores, cf->pool, 2, sizeof(X509_STORE *))
         != NGX_OK)
@@ -89,72 +86,25 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
     }
 
 #if (NGX_THREADS)
-    /* changed files are loaded in nginx's default thread pool */
+    /* changed files are loaded (and URLs fetched) in nginx's default
+     * thread pool */
     if (ngx_thread_pool_add(cf, NULL) == NULL) {
         return NULL;
     }
 #endif
 
-    if (ngx_file_info(full.data, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_file_info_n " CRL file \"%V\" failed",
-                           &full);
-        return NULL;
-    }
-
-    ngx_certauthz_crl_id_set(&f->id, &fi);
-    f->checked = ngx_current_msec;
-    f->loaded = ngx_time();
-
-    rc = ngx_certauthz_crl_shm_init(f, cf);
-
-    if (rc == NGX_ERROR) {
-        return NULL;
-    }
-
-    arena = NULL;
-
-    if (rc == NGX_OK) {
-        arena = ngx_certauthz_crl_shm_arena(f, cf->log);
-        if (arena == NULL) {
-            return NULL;
-        }
-    }
-
-    /* checked with the trusted CA certificates later, once they are known */
-    set = ngx_certauthz_crl_load(&full, cf->log, &err, &fe, arena, NULL);
-
-    if (set == NULL) {
-        if (err == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, fe.err,
-                               "%s CRL file \"%V\" failed", fe.call, &full);
-
-        } else {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "cannot load CRL file \"%V\": %s", &full, err);
-        }
-
-        return NULL;
-    }
-
-    if (f->shm) {
-        if (ngx_certauthz_crl_shm_publish(f, set, cf->log) != NGX_OK) {
+    if (url) {
+        if (ngx_certauthz_crl_remote_new(cf, f) != NGX_OK) {
             return NULL;
         }
 
     } else {
-        f->set = set;
-    }
+        f->path = full;
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        ngx_certauthz_crl_set_free(f->set);
-        return NULL;
+        if (ngx_certauthz_crl_file_open(cf, f, 0) != NGX_OK) {
+            return NULL;
+        }
     }
-
-    /* frees whichever set is current when the cycle goes */
-    cln->handler = ngx_certauthz_crl_file_cleanup;
-    cln->data = f;
 
     file = ngx_array_push(files);
     if (file == NULL) {
@@ -164,6 +114,132 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
     *file = f;
 
     return f;
+}
+
+
+/*
+ * The file's CRLs loaded with the configuration into the host's copy.
+ * cached: the cached copy of a URL's CRLs, which may be missing (none
+ * fetched yet) or bad (logged): then there are no CRLs until a fetch
+ * brings them
+ */
+
+ngx_int_t
+ngx_certauthz_crl_file_open(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f,
+    ngx_uint_t cached)
+{
+    ngx_int_t                   rc;
+    const char                 *err;
+    ngx_file_info_t             fi;
+    ngx_pool_cleanup_t         *cln;
+    ngx_certauthz_crl_set_t    *set;
+    ngx_certauthz_file_err_t    fe;
+    ngx_certauthz_crl_arena_t  *arena;
+
+    ngx_memzero(&fi, sizeof(ngx_file_info_t));
+
+    if (ngx_file_info(f->path.data, &fi) == NGX_FILE_ERROR) {
+        if (!cached) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               ngx_file_info_n " CRL file \"%V\" failed",
+                               &f->path);
+            return NGX_ERROR;
+        }
+
+        cached = 2;                 /* none yet */
+
+    } else {
+        ngx_certauthz_crl_id_set(&f->id, &fi);
+    }
+
+    f->checked = ngx_current_msec;
+    f->loaded = ngx_time();
+
+    rc = ngx_certauthz_crl_shm_init(f, cf);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    arena = NULL;
+
+    if (rc == NGX_OK) {
+        arena = ngx_certauthz_crl_shm_arena(f, cf->log);
+        if (arena == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    set = NULL;
+
+    if (cached != 2) {
+        /* checked with the trusted CA certificates later, once they are
+         * known */
+        set = ngx_certauthz_crl_load(&f->path, cf->log, &err, &fe, arena,
+                                     NULL);
+    }
+
+    if (set == NULL && cached) {
+        if (cached != 2) {
+            if (err == NULL) {
+                ngx_conf_log_error(NGX_LOG_WARN, cf, fe.err,
+                                   "%s cached CRL file \"%V\" of \"%V\" "
+                                   "failed, it is fetched again", fe.call,
+                                   &f->path, &f->name);
+
+            } else {
+                ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                                   "cannot load cached CRL file \"%V\" of "
+                                   "\"%V\": %s, it is fetched again",
+                                   &f->path, &f->name, err);
+            }
+        }
+
+        ngx_memzero(&f->id, sizeof(ngx_certauthz_crl_id_t));
+
+        set = ngx_certauthz_crl_set_new(cf->log);
+        if (set == NULL) {
+            return NGX_ERROR;
+        }
+
+        set->arena = arena;
+    }
+
+    if (set == NULL) {
+        if (err == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, fe.err,
+                               "%s CRL file \"%V\" failed", fe.call,
+                               &f->path);
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "cannot load CRL file \"%V\": %s", &f->path,
+                               err);
+        }
+
+        return NGX_ERROR;
+    }
+
+    if (f->shm) {
+        if (ngx_certauthz_crl_shm_publish(f, set, cf->log) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+    } else {
+        f->set = set;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_certauthz_crl_set_free(f->set);
+        return NGX_ERROR;
+    }
+
+    /* frees whichever set is current when the cycle goes */
+    cln->handler = ngx_certauthz_crl_file_cleanup;
+    cln->data = f;
+
+    return NGX_OK;
 }
 
 

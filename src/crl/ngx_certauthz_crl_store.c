@@ -166,6 +166,8 @@ typedef struct {
     ngx_atomic_t              tried_done;     /* that load has ended */
 
     ngx_certauthz_crl_shm_reader_t  reader[NGX_MAX_PROCESSES];
+
+    ngx_certauthz_crl_remote_state_t  remote;  /* a fetched CRL's */
 } ngx_certauthz_crl_shm_head_t;
 
 
@@ -287,7 +289,7 @@ ngx_certauthz_crl_shm_init(ngx_certauthz_crl_file_t *file, ngx_conf_t *cf)
     if (fd == -1) {
         ngx_conf_log_error(NGX_LOG_NOTICE, cf, ngx_errno,
                            "memfd_create() failed, each worker keeps its "
-                           "own copy of CRL file \"%V\"", &file->path);
+                           "own copy of CRL file \"%V\"", &file->name);
         return NGX_DECLINED;
     }
 
@@ -298,7 +300,7 @@ ngx_certauthz_crl_shm_init(ngx_certauthz_crl_file_t *file, ngx_conf_t *cf)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "ftruncate() of the memory file of CRL file "
-                           "\"%V\" failed", &file->path);
+                           "\"%V\" failed", &file->name);
         (void) close(fd);
         return NGX_ERROR;
     }
@@ -309,7 +311,7 @@ ngx_certauthz_crl_shm_init(ngx_certauthz_crl_file_t *file, ngx_conf_t *cf)
     if (shm->head == MAP_FAILED) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "mmap() of the memory file of CRL file \"%V\" "
-                           "failed", &file->path);
+                           "failed", &file->name);
         (void) close(fd);
         return NGX_ERROR;
     }
@@ -623,7 +625,7 @@ ngx_certauthz_crl_shm_publish(ngx_certauthz_crl_file_t *file,
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "certauthz: CRL file \"%V\" was loaded by another "
                       "process meanwhile, this load is dropped",
-                      &file->path);
+                      &file->name);
         ngx_certauthz_crl_shm_drop(file);
         return NGX_DECLINED;
     }
@@ -712,7 +714,7 @@ ngx_certauthz_crl_shm_follow(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     if (set == NULL) {
         ngx_log_error(NGX_LOG_ALERT, log, 0,
                       "certauthz: cannot map the CRLs of \"%V\", the "
-                      "previous ones stay in force", &file->path);
+                      "previous ones stay in force", &file->name);
         if (r != NULL) {
             r->want = 0;
         }
@@ -817,7 +819,7 @@ ngx_certauthz_crl_shm_exit(ngx_certauthz_crl_file_t *file)
 
 ngx_int_t
 ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
-    ngx_msec_t refresh, ngx_log_t *log)
+    ngx_msec_t refresh, ngx_uint_t gate, ngx_log_t *log)
 {
     ngx_msec_t                      now;
     ngx_atomic_uint_t               lock;
@@ -850,13 +852,14 @@ ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "certauthz: process %P looked at CRL file \"%V\" "
                       "and has not been heard of for %M ms, this worker "
-                      "takes over", (ngx_pid_t) lock, &file->path,
+                      "takes over", (ngx_pid_t) lock, &file->name,
                       (ngx_msec_t) NGX_CERTAUTHZ_CRL_SHM_LEASE);
 
         /* its look may have found a change that it never loaded */
 
-    } else if ((ngx_msec_int_t) (now - head->checked)
-               < (ngx_msec_int_t) (refresh - ngx_min(refresh / 8, 250)))
+    } else if (gate
+               && (ngx_msec_int_t) (now - head->checked)
+                  < (ngx_msec_int_t) (refresh - ngx_min(refresh / 8, 250)))
     {
         /*
          * looked at less than a refresh ago (less a little: the timers
@@ -871,6 +874,15 @@ ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
     head->checked = now;
 
     return NGX_OK;
+}
+
+
+/* the state of a fetched CRL, host-wide */
+
+ngx_certauthz_crl_remote_state_t *
+ngx_certauthz_crl_shm_remote(ngx_certauthz_crl_file_t *file)
+{
+    return &file->shm->head->remote;
 }
 
 
@@ -984,7 +996,7 @@ ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file,
                               "certauthz: worker process %P exited before "
                               "it took the CRLs of \"%V\" in force, the "
                               "copy it read is given back",
-                              (ngx_pid_t) pid, &file->path);
+                              (ngx_pid_t) pid, &file->name);
             }
 
             continue;
@@ -1008,7 +1020,7 @@ ngx_certauthz_crl_shm_reclaim(ngx_certauthz_crl_file_t *file,
                       "of \"%V\" in force for %M s (stopped or busy); it "
                       "reads the copy it has until it does, the other "
                       "workers are not held back", (ngx_pid_t) pid,
-                      &file->path, (now - r->lagging) / 1000);
+                      &file->name, (now - r->lagging) / 1000);
     }
 
     for (slot = 0; slot < NGX_CERTAUTHZ_CRL_SHM_SLOTS; slot++) {
@@ -1170,7 +1182,7 @@ ngx_certauthz_crl_shm_wait(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
                   "certauthz: CRL file \"%V\" changed, but no slot of its "
                   "memory file is free for %M s: workers that lag read "
                   "them all; the file is loaded once one is",
-                  &file->path, (ngx_current_msec - shm->waiting) / 1000);
+                  &file->name, (ngx_current_msec - shm->waiting) / 1000);
 }
 
 
@@ -1470,7 +1482,7 @@ ngx_certauthz_crl_shm_exit(ngx_certauthz_crl_file_t *file)
 
 ngx_int_t
 ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
-    ngx_msec_t refresh, ngx_log_t *log)
+    ngx_msec_t refresh, ngx_uint_t gate, ngx_log_t *log)
 {
     return NGX_DECLINED;
 }
@@ -1479,6 +1491,13 @@ ngx_certauthz_crl_shm_lock(ngx_certauthz_crl_file_t *file,
 void
 ngx_certauthz_crl_shm_beat(ngx_certauthz_crl_file_t *file)
 {
+}
+
+
+ngx_certauthz_crl_remote_state_t *
+ngx_certauthz_crl_shm_remote(ngx_certauthz_crl_file_t *file)
+{
+    return NULL;
 }
 
 

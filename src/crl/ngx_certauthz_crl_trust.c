@@ -238,7 +238,7 @@ ngx_certauthz_crl_trust_log(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
                       "verify with the key of any trusted CA certificate "
                       "of that name, ignored: certificates of that issuer "
                       "are denied (crl-missing) unless another CRL covers "
-                      "them", &name, &file->path);
+                      "them", &name, &file->name);
     }
 
     if (pool != NULL) {

@@ -807,7 +807,7 @@ ngx_certauthz_crl_verify(ngx_certauthz_crl_file_t *file,
         crl->warned = 1;
         ngx_log_error(NGX_LOG_WARN, log, 0,
                       "certauthz: a CRL in \"%V\" does not verify with the "
-                      "key of its issuer, ignored", &file->path);
+                      "key of its issuer, ignored", &file->name);
     }
 
     return crl->key_result;
@@ -816,7 +816,7 @@ failed:
 
     ngx_ssl_error(NGX_LOG_ALERT, log, 0,
                   "certauthz: cannot check the signature of a CRL in \"%V\"",
-                  &file->path);
+                  &file->name);
 
     return NGX_ERROR;
 }

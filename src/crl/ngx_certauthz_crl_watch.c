@@ -113,18 +113,29 @@ ngx_certauthz_crl_refresh(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
             return;
         }
 
+        /* a fetched CRL: when its fetch is due, not every "refresh" */
+
         if (file->refresh == 0
-            || ngx_certauthz_crl_shm_lock(file, file->refresh, log)
+            || (file->remote && !ngx_certauthz_crl_remote_due(file))
+            || ngx_certauthz_crl_shm_lock(file, file->refresh,
+                                          file->remote == NULL, log)
                != NGX_OK)
         {
             return;
         }
 
     } else {
-        if (file->refresh == 0
-            || file->loading
-            || (ngx_msec_int_t) (ngx_current_msec - file->checked)
-               < (ngx_msec_int_t) file->refresh)
+        if (file->refresh == 0 || file->loading) {
+            return;
+        }
+
+        if (file->remote) {
+            if (!ngx_certauthz_crl_remote_due(file)) {
+                return;
+            }
+
+        } else if ((ngx_msec_int_t) (ngx_current_msec - file->checked)
+                   < (ngx_msec_int_t) file->refresh)
         {
             return;
         }
@@ -151,11 +162,15 @@ ngx_certauthz_crl_look(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     ngx_certauthz_file_err_t    fe;
     ngx_certauthz_crl_arena_t  *arena;
 
+    if (file->remote) {
+        return ngx_certauthz_crl_remote_look(file, log);
+    }
+
     if (ngx_file_info(file->path.data, &fi) == NGX_FILE_ERROR) {
         ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
                       "certauthz: " ngx_file_info_n " CRL file \"%V\" "
                       "failed, the last good CRLs stay in force",
-                      &file->path);
+                      &file->name);
         return NGX_OK;
     }
 
@@ -251,7 +266,10 @@ ngx_certauthz_crl_watch_exit(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 #if (NGX_THREADS)
     ngx_certauthz_crl_task_t  *ctx;
 
-    if (file->loading && file->task != NULL) {
+    if (file->remote) {
+        ngx_certauthz_crl_remote_exit(file);
+
+    } else if (file->loading && file->task != NULL) {
 
         ctx = file->task->ctx;
 
@@ -376,7 +394,7 @@ ngx_certauthz_crl_warn_one(ngx_certauthz_crl_file_t *file,
 
     *p = '\0';
 
-    ngx_certauthz_crl_note(crl, &file->path, NGX_LOG_WARN, what, "", log);
+    ngx_certauthz_crl_note(crl, &file->name, NGX_LOG_WARN, what, "", log);
 }
 
 
@@ -495,13 +513,13 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
             ngx_log_error(NGX_LOG_ERR, log, fe->err,
                           "certauthz: %s CRL file \"%V\" failed, "
                           "the last good CRLs stay in force",
-                          fe->call, &file->path);
+                          fe->call, &file->name);
 
         } else {
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "certauthz: cannot load CRL file \"%V\": %s, "
                           "the last good CRLs stay in force",
-                          &file->path, err);
+                          &file->name, err);
         }
 
         return;
@@ -527,8 +545,9 @@ ngx_certauthz_crl_swap(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_trim();
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                  "certauthz: loaded CRL file \"%V\": %ui CRLs, "
-                  "%ui revoked certificates", &file->path,
+                  "certauthz: loaded CRL%s \"%V\": %ui CRLs, "
+                  "%ui revoked certificates", file->remote ? "" : " file",
+                  &file->name,
                   file->set->crls.nelts, file->set->nentries);
 
     file->trusted = file->stores.nelts;
