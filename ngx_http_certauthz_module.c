@@ -18,6 +18,7 @@
 
 
 static ngx_int_t ngx_http_certauthz_handler(ngx_http_request_t *r);
+static void ngx_http_certauthz_wait(ngx_http_request_t *r);
 static void ngx_http_certauthz_log_denial(ngx_http_request_t *r,
     ngx_http_certauthz_loc_conf_t *lcf, ngx_http_certauthz_ctx_t *ctx,
     ngx_certauthz_conn_t *conn, ngx_certauthz_decision_t *d);
@@ -141,6 +142,27 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
       0,
       NULL },
 
+    { ngx_string("certauthz_crl_cdp_allow"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_cdp_max"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_cdp_wait"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
     { ngx_string("certauthz_crl_refresh"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
                         |NGX_HTTP_LMT_CONF|NGX_CONF_TAKE1,
@@ -217,6 +239,8 @@ ngx_module_t  ngx_http_certauthz_module = {
 static ngx_int_t
 ngx_http_certauthz_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                       rc;
+    ngx_event_t                    *wev;
     ngx_certauthz_conn_t           *conn;
     ngx_http_certauthz_ctx_t       *ctx;
     ngx_certauthz_decision_t       *d;
@@ -254,10 +278,24 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 
     d = &ctx->decision;
 
-    if (ngx_certauthz_decide(&lcf->policy, ngx_http_certauthz_trusted(r),
-                             r->connection, conn, &ops, d)
-        != NGX_OK)
-    {
+    rc = ngx_certauthz_decide(&lcf->policy, ngx_http_certauthz_trusted(r),
+                              r->connection, conn, &ops, d);
+
+    if (rc == NGX_AGAIN) {
+        /* a CRL that the certificate names is being fetched: the request
+         * waits for it, as limit_req delays one, and the worker goes on */
+        wev = r->connection->write;
+
+        r->read_event_handler = ngx_http_test_reading;
+        r->write_event_handler = ngx_http_certauthz_wait;
+
+        wev->delayed = 1;
+        ngx_add_timer(wev, NGX_CERTAUTHZ_CRL_CDP_POLL);
+
+        return NGX_AGAIN;
+    }
+
+    if (rc != NGX_OK) {
         ctx->evaluated = 0;
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "certauthz: rule evaluation failed, request refused");
@@ -286,6 +324,35 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     }
 
     return lcf->status ? lcf->status->code : NGX_HTTP_FORBIDDEN;
+}
+
+
+/* the timer of a request that waits: the phases run again, this one too */
+
+static void
+ngx_http_certauthz_wait(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
 }
 
 

@@ -75,7 +75,12 @@ ngx_certauthz_explain(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
         return NULL;
     }
 
-    if (ngx_certauthz_decide(policy, trusted, c, e.conn, ops, &d) != NGX_OK) {
+    /* NGX_AGAIN: a distribution point's CRL is on its way; explain does
+     * not wait, and shows crl-missing */
+
+    if (ngx_certauthz_decide(policy, trusted, c, e.conn, ops, &d)
+        == NGX_ERROR)
+    {
         return NULL;
     }
 

@@ -497,6 +497,11 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
         if (file[i]->shm) {
             ngx_certauthz_crl_shm_follow(file[i], ngx_cycle->log);
         }
+
+        /* a slot of "cdp" is counted once a certificate named its URL */
+        if (file[i]->remote) {
+            (void) ngx_certauthz_crl_remote_adopt(file[i]);
+        }
     }
 
     ngx_str_set(&labels[0], "file");
@@ -510,6 +515,10 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     }
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
+
         if (ngx_certauthz_metrics_line(out, "certauthz_crl_entries", labels,
                                        1, &file[i]->name,
                                        file[i]->set->nentries)
@@ -530,6 +539,10 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     }
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
+
         if (ngx_certauthz_metrics_next_update(out, file[i], labels)
             != NGX_OK)
         {
@@ -545,6 +558,10 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     }
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
+
         if (ngx_certauthz_metrics_line(out, "certauthz_crl_last_load_seconds",
                                        labels, 1, &file[i]->name,
                                        file[i]->loads ? file[i]->loads[2] : 0)
@@ -565,6 +582,9 @@ ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     ngx_str_set(&labels[1], "outcome");
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
 
         values[0] = file[i]->name;
 
@@ -627,6 +647,10 @@ ngx_certauthz_metrics_fetches(ngx_certauthz_metrics_out_t *out,
     n = 0;
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
+
         n += (ngx_certauthz_crl_remote_state(file[i]) != NULL);
     }
 
@@ -647,6 +671,10 @@ ngx_certauthz_metrics_fetches(ngx_certauthz_metrics_out_t *out,
     ngx_str_set(&labels[1], "outcome");
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
+
         state = ngx_certauthz_crl_remote_state(file[i]);
         if (state == NULL) {
             continue;
@@ -678,6 +706,10 @@ ngx_certauthz_metrics_fetches(ngx_certauthz_metrics_out_t *out,
     ngx_str_set(&labels[1], "cause");
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
+
         state = ngx_certauthz_crl_remote_state(file[i]);
         if (state == NULL) {
             continue;
@@ -708,6 +740,10 @@ ngx_certauthz_metrics_fetches(ngx_certauthz_metrics_out_t *out,
     }
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
+
         state = ngx_certauthz_crl_remote_state(file[i]);
 
         if (state != NULL
@@ -731,6 +767,10 @@ ngx_certauthz_metrics_fetches(ngx_certauthz_metrics_out_t *out,
     }
 
     for (i = 0; i < files->crls.nelts; i++) {
+        if (file[i]->name.len == 0) {
+            continue;
+        }
+
         state = ngx_certauthz_crl_remote_state(file[i]);
 
         if (state != NULL

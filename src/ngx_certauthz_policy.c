@@ -654,17 +654,47 @@ ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    file = ngx_certauthz_crl_file(cf, &files->crls, &value[1]);
-    if (file == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
     if (policy->crl.files == NULL) {
         policy->crl.files = ngx_array_create(cf->pool, 2,
                                     sizeof(ngx_certauthz_crl_file_t *));
         if (policy->crl.files == NULL) {
             return NGX_CONF_ERROR;
         }
+    }
+
+    /* "cdp": the configuration's slots, each a file of this policy */
+
+    if (value[1].len == 3 && ngx_strncmp(value[1].data, "cdp", 3) == 0) {
+
+        if (policy->crl.cdp != NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"cdp\" is named twice here");
+            return NGX_CONF_ERROR;
+        }
+
+        files->cdp = ngx_certauthz_crl_cdp_conf(cf, &files->crls,
+                                                &files->fetch, files->cdp);
+        if (files->cdp == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        named = ngx_array_push_n(policy->crl.files, files->cdp->slots.nelts);
+        if (named == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(named, files->cdp->slots.elts,
+                   files->cdp->slots.nelts
+                   * sizeof(ngx_certauthz_crl_file_t *));
+
+        policy->crl.cdp = files->cdp;
+
+        return NGX_CONF_OK;
+    }
+
+    file = ngx_certauthz_crl_file(cf, &files->crls, &value[1]);
+    if (file == NULL) {
+        return NGX_CONF_ERROR;
     }
 
     named = policy->crl.files->elts;
@@ -720,6 +750,7 @@ ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
 
     if (conf->crl.files == NULL) {
         conf->crl.files = prev->crl.files;
+        conf->crl.cdp = prev->crl.cdp;
     }
 
     ngx_conf_merge_msec_value(conf->crl.refresh, prev->crl.refresh, 60000);
@@ -803,6 +834,15 @@ ngx_certauthz_decide(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
 
         case NGX_CERTAUTHZ_CRL_MISSING:
             d->reason = NGX_CERTAUTHZ_REASON_CRL_MISSING;
+
+            /* NGX_AGAIN: a CRL that the certificate names is on its way;
+             * a caller that cannot wait takes crl-missing */
+
+            if (policy->crl.cdp != NULL) {
+                return ngx_certauthz_crl_cdp_check(policy->crl.cdp, c,
+                                                   &conn->cdp_until);
+            }
+
             return NGX_OK;
 
         case NGX_CERTAUTHZ_CRL_STALE:

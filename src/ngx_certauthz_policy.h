@@ -45,6 +45,7 @@ typedef struct {
     ngx_shm_t                 counters;
 
     ngx_certauthz_crl_fetch_conf_t  fetch; /* how URLs are fetched */
+    ngx_certauthz_crl_cdp_t  *cdp;        /* NULL: no "certauthz_crl cdp" */
 
     ngx_log_t                *conf_log;   /* of configuration warnings,
                                              until init_module */
@@ -124,6 +125,8 @@ typedef struct {
     ngx_certauthz_outcome_t       outcomes[NGX_CERTAUTHZ_OUTCOMES];
     ngx_uint_t                    next_outcome;
     ngx_certauthz_crl_verdict_t   crl;
+    ngx_msec_t                    cdp_until;  /* waits for a distribution
+                                                 point's CRL until then */
 } ngx_certauthz_conn_t;
 
 

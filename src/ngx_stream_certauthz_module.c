@@ -44,8 +44,11 @@ typedef struct {
     ngx_stream_certauthz_srv_conf_t   *conf;
     ngx_queue_t                        queue;
     ngx_event_t                        expiry;
+    ngx_event_t                        wait;      /* for a distribution
+                                                     point's CRL */
     unsigned                           evaluated:1;
     unsigned                           closing:1;
+    unsigned                           waiting:1;
 } ngx_stream_certauthz_ctx_t;
 
 
@@ -58,6 +61,9 @@ static ngx_int_t ngx_stream_certauthz_watch(ngx_stream_session_t *s,
 static void ngx_stream_certauthz_unwatch(void *data);
 static void ngx_stream_certauthz_refresh(ngx_event_t *ev);
 static void ngx_stream_certauthz_expiry(ngx_event_t *ev);
+static ngx_int_t ngx_stream_certauthz_wait(ngx_stream_certauthz_ctx_t *ctx);
+static void ngx_stream_certauthz_wait_handler(ngx_event_t *ev);
+static void ngx_stream_certauthz_wait_cleanup(void *data);
 static void ngx_stream_certauthz_recheck(ngx_stream_certauthz_ctx_t *ctx);
 static void ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
     ngx_certauthz_conn_t *conn);
@@ -172,6 +178,27 @@ static ngx_command_t  ngx_stream_certauthz_commands[] = {
       0,
       NULL },
 
+    { ngx_string("certauthz_crl_cdp_allow"),
+      NGX_STREAM_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_cdp_max"),
+      NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("certauthz_crl_cdp_wait"),
+      NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_certauthz_conf_set_crl_fetch,
+      0,
+      0,
+      NULL },
+
     { ngx_string("certauthz_crl_refresh"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -228,6 +255,7 @@ ngx_module_t  ngx_stream_certauthz_module = {
 static ngx_int_t
 ngx_stream_certauthz_handler(ngx_stream_session_t *s)
 {
+    ngx_int_t                         rc;
     ngx_connection_t                 *c;
     ngx_certauthz_conn_t             *conn;
     ngx_stream_certauthz_ctx_t       *ctx;
@@ -241,19 +269,23 @@ ngx_stream_certauthz_handler(ngx_stream_session_t *s)
 
     c = s->connection;
 
-    if (ngx_stream_get_module_ctx(s, ngx_stream_certauthz_module)) {
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_certauthz_module);
+
+    if (ctx != NULL && !ctx->waiting) {
         return NGX_DECLINED;
     }
 
-    ctx = ngx_pcalloc(c->pool, sizeof(ngx_stream_certauthz_ctx_t));
     if (ctx == NULL) {
-        return NGX_STREAM_INTERNAL_SERVER_ERROR;
+        ctx = ngx_pcalloc(c->pool, sizeof(ngx_stream_certauthz_ctx_t));
+        if (ctx == NULL) {
+            return NGX_STREAM_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->session = s;
+        ctx->conf = conf;
+
+        ngx_stream_set_ctx(s, ctx, ngx_stream_certauthz_module);
     }
-
-    ctx->session = s;
-    ctx->conf = conf;
-
-    ngx_stream_set_ctx(s, ctx, ngx_stream_certauthz_module);
 
     conn = ngx_certauthz_conn_get(c);
 
@@ -264,9 +296,17 @@ ngx_stream_certauthz_handler(ngx_stream_session_t *s)
         return NGX_STREAM_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_stream_certauthz_decide(s, conf, conn, &ctx->decision)
-        != NGX_OK)
-    {
+    rc = ngx_stream_certauthz_decide(s, conf, conn, &ctx->decision);
+
+    if (rc == NGX_AGAIN) {
+        /* a CRL that the certificate names is being fetched: wait for it
+         * before the first byte is read */
+        return ngx_stream_certauthz_wait(ctx);
+    }
+
+    ctx->waiting = 0;
+
+    if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, c->log, 0,
                       "certauthz: rule evaluation failed, "
                       "connection refused");
@@ -396,6 +436,61 @@ ngx_stream_certauthz_watch(ngx_stream_session_t *s,
 }
 
 
+/*
+ * The session waits (NGX_DONE: the phases stop here) and is decided
+ * again every NGX_CERTAUTHZ_CRL_CDP_POLL, until the fetch has ended or
+ * certauthz_crl_cdp_wait has passed (ngx_certauthz_crl_cdp_check())
+ */
+
+static ngx_int_t
+ngx_stream_certauthz_wait(ngx_stream_certauthz_ctx_t *ctx)
+{
+    ngx_connection_t    *c;
+    ngx_pool_cleanup_t  *cln;
+
+    c = ctx->session->connection;
+
+    if (!ctx->waiting) {
+        cln = ngx_pool_cleanup_add(c->pool, 0);
+        if (cln == NULL) {
+            return NGX_STREAM_INTERNAL_SERVER_ERROR;
+        }
+
+        cln->handler = ngx_stream_certauthz_wait_cleanup;
+        cln->data = ctx;
+
+        ctx->wait.handler = ngx_stream_certauthz_wait_handler;
+        ctx->wait.data = ctx;
+        ctx->wait.log = c->log;
+        ctx->waiting = 1;
+    }
+
+    ngx_add_timer(&ctx->wait, NGX_CERTAUTHZ_CRL_CDP_POLL);
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_stream_certauthz_wait_handler(ngx_event_t *ev)
+{
+    ngx_stream_certauthz_ctx_t *ctx = ev->data;
+
+    ngx_stream_core_run_phases(ctx->session);
+}
+
+
+static void
+ngx_stream_certauthz_wait_cleanup(void *data)
+{
+    ngx_stream_certauthz_ctx_t *ctx = data;
+
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
+    }
+}
+
+
 static void
 ngx_stream_certauthz_unwatch(void *data)
 {
@@ -511,7 +606,9 @@ ngx_stream_certauthz_recheck(ngx_stream_certauthz_ctx_t *ctx)
                         : ngx_stream_certauthz_decide(ctx->session, ctx->conf,
                                                       conn, &d);
 
-    if (rc != NGX_OK) {
+    /* a live session does not wait: crl-missing is its verdict */
+
+    if (rc != NGX_OK && rc != NGX_AGAIN) {
         /* an internal failure is no verdict, and lets nobody stay */
         ngx_log_error(NGX_LOG_ERR, c->log, 0,
                       "certauthz: rule evaluation failed, "

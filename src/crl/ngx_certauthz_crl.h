@@ -220,6 +220,7 @@ typedef struct {
                                                  public address */
     ngx_uint_t                cdp_max;
     ngx_msec_t                cdp_wait;
+    ngx_uint_t                cdp_fixed;      /* the slots are made */
     ngx_path_t               *path;           /* the cache, once known */
 } ngx_certauthz_crl_fetch_conf_t;
 
@@ -385,6 +386,9 @@ typedef struct {
  */
 #define NGX_CERTAUTHZ_CRL_POLL  1000
 
+/* how often a request that waits for a distribution point's CRL looks */
+#define NGX_CERTAUTHZ_CRL_CDP_POLL  50
+
 
 /*
  * "certauthz_crl cdp" in a configuration: the slots that the URLs of
@@ -394,7 +398,8 @@ typedef struct {
 typedef struct {
     ngx_array_t               slots;          /* of ngx_certauthz_crl_file_t * */
     ngx_certauthz_crl_fetch_conf_t  *conf;
-    ngx_uint_t                said;           /* "too many" was logged */
+    ngx_array_t               said;           /* of uint32_t: the hashes of
+                                                 URLs refused and logged */
 } ngx_certauthz_crl_cdp_t;
 
 
@@ -431,6 +436,15 @@ ngx_int_t ngx_certauthz_crl_file_open(ngx_conf_t *cf,
 ngx_int_t ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
     ngx_certauthz_crl_fetch_conf_t *conf);
 ngx_uint_t ngx_certauthz_crl_remote_due(ngx_certauthz_crl_file_t *file);
+ngx_int_t ngx_certauthz_crl_remote_slot(ngx_conf_t *cf,
+    ngx_certauthz_crl_file_t *f);
+ngx_uint_t ngx_certauthz_crl_remote_adopt(ngx_certauthz_crl_file_t *f);
+ngx_certauthz_crl_cdp_t *ngx_certauthz_crl_cdp_conf(ngx_conf_t *cf,
+    ngx_array_t *files, ngx_certauthz_crl_fetch_conf_t *conf,
+    ngx_certauthz_crl_cdp_t *cdp);
+ngx_int_t ngx_certauthz_crl_cdp_check(ngx_certauthz_crl_cdp_t *cdp,
+    ngx_connection_t *c, ngx_msec_t *until);
+void ngx_certauthz_crl_watch_now(ngx_certauthz_crl_file_t *file);
 ngx_certauthz_crl_remote_state_t *ngx_certauthz_crl_remote_state(
     ngx_certauthz_crl_file_t *file);
 ngx_int_t ngx_certauthz_crl_remote_look(ngx_certauthz_crl_file_t *file,

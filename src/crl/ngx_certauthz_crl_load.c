@@ -119,9 +119,9 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 
 /*
  * The file's CRLs loaded with the configuration into the host's copy.
- * cached: the cached copy of a URL's CRLs, which may be missing (none
+ * cached: 1, the cached copy of a URL's CRLs, which may be missing (none
  * fetched yet) or bad (logged): then there are no CRLs until a fetch
- * brings them
+ * brings them; 2: none (a slot of "cdp" that no URL took yet)
  */
 
 ngx_int_t
@@ -138,7 +138,10 @@ ngx_certauthz_crl_file_open(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f,
 
     ngx_memzero(&fi, sizeof(ngx_file_info_t));
 
-    if (ngx_file_info(f->path.data, &fi) == NGX_FILE_ERROR) {
+    if (cached == 2) {
+        /* none to look for */
+
+    } else if (ngx_file_info(f->path.data, &fi) == NGX_FILE_ERROR) {
         if (!cached) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                                ngx_file_info_n " CRL file \"%V\" failed",

@@ -36,7 +36,9 @@
 
 
 struct ngx_certauthz_crl_remote_s {
-    u_char                            *url;       /* NUL-terminated */
+    u_char                            *url;       /* NUL-terminated; of a
+                                                     cdp slot: room for
+                                                     any URL */
     ngx_str_t                          meta;
     ngx_str_t                          temp;      /* NUL-terminated */
     ngx_certauthz_crl_fetch_conf_t    *conf;
@@ -44,6 +46,7 @@ struct ngx_certauthz_crl_remote_s {
 #if (NGX_THREADS)
     ngx_thread_task_t                 *task;
 #endif
+    unsigned                           cdp:1;     /* a slot of "cdp" */
 };
 
 
@@ -77,6 +80,13 @@ static ngx_str_t  ngx_certauthz_crl_remote_pool = ngx_string("default");
 #endif
 
 static ngx_msec_t ngx_certauthz_crl_remote_now(void);
+static ngx_int_t ngx_certauthz_crl_remote_dir(ngx_conf_t *cf,
+    ngx_certauthz_crl_fetch_conf_t *conf);
+static ngx_int_t ngx_certauthz_crl_remote_buffers(ngx_conf_t *cf,
+    ngx_certauthz_crl_file_t *f);
+static void ngx_certauthz_crl_remote_names(ngx_certauthz_crl_file_t *f);
+static ngx_uint_t ngx_certauthz_crl_remote_recall(
+    ngx_certauthz_crl_file_t *f, ngx_array_t *files);
 static void ngx_certauthz_crl_remote_meta(ngx_certauthz_crl_file_t *file,
     ngx_log_t *log);
 
@@ -209,6 +219,57 @@ ngx_certauthz_crl_remote_new(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
 }
 
 
+/*
+ * A slot of "certauthz_crl cdp": a file of a URL that a certificate will
+ * name (see ngx_certauthz_crl_cdp.c)
+ */
+
+ngx_int_t
+ngx_certauthz_crl_remote_slot(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
+{
+#if !(NGX_THREADS)
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"certauthz_crl cdp\" needs nginx built with "
+                       "thread support");
+    return NGX_ERROR;
+
+#else
+
+    ngx_certauthz_crl_remote_t  *remote;
+
+    remote = ngx_pcalloc(cf->pool, sizeof(ngx_certauthz_crl_remote_t));
+    if (remote == NULL) {
+        return NGX_ERROR;
+    }
+
+    remote->url = ngx_pnalloc(cf->pool, NGX_CERTAUTHZ_CRL_URL_MAX + 1);
+    if (remote->url == NULL) {
+        return NGX_ERROR;
+    }
+
+    remote->url[0] = '\0';
+    remote->cdp = 1;
+
+    /* fetched in nginx's default thread pool */
+    if (ngx_thread_pool_add(cf, NULL) == NULL) {
+        return NGX_ERROR;
+    }
+
+    f->remote = remote;
+
+    if (ngx_array_init(&f->stores, cf->pool, 2, sizeof(X509_STORE *))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+
+#endif
+}
+
+
 /* the main-level directives, unset */
 
 void
@@ -267,10 +328,19 @@ ngx_certauthz_crl_fetch_conf_set(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     if (ngx_certauthz_crl_named("certauthz_crl_cdp_max")) {
+
+        if (conf->cdp_fixed) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"certauthz_crl_cdp_max\" must come before "
+                               "the first \"certauthz_crl cdp\"");
+            return NGX_CONF_ERROR;
+        }
+
         c.offset = offsetof(ngx_certauthz_crl_fetch_conf_t, cdp_max);
         rv = ngx_conf_set_num_slot(cf, &c, conf);
 
-        if (rv == NGX_CONF_OK && (conf->cdp_max < 1 || conf->cdp_max > 256)) {
+        if (rv == NGX_CONF_OK && (conf->cdp_max < 1 || conf->cdp_max > 256))
+        {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"certauthz_crl_cdp_max\" directive invalid "
                                "value");
@@ -330,17 +400,16 @@ ngx_certauthz_crl_fetch_conf_set(ngx_conf_t *cf, ngx_command_t *cmd,
 /*
  * At a face's postconfiguration: the defaults, the cache directory (made
  * by nginx with its temporary directories, for the workers' user), and
- * each URL's cached copy loaded as its file
+ * each URL's cached copy loaded as its file; the slots of "cdp" take the
+ * URLs of distribution points cached before, so that they too start
+ * from the last good copy
  */
 
 ngx_int_t
 ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
     ngx_certauthz_crl_fetch_conf_t *conf)
 {
-    u_char                       *p, md[SHA256_DIGEST_LENGTH];
-    ngx_str_t                     dir;
-    ngx_uint_t                    i, j;
-    ngx_path_t                   *path;
+    ngx_uint_t                    i, cached;
     ngx_certauthz_crl_file_t    **file, *f;
     ngx_certauthz_crl_remote_t   *remote;
 
@@ -355,106 +424,32 @@ ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
         f = file[i];
         remote = f->remote;
 
-        if (remote == NULL || f->path.len) {
+        if (remote == NULL || remote->state != NULL) {
             continue;
         }
 
         remote->conf = conf;
 
-        if (conf->path == NULL) {
-
-            if (conf->cache.data != NULL) {
-                dir = conf->cache;
-
-            } else {
-#ifdef NGX_HTTP_CLIENT_TEMP_PATH
-                /* next to client_body_temp: /var/lib/nginx on Debian */
-                dir.data = (u_char *) NGX_HTTP_CLIENT_TEMP_PATH;
-                dir.len = ngx_strlen(dir.data);
-
-                while (dir.len && dir.data[dir.len - 1] != '/') {
-                    dir.len--;
-                }
-
-                p = ngx_pnalloc(cf->pool, dir.len + sizeof("certauthz") - 1);
-                if (p == NULL) {
-                    return NGX_ERROR;
-                }
-
-                dir.len = ngx_cpymem(p, dir.data, dir.len) - p;
-                dir.len = ngx_cpymem(p + dir.len, "certauthz",
-                                     sizeof("certauthz") - 1) - p;
-                dir.data = p;
-#else
-                ngx_str_set(&dir, "certauthz");
-#endif
-            }
-
-            if (ngx_conf_full_name(cf->cycle, &dir, 0) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            while (dir.len > 1 && dir.data[dir.len - 1] == '/') {
-                dir.len--;
-            }
-
-            path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
-            if (path == NULL) {
-                return NGX_ERROR;
-            }
-
-            path->name = dir;
-            path->conf_file = cf->conf_file->file.name.data;
-            path->line = cf->conf_file->line;
-
-            if (ngx_add_path(cf, &path) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            conf->path = path;
-        }
-
-        dir = conf->path->name;
-
-        /* DIR/crl-HASH.crl, .meta and .PID.tmp: HASH of the URL's SHA-256 */
-
-        if (SHA256(f->name.data, f->name.len, md) == NULL) {
+        if (conf->path == NULL
+            && ngx_certauthz_crl_remote_dir(cf, conf) != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
-        f->path.len = dir.len + sizeof("/crl-") - 1 + 24 + sizeof(".crl") - 1;
-        f->path.data = ngx_pnalloc(cf->pool, f->path.len + 1);
-        if (f->path.data == NULL) {
+        if (ngx_certauthz_crl_remote_buffers(cf, f) != NGX_OK) {
             return NGX_ERROR;
         }
 
-        p = ngx_cpymem(f->path.data, dir.data, dir.len);
-        p = ngx_cpymem(p, "/crl-", sizeof("/crl-") - 1);
+        cached = 1;
 
-        for (j = 0; j < 12; j++) {
-            *p++ = ngx_certauthz_crl_hex[md[j] >> 4];
-            *p++ = ngx_certauthz_crl_hex[md[j] & 0xf];
+        if (remote->cdp) {
+            cached = ngx_certauthz_crl_remote_recall(f, files) ? 1 : 2;
+
+        } else {
+            ngx_certauthz_crl_remote_names(f);
         }
 
-        ngx_memcpy(p, ".crl", sizeof(".crl"));
-
-        remote->meta.len = f->path.len + 1;
-        remote->meta.data = ngx_pnalloc(cf->pool, remote->meta.len + 1);
-        if (remote->meta.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        p = ngx_cpymem(remote->meta.data, f->path.data, f->path.len - 4);
-        ngx_memcpy(p, ".meta", sizeof(".meta"));
-
-        /* room for ".PID.tmp" */
-        remote->temp.data = ngx_pnalloc(cf->pool, f->path.len + NGX_INT_T_LEN
-                                                  + 8);
-        if (remote->temp.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_certauthz_crl_file_open(cf, f, 1) != NGX_OK) {
+        if (ngx_certauthz_crl_file_open(cf, f, cached) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -469,10 +464,20 @@ ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
             }
         }
 
+        if (remote->cdp && f->name.len) {
+            ngx_memcpy(remote->state->url, f->name.data, f->name.len);
+            remote->state->claimed = 1;
+            remote->state->url_len = f->name.len;
+        }
+
         /* the validators of the cached copy, if there is one */
 
         if (f->id.size) {
-            ngx_certauthz_crl_remote_meta(f, cf->log);
+            ngx_certauthz_crl_remote_meta(f, NULL);
+
+            if (remote->cdp) {
+                remote->state->tried = 1;
+            }
         }
 
         if (f->refresh == 0) {
@@ -481,6 +486,298 @@ ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
     }
 
     return NGX_OK;
+}
+
+
+/* the cache directory: certauthz_crl_cache, or next to client_body_temp */
+
+static ngx_int_t
+ngx_certauthz_crl_remote_dir(ngx_conf_t *cf,
+    ngx_certauthz_crl_fetch_conf_t *conf)
+{
+    u_char      *p;
+    ngx_str_t    dir;
+    ngx_path_t  *path;
+
+    if (conf->cache.data != NULL) {
+        dir = conf->cache;
+
+    } else {
+#ifdef NGX_HTTP_CLIENT_TEMP_PATH
+        /* /var/lib/nginx/certauthz on Debian */
+        dir.data = (u_char *) NGX_HTTP_CLIENT_TEMP_PATH;
+        dir.len = ngx_strlen(dir.data);
+
+        while (dir.len && dir.data[dir.len - 1] != '/') {
+            dir.len--;
+        }
+
+        p = ngx_pnalloc(cf->pool, dir.len + sizeof("certauthz") - 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        dir.len = ngx_cpymem(p, dir.data, dir.len) - p;
+        dir.len = ngx_cpymem(p + dir.len, "certauthz",
+                             sizeof("certauthz") - 1) - p;
+        dir.data = p;
+#else
+        ngx_str_set(&dir, "certauthz");
+#endif
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &dir, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    while (dir.len > 1 && dir.data[dir.len - 1] == '/') {
+        dir.len--;
+    }
+
+    path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
+    if (path == NULL) {
+        return NGX_ERROR;
+    }
+
+    path->name = dir;
+    path->conf_file = cf->conf_file->file.name.data;
+    path->line = cf->conf_file->line;
+
+    if (ngx_add_path(cf, &path) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    conf->path = path;
+
+    return NGX_OK;
+}
+
+
+/* room for DIR/crl-HASH.crl, .meta and .PID.tmp */
+
+static ngx_int_t
+ngx_certauthz_crl_remote_buffers(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
+{
+    size_t                       len;
+    ngx_certauthz_crl_remote_t  *remote;
+
+    remote = f->remote;
+
+    len = remote->conf->path->name.len + sizeof("/crl-") - 1 + 24
+          + sizeof(".crl") - 1;
+
+    f->path.len = 0;
+    f->path.data = ngx_pnalloc(cf->pool, len + 1);
+    remote->meta.data = ngx_pnalloc(cf->pool, len + 2);
+    remote->temp.data = ngx_pnalloc(cf->pool, len + NGX_INT_T_LEN + 8);
+
+    if (f->path.data == NULL || remote->meta.data == NULL
+        || remote->temp.data == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the file names of f->name: CRL-HASH, of the URL's SHA-256 */
+
+static void
+ngx_certauthz_crl_remote_names(ngx_certauthz_crl_file_t *f)
+{
+    u_char                      *p, md[SHA256_DIGEST_LENGTH];
+    ngx_str_t                   *dir;
+    ngx_uint_t                   j;
+    ngx_certauthz_crl_remote_t  *remote;
+
+    remote = f->remote;
+    dir = &remote->conf->path->name;
+
+    (void) SHA256(f->name.data, f->name.len, md);
+
+    p = ngx_cpymem(f->path.data, dir->data, dir->len);
+    p = ngx_cpymem(p, "/crl-", sizeof("/crl-") - 1);
+
+    for (j = 0; j < 12; j++) {
+        *p++ = ngx_certauthz_crl_hex[md[j] >> 4];
+        *p++ = ngx_certauthz_crl_hex[md[j] & 0xf];
+    }
+
+    ngx_memcpy(p, ".crl", sizeof(".crl"));
+    f->path.len = p + sizeof(".crl") - 1 - f->path.data;
+
+    p = ngx_cpymem(remote->meta.data, f->path.data, f->path.len - 4);
+    ngx_memcpy(p, ".meta", sizeof(".meta"));
+    remote->meta.len = p + sizeof(".meta") - 1 - remote->meta.data;
+}
+
+
+/*
+ * A cdp slot takes the URL that the host (another process) claimed it
+ * for: 0 if none yet
+ */
+
+ngx_uint_t
+ngx_certauthz_crl_remote_adopt(ngx_certauthz_crl_file_t *f)
+{
+    size_t                             len;
+    ngx_certauthz_crl_remote_t        *remote;
+    ngx_certauthz_crl_remote_state_t  *state;
+
+    if (f->name.len) {
+        return 1;
+    }
+
+    remote = f->remote;
+    state = remote->state;
+    len = state->url_len;
+
+    if (len == 0 || len > NGX_CERTAUTHZ_CRL_URL_MAX) {
+        return 0;
+    }
+
+    ngx_memcpy(remote->url, state->url, len);
+    remote->url[len] = '\0';
+
+    f->name.data = remote->url;
+    f->name.len = len;
+
+    ngx_certauthz_crl_remote_names(f);
+
+    return 1;
+}
+
+
+/*
+ * A cdp slot at configuration: the next URL of a distribution point whose
+ * copy is in the cache ("cdp 1" in its .meta), if one is left that no
+ * other slot took and certauthz_crl_cdp_allow still allows; 0: none
+ */
+
+static ngx_uint_t
+ngx_certauthz_crl_remote_recall(ngx_certauthz_crl_file_t *f,
+    ngx_array_t *files)
+{
+    u_char                       *p, *q, *last, buf[4096];
+    size_t                        len;
+    ssize_t                       n;
+    ngx_fd_t                      fd;
+    ngx_dir_t                     dir;
+    ngx_str_t                     url, dname, *name;
+    ngx_uint_t                    i, cdp, taken, found;
+    ngx_certauthz_crl_file_t    **file;
+    ngx_certauthz_crl_remote_t   *remote;
+
+    remote = f->remote;
+    name = &remote->conf->path->name;
+    found = 0;
+
+    /* a name, and room for a file name after it */
+
+    if (name->len + 64 > sizeof(buf)) {
+        return 0;
+    }
+
+    ngx_memcpy(buf, name->data, name->len);
+    buf[name->len] = '\0';
+
+    dname.len = name->len;
+    dname.data = buf;
+
+    if (ngx_open_dir(&dname, &dir) == NGX_ERROR) {
+        return 0;
+    }
+
+    while (!found && ngx_read_dir(&dir) == NGX_OK) {
+
+        len = ngx_de_namelen(&dir);
+        p = ngx_de_name(&dir);
+
+        if (len != sizeof("crl-.meta") - 1 + 24
+            || ngx_strncmp(p, "crl-", 4) != 0
+            || ngx_strncmp(p + len - 5, ".meta", 5) != 0)
+        {
+            continue;
+        }
+
+        q = ngx_cpymem(buf, name->data, name->len);
+        *q++ = '/';
+        q = ngx_cpymem(q, p, len);
+        *q = '\0';
+
+        fd = ngx_open_file(buf, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+        if (fd == NGX_INVALID_FILE) {
+            continue;
+        }
+
+        n = read(fd, buf, sizeof(buf) - 1);
+        (void) ngx_close_file(fd);
+
+        if (n <= 0) {
+            continue;
+        }
+
+        url.len = 0;
+        cdp = 0;
+        last = buf + n;
+
+        for (p = buf; p < last; p = q + 1) {
+            q = ngx_strlchr(p, last, '\n');
+            if (q == NULL) {
+                break;
+            }
+
+            if (q - p > 4 && ngx_strncmp(p, "url ", 4) == 0) {
+                url.data = p + 4;
+                url.len = q - p - 4;
+
+            } else if (q - p == 5 && ngx_strncmp(p, "cdp 1", 5) == 0) {
+                cdp = 1;
+            }
+        }
+
+        if (!cdp || url.len == 0
+            || ngx_certauthz_crl_url_check(&url) != NULL
+            || (remote->conf->cdp_allow
+                && !ngx_certauthz_crl_allowed(remote->conf->cdp_allow, &url)))
+        {
+            continue;
+        }
+
+        /* not taken by an earlier slot */
+
+        file = files->elts;
+        taken = 0;
+
+        for (i = 0; i < files->nelts; i++) {
+            if (file[i] != f && file[i]->remote && file[i]->remote->cdp
+                && file[i]->name.len == url.len
+                && ngx_strncmp(file[i]->name.data, url.data, url.len) == 0)
+            {
+                taken = 1;
+                break;
+            }
+        }
+
+        if (taken) {
+            continue;
+        }
+
+        ngx_memcpy(remote->url, url.data, url.len);
+        remote->url[url.len] = '\0';
+
+        f->name.data = remote->url;
+        f->name.len = url.len;
+
+        ngx_certauthz_crl_remote_names(f);
+
+        found = 1;
+    }
+
+    (void) ngx_close_dir(&dir);
+
+    return found;
 }
 
 
@@ -568,6 +865,12 @@ ngx_certauthz_crl_remote_state(ngx_certauthz_crl_file_t *file)
 ngx_uint_t
 ngx_certauthz_crl_remote_due(ngx_certauthz_crl_file_t *file)
 {
+    /* a cdp slot that no certificate has named yet has nothing to fetch */
+
+    if (file->remote->cdp && !ngx_certauthz_crl_remote_adopt(file)) {
+        return 0;
+    }
+
     return (ngx_msec_int_t) (ngx_certauthz_crl_remote_now()
                              - file->remote->state->due) >= 0;
 }
@@ -651,6 +954,14 @@ ngx_certauthz_crl_remote_look(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     ctx->fetch.timeout = conf->timeout;
     ctx->fetch.max_size = conf->max_size;
     ctx->fetch.fd = NGX_INVALID_FILE;
+
+    /* what a certificate names: only what certauthz_crl_cdp_allow says,
+     * or public addresses */
+
+    if (remote->cdp) {
+        ctx->fetch.allow = conf->cdp_allow;
+        ctx->fetch.public_only = (conf->cdp_allow == NULL);
+    }
 
     task->handler = ngx_certauthz_crl_remote_thread;
     task->event.handler = ngx_certauthz_crl_remote_done;
@@ -842,9 +1153,10 @@ ngx_certauthz_crl_remote_keep(ngx_certauthz_crl_remote_task_t *ctx)
         return;
     }
 
-    p = ngx_snprintf(buf, sizeof(buf), "url %s\netag %s\nlast-modified %s\n",
+    p = ngx_snprintf(buf, sizeof(buf),
+                     "url %s\netag %s\nlast-modified %s\ncdp %d\n",
                      remote->url, ctx->fetch.etag_new,
-                     ctx->fetch.modified_new);
+                     ctx->fetch.modified_new, remote->cdp ? 1 : 0);
 
     fd = ngx_open_file(ctx->fetch.temp, NGX_FILE_WRONLY, NGX_FILE_TRUNCATE,
                        NGX_FILE_DEFAULT_ACCESS);
@@ -889,6 +1201,7 @@ ngx_certauthz_crl_remote_done(ngx_event_t *ev)
     log = ngx_cycle->log;
 
     file->loading = 0;
+    state->tried = 1;
 
     (void) ngx_atomic_fetch_add(&state->fetches[f->outcome], 1);
     (void) ngx_atomic_fetch_add(&state->bytes, f->bytes);

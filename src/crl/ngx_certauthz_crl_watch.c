@@ -255,6 +255,23 @@ ngx_certauthz_crl_watch(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
 }
 
 
+/* a look (a fetch) now, not at the next tick: a URL just claimed */
+
+void
+ngx_certauthz_crl_watch_now(ngx_certauthz_crl_file_t *file)
+{
+    if (file->watch.handler == NULL) {
+        return;
+    }
+
+    if (file->watch.timer_set) {
+        ngx_del_timer(&file->watch);
+    }
+
+    ngx_certauthz_crl_watch_handler(&file->watch);
+}
+
+
 /*
  * At a worker's exit: a load finished but not taken, freed; the host's
  * copy told that this worker reads it no more
