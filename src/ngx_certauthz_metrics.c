@@ -628,7 +628,8 @@ static ngx_str_t  ngx_certauthz_metrics_causes[] = {
     ngx_string("truncated"),
     ngx_string("not_a_crl"),
     ngx_string("signature"),
-    ngx_string("cache")
+    ngx_string("cache"),
+    ngx_string("older")
 };
 
 

@@ -241,7 +241,8 @@ typedef struct {
 #define NGX_CERTAUTHZ_CRL_CAUSE_NOT_A_CRL     7
 #define NGX_CERTAUTHZ_CRL_CAUSE_SIGNATURE     8
 #define NGX_CERTAUTHZ_CRL_CAUSE_CACHE         9
-#define NGX_CERTAUTHZ_CRL_CAUSES              10
+#define NGX_CERTAUTHZ_CRL_CAUSE_OLDER         10
+#define NGX_CERTAUTHZ_CRL_CAUSES              11
 
 #define NGX_CERTAUTHZ_CRL_ETAG_LEN      256
 #define NGX_CERTAUTHZ_CRL_URL_MAX       2048
@@ -538,6 +539,8 @@ ngx_int_t ngx_certauthz_crl_check(ngx_certauthz_crl_conf_t *conf,
     ngx_uint_t *result);
 ngx_uint_t ngx_certauthz_crl_in_force(ngx_certauthz_crl_set_t *set,
     ngx_certauthz_crl_t *crl);
+ngx_uint_t ngx_certauthz_crl_newer(ngx_certauthz_crl_t *a,
+    ngx_certauthz_crl_t *b);
 
 
 

@@ -70,6 +70,8 @@ static void ngx_certauthz_crl_remote_check(
 static void ngx_certauthz_crl_remote_keep(
     ngx_certauthz_crl_remote_task_t *ctx);
 static void ngx_certauthz_crl_remote_done(ngx_event_t *ev);
+static ngx_uint_t ngx_certauthz_crl_remote_older(
+    ngx_certauthz_crl_remote_task_t *ctx, ngx_certauthz_crl_file_t *file);
 static void ngx_certauthz_crl_remote_said(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_fetch_t *f, ngx_log_t *log);
 static void ngx_certauthz_crl_remote_next(ngx_certauthz_crl_file_t *file,
@@ -1025,8 +1027,9 @@ ngx_certauthz_crl_remote_exit(ngx_certauthz_crl_file_t *file)
 #if (NGX_THREADS)
 
 /*
- * In a thread: the fetch; a new answer loaded and checked, then renamed
- * over the cached copy.  Nothing of the worker's is touched.
+ * In a thread: the fetch; a new answer loaded and checked (renamed over
+ * the cached copy back in the event loop).  Nothing of the worker's is
+ * touched.
  */
 
 static void
@@ -1040,10 +1043,7 @@ ngx_certauthz_crl_remote_thread(void *data, ngx_log_t *log)
         ngx_certauthz_crl_remote_check(ctx);
     }
 
-    if (ctx->fetch.outcome == NGX_CERTAUTHZ_CRL_FETCH_UPDATED) {
-        ngx_certauthz_crl_remote_keep(ctx);
-
-    } else {
+    if (ctx->fetch.outcome != NGX_CERTAUTHZ_CRL_FETCH_UPDATED) {
         (void) ngx_delete_file(ctx->fetch.temp);
     }
 }
@@ -1203,6 +1203,18 @@ ngx_certauthz_crl_remote_done(ngx_event_t *ev)
     file->loading = 0;
     state->tried = 1;
 
+    if (ctx->set != NULL) {
+        if (ngx_certauthz_crl_remote_older(ctx, file)) {
+            ngx_certauthz_crl_set_free(ctx->set);
+            ctx->set = NULL;
+            (void) ngx_delete_file(f->temp);
+
+        } else {
+            /* two renames: the answer, then its validators */
+            ngx_certauthz_crl_remote_keep(ctx);
+        }
+    }
+
     (void) ngx_atomic_fetch_add(&state->fetches[f->outcome], 1);
     (void) ngx_atomic_fetch_add(&state->bytes, f->bytes);
 
@@ -1256,6 +1268,76 @@ unlock:
     if (file->shm) {
         ngx_certauthz_crl_shm_unlock(file);
     }
+}
+
+
+/*
+ * An answer that would put an older CRL in force than the one in force
+ * (a lower CRLNumber, else an earlier thisUpdate, of the same issuer and
+ * scope) is refused: a stale mirror or a replay must not lift a
+ * revocation.  The CRLs in force are the event loop's: checked here.
+ */
+
+static ngx_uint_t
+ngx_certauthz_crl_remote_older(ngx_certauthz_crl_remote_task_t *ctx,
+    ngx_certauthz_crl_file_t *file)
+{
+    u_char                     *p, name[256];
+    BIO                        *bio;
+    ngx_uint_t                  i, j;
+    ngx_certauthz_crl_t        *n, *o;
+    ngx_certauthz_crl_fetch_t  *f;
+
+    if (file->set == NULL) {
+        return 0;
+    }
+
+    n = ctx->set->crls.elts;
+    o = file->set->crls.elts;
+
+    for (i = 0; i < ctx->set->crls.nelts; i++) {
+        for (j = 0; j < file->set->crls.nelts; j++) {
+
+            if ((n[i].flags & NGX_CERTAUTHZ_CRL_DELTA)
+                   != (o[j].flags & NGX_CERTAUTHZ_CRL_DELTA)
+                || n[i].idp_len != o[j].idp_len
+                || (n[i].idp_len
+                    && ngx_memcmp(n[i].idp, o[j].idp, n[i].idp_len) != 0)
+                || X509_NAME_cmp(n[i].issuer, o[j].issuer) != 0
+                || !ngx_certauthz_crl_newer(&o[j], &n[i]))
+            {
+                continue;
+            }
+
+            name[0] = '\0';
+            bio = BIO_new(BIO_s_mem());
+
+            if (bio != NULL) {
+                if (X509_NAME_print_ex(bio, n[i].issuer, 0, XN_FLAG_RFC2253)
+                    >= 0)
+                {
+                    p = name + ngx_max(BIO_read(bio, name, sizeof(name) - 1),
+                                       0);
+                    *p = '\0';
+                }
+
+                BIO_free(bio);
+            }
+
+            f = &ctx->fetch;
+            f->outcome = NGX_CERTAUTHZ_CRL_FETCH_ERROR;
+            f->cause = NGX_CERTAUTHZ_CRL_CAUSE_OLDER;
+
+            p = ngx_snprintf(f->error, sizeof(f->error) - 1,
+                             "the CRL of \"%s\" is older than the one in "
+                             "force (CRLNumber, else thisUpdate)", name);
+            *p = '\0';
+
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -42,8 +42,6 @@ static ngx_uint_t ngx_certauthz_crl_covers(ngx_certauthz_crl_t *crl,
     ngx_certauthz_crl_ctx_t *ctx);
 static ngx_uint_t ngx_certauthz_crl_dp_match(DIST_POINT_NAME *a,
     DIST_POINT_NAME *b);
-static ngx_uint_t ngx_certauthz_crl_newer(ngx_certauthz_crl_t *a,
-    ngx_certauthz_crl_t *b);
 static ngx_uint_t ngx_certauthz_crl_delta_of(ngx_certauthz_crl_t *delta,
     ngx_certauthz_crl_t *base);
 static ngx_certauthz_crl_t *ngx_certauthz_crl_newest(
@@ -519,7 +517,7 @@ ngx_certauthz_crl_dp_match(DIST_POINT_NAME *a, DIST_POINT_NAME *b)
 
 /* whether a is newer than b: CRLNumber where both have one, else thisUpdate */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_certauthz_crl_newer(ngx_certauthz_crl_t *a, ngx_certauthz_crl_t *b)
 {
     int  n;
