@@ -410,13 +410,15 @@ bench: deps bench-deps
 	@$(MAKE) --no-print-directory bench-crl
 
 # a 1,000,000-entry CRL: load time and memory in a worker, then on a host
-# of four workers swapped under load (docs/benchmarks.md, "Large CRLs")
+# of four workers swapped under load, then fetched from a URL under load
+# (docs/benchmarks.md, "Large CRLs")
 bench-crl: deps bench-deps
 	@$(MAKE) --no-print-directory build
 	@[ -e t/pki/crl/.stamp ] || { bash t/lib/mkpki.sh t/pki \
 	    && bash t/lib/mkcrl.sh t/pki && touch t/pki/crl/.stamp; }
 	bash bench/crl-load.sh "$(NGINX_BIN)" "$(MODULE)" "$(CURDIR)/t/pki"
 	bash bench/crl-host.sh "$(NGINX_BIN)" "$(MODULE)" "$(CURDIR)/t/pki"
+	bash bench/crl-fetch.sh "$(NGINX_BIN)" "$(MODULE)" "$(CURDIR)/t/pki"
 
 # connections/s and instructions per connection of a stream server with
 # and without certauthz (docs/benchmarks.md)

@@ -157,7 +157,7 @@ build_harnesses() {
         $CC -fsanitize=fuzzer,address,undefined -o "$OUT/bin/fuzz_$h" \
             "$OUT/obj/fuzz_$h.o" "$OUT/obj/fuzz_common.o" \
             "$OUT"/obj/ngx_certauthz_*.o $objs \
-            -lssl -lcrypto -lpcre2-8 -lcrypt -lpthread &
+            -lssl -lcrypto -lpcre2-8 -lcurl -lcrypt -lpthread &
     done
     wait_all
 

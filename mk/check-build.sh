@@ -46,6 +46,8 @@ command -v make >/dev/null 2>&1 || need "make" "make" "make" "make"
 if command -v "$cc" >/dev/null 2>&1; then
     header stdio.h "libc6-dev" "glibc-devel" "musl-dev"
     header openssl/ssl.h "libssl-dev" "openssl-devel" "openssl-dev"
+    # libcurl: certauthz_crl with a URL
+    header curl/curl.h "libcurl4-openssl-dev" "libcurl-devel" "curl-dev"
 
     # nginx 1.21.5 and later take PCRE2 (or PCRE1); older ones only PCRE1
     if grep -q 'pcre2' "$src/auto/lib/pcre/conf" 2>/dev/null; then

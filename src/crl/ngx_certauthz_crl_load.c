@@ -174,6 +174,9 @@ ngx_certauthz_crl_file_open(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f,
     }
 
     set = NULL;
+    err = NULL;
+    fe.err = 0;
+    fe.call = NULL;
 
     if (cached != 2) {
         /* checked with the trusted CA certificates later, once they are

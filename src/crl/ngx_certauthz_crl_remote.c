@@ -182,7 +182,9 @@ ngx_int_t
 ngx_certauthz_crl_remote_new(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
 {
     const char                  *why;
+#if (NGX_THREADS)
     ngx_certauthz_crl_remote_t  *remote;
+#endif
 
     why = ngx_certauthz_crl_url_check(&f->name);
 
