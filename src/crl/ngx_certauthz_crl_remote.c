@@ -101,9 +101,9 @@ static u_char  ngx_certauthz_crl_hex[] = "0123456789abcdef";
 ngx_uint_t
 ngx_certauthz_crl_is_url(ngx_str_t *s)
 {
-    return (s->len > 7 && ngx_strncasecmp(s->data, (u_char *) "http://", 7)
-                          == 0)
-           || (s->len > 8
+    return (s->len >= 7 && ngx_strncasecmp(s->data, (u_char *) "http://", 7)
+                           == 0)
+           || (s->len >= 8
                && ngx_strncasecmp(s->data, (u_char *) "https://", 8) == 0);
 }
 
