@@ -72,6 +72,10 @@ static ngx_certauthz_rule_post_t  ngx_http_certauthz_deny =
     { 1, NGX_HTTP_CERTAUTHZ_COMPILE };
 
 
+/* which face a certauthz_crl is of (its fetch settings, its "cdp") */
+static ngx_uint_t  ngx_http_certauthz_face = NGX_CERTAUTHZ_FACE_HTTP;
+
+
 static ngx_command_t  ngx_http_certauthz_commands[] = {
 
     { ngx_string("certauthz"),
@@ -112,55 +116,55 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
       ngx_certauthz_conf_set_crl,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_certauthz_loc_conf_t, policy),
-      NULL },
+      &ngx_http_certauthz_face },
 
     { ngx_string("certauthz_crl_cache"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_HTTP,
       NULL },
 
     { ngx_string("certauthz_crl_fetch_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_HTTP,
       NULL },
 
     { ngx_string("certauthz_crl_fetch_max_size"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_HTTP,
       NULL },
 
     { ngx_string("certauthz_crl_fetch_trusted_certificate"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_HTTP,
       NULL },
 
     { ngx_string("certauthz_crl_cdp_allow"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_HTTP,
       NULL },
 
     { ngx_string("certauthz_crl_cdp_max"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_HTTP,
       NULL },
 
     { ngx_string("certauthz_crl_cdp_wait"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_HTTP,
       NULL },
 
     { ngx_string("certauthz_crl_refresh"),
@@ -654,7 +658,7 @@ ngx_http_certauthz_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    if (ngx_certauthz_engine_conf(cf) != NGX_OK) {
+    if (ngx_certauthz_engine_conf(cf, NGX_CERTAUTHZ_FACE_HTTP) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -291,14 +291,15 @@ ngx_certauthz_metrics_init(ngx_cycle_t *cycle)
         }
     }
 
-    /* the load with the configuration counts as one */
+    /* the load with the configuration counts as one (none for a URL
+     * whose cached copy was missing or bad: nothing was loaded) */
 
     crl = files->crls.elts;
 
     for (i = 0; i < ncrls; i++) {
         crl[i]->loads = (ngx_atomic_t *) (base + line * (npolicies + nrules
                                                          + i));
-        crl[i]->loads[0] = 1;
+        crl[i]->loads[0] = (crl[i]->loaded != 0);
         crl[i]->loads[2] = crl[i]->loaded;
     }
 

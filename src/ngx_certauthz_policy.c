@@ -226,14 +226,15 @@ ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
  */
 
 ngx_int_t
-ngx_certauthz_engine_conf(ngx_conf_t *cf)
+ngx_certauthz_engine_conf(ngx_conf_t *cf, ngx_uint_t face)
 {
     ngx_certauthz_files_t  *files;
 
     files = ngx_certauthz_cycle_files;
 
     if (files != NULL && files->cycle == cf->cycle) {
-        if (ngx_certauthz_crl_remote_conf(cf, &files->crls, &files->fetch)
+        if (ngx_certauthz_crl_remote_conf(cf, &files->crls,
+                                          &files->fetch[face])
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -404,7 +405,8 @@ ngx_certauthz_files_forget(void *data)
 ngx_int_t
 ngx_certauthz_files_init(ngx_conf_t *cf, ngx_certauthz_files_t *files)
 {
-    ngx_certauthz_crl_fetch_conf_init(&files->fetch);
+    ngx_certauthz_crl_fetch_conf_init(&files->fetch[0]);
+    ngx_certauthz_crl_fetch_conf_init(&files->fetch[1]);
 
     if (ngx_array_init(&files->lists, cf->pool, 4,
                        sizeof(ngx_certauthz_list_t *))
@@ -634,13 +636,13 @@ ngx_certauthz_conf_set_rule(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* "certauthz_crl FILE": cf->args */
+/* "certauthz_crl FILE | URL | cdp": cf->args; the face in cmd->post */
 
 char *
 ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_str_t                  *value;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, face;
     ngx_certauthz_files_t      *files;
     ngx_certauthz_policy_t     *policy;
     ngx_certauthz_crl_file_t   *file, **named;
@@ -653,6 +655,7 @@ ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
+    face = cmd->post ? *(ngx_uint_t *) cmd->post : NGX_CERTAUTHZ_FACE_HTTP;
 
     if (policy->crl.files == NULL) {
         policy->crl.files = ngx_array_create(cf->pool, 2,
@@ -672,27 +675,30 @@ ngx_certauthz_conf_set_crl(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        files->cdp = ngx_certauthz_crl_cdp_conf(cf, &files->crls,
-                                                &files->fetch, files->cdp);
-        if (files->cdp == NULL) {
+        files->cdp[face] = ngx_certauthz_crl_cdp_conf(cf, &files->crls,
+                                                      &files->fetch[face],
+                                                      files->cdp[face]);
+        if (files->cdp[face] == NULL) {
             return NGX_CONF_ERROR;
         }
 
-        named = ngx_array_push_n(policy->crl.files, files->cdp->slots.nelts);
+        policy->crl.cdp = files->cdp[face];
+
+        named = ngx_array_push_n(policy->crl.files,
+                                 policy->crl.cdp->slots.nelts);
         if (named == NULL) {
             return NGX_CONF_ERROR;
         }
 
-        ngx_memcpy(named, files->cdp->slots.elts,
-                   files->cdp->slots.nelts
+        ngx_memcpy(named, policy->crl.cdp->slots.elts,
+                   policy->crl.cdp->slots.nelts
                    * sizeof(ngx_certauthz_crl_file_t *));
-
-        policy->crl.cdp = files->cdp;
 
         return NGX_CONF_OK;
     }
 
-    file = ngx_certauthz_crl_file(cf, &files->crls, &value[1]);
+    file = ngx_certauthz_crl_file(cf, &files->crls, &value[1],
+                                  &files->fetch[face]);
     if (file == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -732,7 +738,9 @@ ngx_certauthz_conf_set_crl_fetch(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    return ngx_certauthz_crl_fetch_conf_set(cf, cmd, &files->fetch);
+    /* the face: the command's offset */
+    return ngx_certauthz_crl_fetch_conf_set(cf, cmd,
+                                            &files->fetch[cmd->offset]);
 }
 
 

@@ -24,6 +24,11 @@
 #include "ngx_certauthz_rule.h"
 
 
+/* the faces, for what each configures on its own (CRL fetching) */
+#define NGX_CERTAUTHZ_FACE_HTTP    0
+#define NGX_CERTAUTHZ_FACE_STREAM  1
+
+
 #define NGX_CERTAUTHZ_OFF     0
 #define NGX_CERTAUTHZ_ON      1
 #define NGX_CERTAUTHZ_AUDIT   2
@@ -44,8 +49,9 @@ typedef struct {
     ngx_array_t              *binds;      /* where they go */
     ngx_shm_t                 counters;
 
-    ngx_certauthz_crl_fetch_conf_t  fetch; /* how URLs are fetched */
-    ngx_certauthz_crl_cdp_t  *cdp;        /* NULL: no "certauthz_crl cdp" */
+    /* how each face fetches CRLs from URLs, its "certauthz_crl cdp" */
+    ngx_certauthz_crl_fetch_conf_t  fetch[2];
+    ngx_certauthz_crl_cdp_t  *cdp[2];     /* NULL: none */
 
     ngx_log_t                *conf_log;   /* of configuration warnings,
                                              until init_module */
@@ -130,7 +136,7 @@ typedef struct {
 } ngx_certauthz_conn_t;
 
 
-ngx_int_t ngx_certauthz_engine_conf(ngx_conf_t *cf);
+ngx_int_t ngx_certauthz_engine_conf(ngx_conf_t *cf, ngx_uint_t face);
 ngx_int_t ngx_certauthz_engine_init(ngx_log_t *log, const char *version,
     const char *face);
 void ngx_certauthz_engine_init_module(ngx_cycle_t *cycle);

@@ -120,6 +120,10 @@ static ngx_certauthz_rule_post_t  ngx_stream_certauthz_deny =
     { 1, NGX_STREAM_CERTAUTHZ_COMPILE };
 
 
+/* which face a certauthz_crl is of (its fetch settings, its "cdp") */
+static ngx_uint_t  ngx_stream_certauthz_face = NGX_CERTAUTHZ_FACE_STREAM;
+
+
 static ngx_command_t  ngx_stream_certauthz_commands[] = {
 
     { ngx_string("certauthz"),
@@ -148,55 +152,55 @@ static ngx_command_t  ngx_stream_certauthz_commands[] = {
       ngx_certauthz_conf_set_crl,
       NGX_STREAM_SRV_CONF_OFFSET,
       offsetof(ngx_stream_certauthz_srv_conf_t, policy),
-      NULL },
+      &ngx_stream_certauthz_face },
 
     { ngx_string("certauthz_crl_cache"),
       NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_STREAM,
       NULL },
 
     { ngx_string("certauthz_crl_fetch_timeout"),
       NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_STREAM,
       NULL },
 
     { ngx_string("certauthz_crl_fetch_max_size"),
       NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_STREAM,
       NULL },
 
     { ngx_string("certauthz_crl_fetch_trusted_certificate"),
       NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_STREAM,
       NULL },
 
     { ngx_string("certauthz_crl_cdp_allow"),
       NGX_STREAM_MAIN_CONF|NGX_CONF_1MORE,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_STREAM,
       NULL },
 
     { ngx_string("certauthz_crl_cdp_max"),
       NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_STREAM,
       NULL },
 
     { ngx_string("certauthz_crl_cdp_wait"),
       NGX_STREAM_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_certauthz_conf_set_crl_fetch,
       0,
-      0,
+      NGX_CERTAUTHZ_FACE_STREAM,
       NULL },
 
     { ngx_string("certauthz_crl_refresh"),
@@ -856,7 +860,7 @@ ngx_stream_certauthz_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    if (ngx_certauthz_engine_conf(cf) != NGX_OK) {
+    if (ngx_certauthz_engine_conf(cf, NGX_CERTAUTHZ_FACE_STREAM) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -431,14 +431,15 @@ typedef struct {
 
 
 ngx_certauthz_crl_file_t *ngx_certauthz_crl_file(ngx_conf_t *cf,
-    ngx_array_t *files, ngx_str_t *path);
+    ngx_array_t *files, ngx_str_t *path,
+    ngx_certauthz_crl_fetch_conf_t *fetch);
 ngx_int_t ngx_certauthz_crl_file_open(ngx_conf_t *cf,
     ngx_certauthz_crl_file_t *f, ngx_uint_t cached);
 ngx_int_t ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
     ngx_certauthz_crl_fetch_conf_t *conf);
 ngx_uint_t ngx_certauthz_crl_remote_due(ngx_certauthz_crl_file_t *file);
 ngx_int_t ngx_certauthz_crl_remote_slot(ngx_conf_t *cf,
-    ngx_certauthz_crl_file_t *f);
+    ngx_certauthz_crl_file_t *f, ngx_certauthz_crl_fetch_conf_t *conf);
 ngx_uint_t ngx_certauthz_crl_remote_adopt(ngx_certauthz_crl_file_t *f);
 ngx_certauthz_crl_cdp_t *ngx_certauthz_crl_cdp_conf(ngx_conf_t *cf,
     ngx_array_t *files, ngx_certauthz_crl_fetch_conf_t *conf,
@@ -453,7 +454,7 @@ ngx_int_t ngx_certauthz_crl_remote_look(ngx_certauthz_crl_file_t *file,
 void ngx_certauthz_crl_remote_exit(ngx_certauthz_crl_file_t *file);
 ngx_int_t ngx_certauthz_crl_remote_init(ngx_log_t *log);
 ngx_int_t ngx_certauthz_crl_remote_new(ngx_conf_t *cf,
-    ngx_certauthz_crl_file_t *f);
+    ngx_certauthz_crl_file_t *f, ngx_certauthz_crl_fetch_conf_t *conf);
 ngx_uint_t ngx_certauthz_crl_is_url(ngx_str_t *s);
 ngx_uint_t ngx_certauthz_crl_allowed(ngx_array_t *allow, ngx_str_t *url);
 const char *ngx_certauthz_crl_url_check(ngx_str_t *url);

@@ -78,7 +78,7 @@ ngx_certauthz_crl_cdp_conf(ngx_conf_t *cf, ngx_array_t *files,
             return NULL;
         }
 
-        if (ngx_certauthz_crl_remote_slot(cf, f) != NGX_OK) {
+        if (ngx_certauthz_crl_remote_slot(cf, f, conf) != NGX_OK) {
             return NULL;
         }
 
@@ -170,7 +170,16 @@ ngx_certauthz_crl_cdp_check(ngx_certauthz_crl_cdp_t *cdp,
 
             state = ngx_certauthz_crl_remote_state(slot);
 
-            if (!state->tried) {
+            /*
+             * the first fetch has not ended, or it has, and published
+             * CRLs that this worker has not taken yet: it takes them on
+             * its next look (the host sets "tried" after it publishes)
+             */
+
+            if (!state->tried
+                || (slot->published != NULL
+                    && *slot->published != slot->seen))
+            {
                 pending = 1;
             }
         }

@@ -44,11 +44,13 @@ static void ngx_certauthz_crl_name_cleanup(void *data);
  * several locations is one file, loaded once per configuration into the
  * host's copy (see ngx_certauthz_crl_store.c).  A URL's file is the
  * cached copy of what was fetched, opened once the cache directory is
- * known (ngx_certauthz_crl_remote_conf())
+ * known (ngx_certauthz_crl_remote_conf()); it is fetched as the "fetch"
+ * settings of the face that named it first say
  */
 
 ngx_certauthz_crl_file_t *
-ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
+ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path,
+    ngx_certauthz_crl_fetch_conf_t *fetch)
 {
     ngx_str_t                   full;
     ngx_uint_t                  i, url;
@@ -94,7 +96,7 @@ ngx_certauthz_crl_file(ngx_conf_t *cf, ngx_array_t *files, ngx_str_t *path)
 #endif
 
     if (url) {
-        if (ngx_certauthz_crl_remote_new(cf, f) != NGX_OK) {
+        if (ngx_certauthz_crl_remote_new(cf, f, fetch) != NGX_OK) {
             return NULL;
         }
 
@@ -202,6 +204,7 @@ ngx_certauthz_crl_file_open(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f,
         }
 
         ngx_memzero(&f->id, sizeof(ngx_certauthz_crl_id_t));
+        f->loaded = 0;
 
         set = ngx_certauthz_crl_set_new(cf->log);
         if (set == NULL) {

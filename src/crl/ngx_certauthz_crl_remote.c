@@ -179,7 +179,8 @@ ngx_certauthz_crl_url_check(ngx_str_t *url)
 /* "certauthz_crl URL": the file, without its path yet */
 
 ngx_int_t
-ngx_certauthz_crl_remote_new(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
+ngx_certauthz_crl_remote_new(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f,
+    ngx_certauthz_crl_fetch_conf_t *conf)
 {
     const char                  *why;
 #if (NGX_THREADS)
@@ -215,6 +216,7 @@ ngx_certauthz_crl_remote_new(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
 
     ngx_cpystrn(remote->url, f->name.data, f->name.len + 1);
 
+    remote->conf = conf;
     f->remote = remote;
 
     return NGX_OK;
@@ -229,7 +231,8 @@ ngx_certauthz_crl_remote_new(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
  */
 
 ngx_int_t
-ngx_certauthz_crl_remote_slot(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
+ngx_certauthz_crl_remote_slot(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f,
+    ngx_certauthz_crl_fetch_conf_t *conf)
 {
 #if !(NGX_THREADS)
 
@@ -254,6 +257,7 @@ ngx_certauthz_crl_remote_slot(ngx_conf_t *cf, ngx_certauthz_crl_file_t *f)
 
     remote->url[0] = '\0';
     remote->cdp = 1;
+    remote->conf = conf;
 
     /* fetched in nginx's default thread pool */
     if (ngx_thread_pool_add(cf, NULL) == NULL) {
@@ -292,11 +296,12 @@ char *
 ngx_certauthz_crl_fetch_conf_set(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_certauthz_crl_fetch_conf_t *conf)
 {
-    char           *rv;
-    ngx_str_t      *value, *prefix, *name;
-    ngx_uint_t      i;
-    ngx_command_t   c;
-    u_char         *p, *end;
+    char             *rv;
+    u_char           *p, *end;
+    ngx_str_t        *value, *prefix, *name;
+    ngx_uint_t        i;
+    ngx_command_t     c;
+    ngx_file_info_t   fi;
 
     c = *cmd;
     c.post = NULL;
@@ -323,7 +328,26 @@ ngx_certauthz_crl_fetch_conf_set(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (ngx_certauthz_crl_named("certauthz_crl_fetch_trusted_certificate")) {
         c.offset = offsetof(ngx_certauthz_crl_fetch_conf_t, trusted);
-        return ngx_conf_set_str_slot(cf, &c, conf);
+        rv = ngx_conf_set_str_slot(cf, &c, conf);
+
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+
+        /* read by a worker's thread: a full name, there now */
+
+        if (ngx_conf_full_name(cf->cycle, &conf->trusted, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_file_info(conf->trusted.data, &fi) == NGX_FILE_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               ngx_file_info_n " \"%V\" failed",
+                               &conf->trusted);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
     }
 
     if (ngx_certauthz_crl_named("certauthz_crl_cdp_wait")) {
@@ -428,11 +452,10 @@ ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
         f = file[i];
         remote = f->remote;
 
-        if (remote == NULL || remote->state != NULL) {
+        /* this face's, not yet set up */
+        if (remote == NULL || remote->conf != conf || remote->state != NULL) {
             continue;
         }
-
-        remote->conf = conf;
 
         if (conf->path == NULL
             && ngx_certauthz_crl_remote_dir(cf, conf) != NGX_OK)
@@ -516,14 +539,15 @@ ngx_certauthz_crl_remote_dir(ngx_conf_t *cf,
             dir.len--;
         }
 
-        p = ngx_pnalloc(cf->pool, dir.len + sizeof("certauthz") - 1);
+        /* nginx makes the directory from the name as a C string */
+        p = ngx_pnalloc(cf->pool, dir.len + sizeof("certauthz"));
         if (p == NULL) {
             return NGX_ERROR;
         }
 
-        dir.len = ngx_cpymem(p, dir.data, dir.len) - p;
-        dir.len = ngx_cpymem(p + dir.len, "certauthz",
-                             sizeof("certauthz") - 1) - p;
+        ngx_memcpy(p, dir.data, dir.len);
+        ngx_memcpy(p + dir.len, "certauthz", sizeof("certauthz"));
+        dir.len += sizeof("certauthz") - 1;
         dir.data = p;
 #else
         ngx_str_set(&dir, "certauthz");
@@ -536,6 +560,7 @@ ngx_certauthz_crl_remote_dir(ngx_conf_t *cf,
 
     while (dir.len > 1 && dir.data[dir.len - 1] == '/') {
         dir.len--;
+        dir.data[dir.len] = '\0';
     }
 
     path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
@@ -756,6 +781,7 @@ ngx_certauthz_crl_remote_recall(ngx_certauthz_crl_file_t *f,
 
         for (i = 0; i < files->nelts; i++) {
             if (file[i] != f && file[i]->remote && file[i]->remote->cdp
+                && file[i]->remote->conf == remote->conf
                 && file[i]->name.len == url.len
                 && ngx_strncmp(file[i]->name.data, url.data, url.len) == 0)
             {
@@ -1203,7 +1229,6 @@ ngx_certauthz_crl_remote_done(ngx_event_t *ev)
     log = ngx_cycle->log;
 
     file->loading = 0;
-    state->tried = 1;
 
     if (ctx->set != NULL) {
         if (ngx_certauthz_crl_remote_older(ctx, file)) {
@@ -1240,6 +1265,7 @@ ngx_certauthz_crl_remote_done(ngx_event_t *ev)
     if (f->outcome == NGX_CERTAUTHZ_CRL_FETCH_ERROR) {
         ngx_certauthz_crl_remote_said(file, f, log);
         ngx_certauthz_crl_remote_next(file, 1);
+        state->tried = 1;
         goto unlock;
     }
 
@@ -1264,6 +1290,11 @@ ngx_certauthz_crl_remote_done(ngx_event_t *ev)
     }
 
     ngx_certauthz_crl_remote_next(file, 0);
+
+    /* after the publication: a request that waits for the first fetch
+     * finds the new CRLs published once it sees this (see
+     * ngx_certauthz_crl_cdp_check()) */
+    state->tried = 1;
 
 unlock:
 
@@ -1300,7 +1331,10 @@ ngx_certauthz_crl_remote_older(ngx_certauthz_crl_remote_task_t *ctx,
     for (i = 0; i < ctx->set->crls.nelts; i++) {
         for (j = 0; j < file->set->crls.nelts; j++) {
 
-            if ((n[i].flags & NGX_CERTAUTHZ_CRL_DELTA)
+            /* one in force that does not verify counts for nothing */
+
+            if (o[j].sig_bad
+                || (n[i].flags & NGX_CERTAUTHZ_CRL_DELTA)
                    != (o[j].flags & NGX_CERTAUTHZ_CRL_DELTA)
                 || n[i].idp_len != o[j].idp_len
                 || (n[i].idp_len

@@ -311,6 +311,7 @@ sub sandbox {
     # logs/ under both prefixes: an nginx built from source (make matrix)
     # keeps its default logs there, where Debian's uses /var/log/nginx
     make_path("$S/etc/nginx/pki", "$S/etc/nginx/certauthz", "$S/var/log/nginx",
+              "$S/var/lib/nginx",
               "$S/run", "$S/home", "$S/bin", "$S/var/www/html",
               "$S/usr/share/nginx/html", "$S/usr/share/nginx/logs",
               "$S/logs", "$S/tmp");
@@ -448,7 +449,8 @@ sub nginx_conf {
         $http = mtls_server($S, $alloc->(),
                             "        location / {\n$text\n        }\n");
     }
-    return $self->load_modules("${main}events { }\nhttp {\n$http\n}\n");
+    return $self->load_modules("${main}events { }\nhttp {\n"
+        . "    certauthz_crl_cache $S/var/lib/nginx/certauthz;\n$http\n}\n");
 }
 
 sub check_nginx {
@@ -768,6 +770,9 @@ http {
     ssl_prefer_server_ciphers on;
 
     access_log $S/var/log/nginx/access.log;
+
+    # CRLs fetched from URLs: the sandbox's, not the machine's cache
+    certauthz_crl_cache $S/var/lib/nginx/certauthz;
 
     include $S/etc/nginx/conf.d/*.conf;
     include $S/etc/nginx/sites-enabled/*;
