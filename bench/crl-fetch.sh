@@ -64,28 +64,6 @@ get() {
          --key "$pki/alice.key" "https://127.0.0.1:$port/ok.txt"
 }
 
-# kB of the host, as bench/crl-host.sh counts it
-host_kb() {
-    local master pids p kb=0 f fds="" seen=" "
-    master=$(cat "$work/logs/host.pid")
-    pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
-    for p in $pids; do
-        kb=$((kb + $(awk '/^Pss:/ { p = $2 } /^Pss_Shmem:/ { s = $2 }
-                          END { print p - s }' "/proc/$p/smaps_rollup")))
-        for f in /proc/$p/fd/*; do
-            case $(readlink "$f" 2>/dev/null) in
-            /memfd:certauthz-crl*) fds="$fds $f" ;;
-            esac
-        done
-    done
-    for f in $fds; do
-        set -- $(stat -L -c '%i %b' "$f" 2>/dev/null || echo "0 0")
-        case $seen in *" $1 "*) continue ;; esac
-        seen="$seen$1 "
-        kb=$((kb + $2 / 2))
-    done
-    echo "$kb"
-}
 
 loads() { grep -c 'loaded CRL "http' "$work/logs/host.log" || true; }
 
@@ -119,7 +97,7 @@ echo "first start without a cached copy: nginx started in ${started}s," \
 
 for i in $(seq 64); do get '' > /dev/null || true; done
 sleep 2
-steady=$(host_kb)
+steady=$(host_kb "$work/logs/host.pid")
 echo "host with the fetched 1M-entry CRL: ${steady} kB"
 
 taskset -c 1 env LD_PRELOAD="$work/wrk-cert-shim.so" \
@@ -129,22 +107,7 @@ taskset -c 1 env LD_PRELOAD="$work/wrk-cert-shim.so" \
 wrk_pid=$!
 
 # the longest before the first publication, and from it on
-first=$((secs / 4))
-(
-    start=$SECONDS end=$((SECONDS + secs)) max0=0 max=0 bad=0 n=0
-    while [ $SECONDS -lt $end ]; do
-        r=$(get '%{http_code} %{time_total}' || true)
-        n=$((n + 1))
-        [ "${r%% *}" = 200 ] || bad=$((bad + 1))
-        if [ $((SECONDS - start)) -lt "$first" ]; then
-            max0=$(awk -v a="$max0" -v b="${r#* }" 'BEGIN { print (b > a) ? b : a }')
-        else
-            max=$(awk -v a="$max" -v b="${r#* }" 'BEGIN { print (b > a) ? b : a }')
-        fi
-        sleep 0.05
-    done
-    echo "$n $bad $max0 $max"
-) > "$work/fetch-probe.txt" &
+probe "$secs" $((secs / 4)) > "$work/fetch-probe.txt" &
 probe_pid=$!
 
 : > "$work/logs/pub-access.log"
@@ -153,10 +116,7 @@ inforce="" peaks=""
 for at in $((secs / 4)) $((secs * 5 / 8)); do
     sleep $((at - ${last_at:-0}))
     last_at=$at
-    for p in $(workers); do
-        echo 5 > "/proc/$p/clear_refs"
-        echo "$p $(awk '/VmRSS/ { print $2 }' "/proc/$p/status")"
-    done > "$work/fetch-rss-before.txt"
+    rss_mark $(workers) > "$work/fetch-rss-before.txt"
     n=$(loads)
     # a new CRL published: another file renamed over it (a new ETag)
     cp "$work/crl1m.der" "$work/pub/int.crl.new"
@@ -168,17 +128,12 @@ for at in $((secs / 4)) $((secs * 5 / 8)); do
     done
     inforce="$inforce $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2fs", b - a }')"
     sleep 1
-    peak=0
-    while read -r p before; do
-        h=$(awk '/VmHWM/ { print $2 }' "/proc/$p/status")
-        [ $((h - before)) -gt "$peak" ] && peak=$((h - before))
-    done < "$work/fetch-rss-before.txt"
-    peaks="$peaks ${peak}kB"
+    peaks="$peaks $(rss_peak < "$work/fetch-rss-before.txt")kB"
 done
 
 wait "$wrk_pid" "$probe_pid"
 sleep 3
-after=$(host_kb)
+after=$(host_kb "$work/logs/host.pid")
 loaded=$(loads)
 
 read -r probes probe_bad probe_max0 probe_max < "$work/fetch-probe.txt"

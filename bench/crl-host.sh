@@ -54,30 +54,6 @@ get() {
          --key "$pki/alice.key" "https://127.0.0.1:$port/ok.txt"
 }
 
-# kB of the host: each process's PSS but shared memory, then each memory
-# file of the processes (the CRLs' copies) once, by its allocated blocks
-host_kb() {
-    local master pids p kb=0 f fds="" seen=" "
-    master=$(cat "$work/logs/host.pid")
-    pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
-    for p in $pids; do
-        kb=$((kb + $(awk '/^Pss:/ { p = $2 } /^Pss_Shmem:/ { s = $2 }
-                          END { print p - s }' "/proc/$p/smaps_rollup")))
-        for f in /proc/$p/fd/*; do
-            case $(readlink "$f" 2>/dev/null) in
-            /memfd:certauthz-crl*) fds="$fds $f" ;;
-            esac
-        done
-    done
-    # each memory file once (by inode), its blocks read once
-    for f in $fds; do
-        set -- $(stat -L -c '%i %b' "$f" 2>/dev/null || echo "0 0")
-        case $seen in *" $1 "*) continue ;; esac
-        seen="$seen$1 "
-        kb=$((kb + $2 / 2))
-    done
-    echo "$kb"
-}
 
 warm() {   # a request on each of 64 new connections: every worker has some
     local i
@@ -96,7 +72,7 @@ handshake_ms() {
     | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f", t[21] * 1000 }'
 }
 
-start none; warm; base=$(host_kb); hs_none=$(handshake_ms); stop none
+start none; warm; base=$(host_kb "$work/logs/host.pid"); hs_none=$(handshake_ms); stop none
 echo "host without CRLs: ${base} kB; a full handshake ${hs_none} ms (median of 41)"
 
 for c in crl1m stock; do
@@ -104,7 +80,7 @@ for c in crl1m stock; do
     echo "$c: nginx -t (loads the CRL once) took ${s}s"
 done
 
-start stock; warm; stock=$(host_kb); hs_stock=$(handshake_ms)
+start stock; warm; stock=$(host_kb "$work/logs/host.pid"); hs_stock=$(handshake_ms)
 [ "$(get '%{http_code}')" = 200 ] || die "stock ssl_crl: alice is not let in"
 stop stock
 echo "stock nginx, ssl_crl with the 1M-entry CRL: host ${stock} kB," \
@@ -112,7 +88,7 @@ echo "stock nginx, ssl_crl with the 1M-entry CRL: host ${stock} kB," \
      "a full handshake ${hs_stock} ms; a changed CRL needs nginx -s reload"
 
 start crl1m; warm
-steady=$(host_kb)
+steady=$(host_kb "$work/logs/host.pid")
 echo "host with the 1M-entry CRL: ${steady} kB," \
      "$(( (steady - base) * 1024 / 1000000 )) bytes per entry"
 
@@ -125,22 +101,7 @@ wrk_pid=$!
 
 # a new TLS connection every 50 ms: the longest before the first swap
 # and after it, and the failures
-first=$((secs / 4))
-(
-    start=$SECONDS end=$((SECONDS + secs)) max0=0 max=0 bad=0 n=0
-    while [ $SECONDS -lt $end ]; do
-        r=$(get '%{http_code} %{time_total}' || true)
-        n=$((n + 1))
-        [ "${r%% *}" = 200 ] || bad=$((bad + 1))
-        if [ $((SECONDS - start)) -lt "$first" ]; then
-            max0=$(awk -v a="$max0" -v b="${r#* }" 'BEGIN { print (b > a) ? b : a }')
-        else
-            max=$(awk -v a="$max" -v b="${r#* }" 'BEGIN { print (b > a) ? b : a }')
-        fi
-        sleep 0.05
-    done
-    echo "$n $bad $max0 $max"
-) > "$work/host-probe.txt" &
+probe "$secs" $((secs / 4)) > "$work/host-probe.txt" &
 probe_pid=$!
 
 workers() { pgrep -P "$(cat "$work/logs/host.pid")"; }
@@ -148,10 +109,7 @@ inforce="" peaks=""
 for at in $((secs / 4)) $((secs * 5 / 8)); do
     sleep $((at - ${last_at:-0}))
     last_at=$at
-    for p in $(workers); do
-        echo 5 > "/proc/$p/clear_refs"
-        echo "$p $(awk '/VmRSS/ { print $2 }' "/proc/$p/status")"
-    done > "$work/host-rss-before.txt"
+    rss_mark $(workers) > "$work/host-rss-before.txt"
     n=$(loads)
     t0=$EPOCHREALTIME
     touch "$work/crl1m.pem"
@@ -161,17 +119,12 @@ for at in $((secs / 4)) $((secs * 5 / 8)); do
     done
     inforce="$inforce $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2fs", b - a }')"
     sleep 1
-    peak=0
-    while read -r p before; do
-        h=$(awk '/VmHWM/ { print $2 }' "/proc/$p/status")
-        [ $((h - before)) -gt "$peak" ] && peak=$((h - before))
-    done < "$work/host-rss-before.txt"
-    peaks="$peaks ${peak}kB"
+    peaks="$peaks $(rss_peak < "$work/host-rss-before.txt")kB"
 done
 
 wait "$wrk_pid" "$probe_pid"
 sleep 3        # every worker has taken the new CRL; the old copy goes
-after=$(host_kb)
+after=$(host_kb "$work/logs/host.pid")
 loaded=$(loads)
 stop crl1m
 

@@ -65,6 +65,10 @@ static ngx_int_t ngx_certauthz_metrics_crls(ngx_certauthz_metrics_out_t *out,
     ngx_certauthz_files_t *files);
 static ngx_int_t ngx_certauthz_metrics_fetches(
     ngx_certauthz_metrics_out_t *out, ngx_certauthz_files_t *files);
+static ngx_int_t ngx_certauthz_metrics_fetch(ngx_certauthz_metrics_out_t *out,
+    ngx_certauthz_files_t *files, const char *name, const char *type,
+    const char *help, const char *label, ngx_str_t *names, ngx_uint_t n,
+    size_t offset);
 static ngx_int_t ngx_certauthz_metrics_next_update(
     ngx_certauthz_metrics_out_t *out, ngx_certauthz_crl_file_t *file,
     ngx_str_t *labels);
@@ -640,149 +644,106 @@ static ngx_int_t
 ngx_certauthz_metrics_fetches(ngx_certauthz_metrics_out_t *out,
     ngx_certauthz_files_t *files)
 {
-    ngx_str_t                           labels[2], values[2];
-    ngx_uint_t                          i, j, n;
-    ngx_certauthz_crl_file_t          **file;
-    ngx_certauthz_crl_remote_state_t   *state;
+    ngx_uint_t                  i, n;
+    ngx_certauthz_crl_file_t  **file;
 
     file = files->crls.elts;
     n = 0;
 
     for (i = 0; i < files->crls.nelts; i++) {
-        if (file[i]->name.len == 0) {
-            continue;
-        }
-
-        n += (ngx_certauthz_crl_remote_state(file[i]) != NULL);
+        n += (file[i]->name.len && ngx_certauthz_crl_remote_state(file[i]));
     }
 
     if (n == 0) {
         return NGX_OK;
     }
 
-    ngx_str_set(&labels[0], "file");
-
-    if (ngx_certauthz_metrics_head(out, "certauthz_crl_fetches_total",
-            "counter", "Fetches of each CRL URL by the host, by outcome, "
-            "since the last start or reload.")
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_str_set(&labels[1], "outcome");
-
-    for (i = 0; i < files->crls.nelts; i++) {
-        if (file[i]->name.len == 0) {
-            continue;
-        }
-
-        state = ngx_certauthz_crl_remote_state(file[i]);
-        if (state == NULL) {
-            continue;
-        }
-
-        values[0] = file[i]->name;
-
-        for (j = 0; j < NGX_CERTAUTHZ_CRL_FETCH_OUTCOMES; j++) {
-            values[1] = ngx_certauthz_metrics_outcomes[j];
-
-            if (ngx_certauthz_metrics_line(out, "certauthz_crl_fetches_total",
-                                           labels, 2, values,
-                                           state->fetches[j])
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    if (ngx_certauthz_metrics_head(out, "certauthz_crl_fetch_errors_total",
-            "counter", "Failed fetches of each CRL URL by the host, by "
-            "cause, since the last start or reload.")
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_str_set(&labels[1], "cause");
-
-    for (i = 0; i < files->crls.nelts; i++) {
-        if (file[i]->name.len == 0) {
-            continue;
-        }
-
-        state = ngx_certauthz_crl_remote_state(file[i]);
-        if (state == NULL) {
-            continue;
-        }
-
-        values[0] = file[i]->name;
-
-        for (j = 0; j < NGX_CERTAUTHZ_CRL_CAUSES; j++) {
-            values[1] = ngx_certauthz_metrics_causes[j];
-
-            if (ngx_certauthz_metrics_line(out,
-                                           "certauthz_crl_fetch_errors_total",
-                                           labels, 2, values,
-                                           state->errors[j])
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    if (ngx_certauthz_metrics_head(out, "certauthz_crl_fetch_bytes_total",
-            "counter", "Bytes of the answers of each CRL URL (200 answers), "
-            "since the last start or reload.")
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < files->crls.nelts; i++) {
-        if (file[i]->name.len == 0) {
-            continue;
-        }
-
-        state = ngx_certauthz_crl_remote_state(file[i]);
-
-        if (state != NULL
-            && ngx_certauthz_metrics_line(out,
-                                          "certauthz_crl_fetch_bytes_total",
-                                          labels, 1, &file[i]->name,
-                                          state->bytes)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    if (ngx_certauthz_metrics_head(out,
+    if (ngx_certauthz_metrics_fetch(out, files,
+            "certauthz_crl_fetches_total", "counter",
+            "Fetches of each CRL URL by the host, by outcome, since the "
+            "last start or reload.", "outcome",
+            ngx_certauthz_metrics_outcomes, NGX_CERTAUTHZ_CRL_FETCH_OUTCOMES,
+            offsetof(ngx_certauthz_crl_remote_state_t, fetches))
+        != NGX_OK
+        || ngx_certauthz_metrics_fetch(out, files,
+            "certauthz_crl_fetch_errors_total", "counter",
+            "Failed fetches of each CRL URL by the host, by cause, since "
+            "the last start or reload.", "cause",
+            ngx_certauthz_metrics_causes, NGX_CERTAUTHZ_CRL_CAUSES,
+            offsetof(ngx_certauthz_crl_remote_state_t, errors))
+           != NGX_OK
+        || ngx_certauthz_metrics_fetch(out, files,
+            "certauthz_crl_fetch_bytes_total", "counter",
+            "Bytes of the answers of each CRL URL (200 answers), since the "
+            "last start or reload.", NULL, NULL, 1,
+            offsetof(ngx_certauthz_crl_remote_state_t, bytes))
+           != NGX_OK
+        || ngx_certauthz_metrics_fetch(out, files,
             "certauthz_crl_fetch_last_success_seconds", "gauge",
             "When a fetch of each CRL URL last went well, 200 or 304 (Unix "
-            "time; 0: never since the last start or reload).")
-        != NGX_OK)
+            "time; 0: never since the last start or reload).", NULL, NULL,
+            1, offsetof(ngx_certauthz_crl_remote_state_t, success))
+           != NGX_OK)
     {
         return NGX_ERROR;
     }
 
+    return NGX_OK;
+}
+
+
+/*
+ * One series of the fetches: per URL, n counters of the host's state from
+ * "offset" on, each with its value of "label" (none where n is 1)
+ */
+
+static ngx_int_t
+ngx_certauthz_metrics_fetch(ngx_certauthz_metrics_out_t *out,
+    ngx_certauthz_files_t *files, const char *name, const char *type,
+    const char *help, const char *label, ngx_str_t *names, ngx_uint_t n,
+    size_t offset)
+{
+    ngx_str_t                           labels[2], values[2];
+    ngx_uint_t                          i, j;
+    ngx_atomic_t                       *counter;
+    ngx_certauthz_crl_file_t          **file;
+    ngx_certauthz_crl_remote_state_t   *state;
+
+    if (ngx_certauthz_metrics_head(out, name, type, help) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&labels[0], "file");
+
+    if (label != NULL) {
+        labels[1].data = (u_char *) label;
+        labels[1].len = ngx_strlen(label);
+    }
+
+    file = files->crls.elts;
+
     for (i = 0; i < files->crls.nelts; i++) {
-        if (file[i]->name.len == 0) {
+        state = ngx_certauthz_crl_remote_state(file[i]);
+
+        if (state == NULL || file[i]->name.len == 0) {
             continue;
         }
 
-        state = ngx_certauthz_crl_remote_state(file[i]);
+        values[0] = file[i]->name;
+        counter = (ngx_atomic_t *) ((u_char *) state + offset);
 
-        if (state != NULL
-            && ngx_certauthz_metrics_line(out,
-                                     "certauthz_crl_fetch_last_success_seconds",
-                                     labels, 1, &file[i]->name,
-                                     state->success)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
+        for (j = 0; j < n; j++) {
+            if (label != NULL) {
+                values[1] = names[j];
+            }
+
+            if (ngx_certauthz_metrics_line(out, name, labels,
+                                           label ? 2 : 1, values,
+                                           counter[j])
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
         }
     }
 

@@ -36,6 +36,8 @@ use warnings;
 
 use lib 't/lib';
 use Certauthz::Test ();
+use Certauthz::Proc qw(run tempdir_0755 alive wait_pid free_port wait_for
+                       write_file slurp children stop_master);
 
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
@@ -82,7 +84,6 @@ subtest 'i. nginx -t refuses a bad URL' => \&case_i;
 diag sprintf 'took %.1f s', time - $t_start;
 
 done_testing();
-
 
 sub case_a {
     my $s = crl_nginx(files => { 'int.crl' => 'int-empty.crl' }) or return;
@@ -213,7 +214,6 @@ sub case_a {
     no_alert($n);
 }
 
-
 sub case_b {
     my $s = crl_nginx(files => { 'int.crl' => 'int-empty.crl' }) or return;
     my $url = "http://127.0.0.1:$s->{port}/int.crl";
@@ -261,7 +261,6 @@ sub case_b {
     stop($s);
     no_alert($n);
 }
-
 
 # every fault at once, each with its nginx and its server: int-alice
 # served and in force, then the fault for 3 s, then "ok" again
@@ -427,7 +426,6 @@ sub fault_checks {
     no_alert($n);
 }
 
-
 sub case_d {
     my $s = crlserver(crl => 'int-alice.crl', mode => '500') or return;
     my $url = "http://127.0.0.1:$s->{port}/crl";
@@ -456,7 +454,6 @@ sub case_d {
     stop_server($s);
     no_alert($n);
 }
-
 
 sub case_e {
     my $s = crl_nginx(files => { 'int.crl' => 'int-alice.crl' }) or return;
@@ -515,7 +512,6 @@ sub case_e {
     no_alert($n);
 }
 
-
 sub case_f {
     my $port = free_port();
     my $url = "http://127.0.0.1:$port/int.crl";
@@ -552,7 +548,6 @@ sub case_f {
     stop($s);
     no_alert($n);
 }
-
 
 sub case_g {
     my $s = crl_nginx(files => { 'int.crl' => 'int-alice.crl',
@@ -606,7 +601,6 @@ sub case_g {
     no_alert($_) for $good, $other, $name;
 }
 
-
 sub case_h {
     my $s = crl_nginx(files => { 'int.crl' => 'int-empty.crl' }) or return;
     my $url = "http://127.0.0.1:$s->{port}/int.crl";
@@ -633,7 +627,6 @@ sub case_h {
     stop($s);
     no_alert($_) for @n;
 }
-
 
 sub case_i {
     for my $bad ('http://', 'http://user@host/x') {
@@ -662,7 +655,6 @@ sub case_i {
         or diag $out;
     cmp_ok(time - $t0, '<', 2, 'at once: nginx -t does not fetch');
 }
-
 
 # ---- nginx -----------------------------------------------------------
 
@@ -866,29 +858,11 @@ sub stop {
     delete $nginx{ $n->{master} };
 }
 
-sub stop_master {
-    my ($master) = @_;
-    my @workers = children($master);
-
-    kill 'QUIT', $master;
-    return if wait_for(sub { !alive($master) && !grep { alive($_) } @workers },
-                       5);
-
-    diag "nginx $master does not stop on QUIT, killed";
-    kill 'KILL', $master, @workers;
-    wait_for(sub { !alive($master) }, 2);
-}
-
 sub workers {
     my ($n, $want) = @_;
     my @w;
     wait_for(sub { @w = children($n->{master}); @w >= $want }, 5);
     return @w;
-}
-
-sub children {
-    my ($pid) = @_;
-    return grep { /^\d+$/ } split ' ', `pgrep -P $pid`;
 }
 
 sub error_log {
@@ -905,7 +879,6 @@ sub no_alert {
               split /\n/, error_log($n);
     is(join("\n", @bad), '', "no alert, crit or crash in $n->{dir}");
 }
-
 
 # ---- crlserver.py ----------------------------------------------------
 
@@ -964,7 +937,6 @@ sub requests {
     my ($s) = @_;
     return grep { length } split /\n/, slurp("$s->{dir}/requests.log");
 }
-
 
 # ---- the rest --------------------------------------------------------
 
@@ -1062,84 +1034,9 @@ sub took {
     return defined $t ? sprintf(' (%.1f s)', $t) : '';
 }
 
-# (exit code, stdout and stderr) of a command
-sub run {
-    my (@cmd) = @_;
-    my $pid = open(my $out, '-|') // die "fork: $!";
-
-    if ($pid == 0) {
-        open STDERR, '>&', \*STDOUT;
-        exec @cmd or POSIX::_exit(127);
-    }
-
-    local $/;
-    my $text = <$out> // '';
-    close $out;
-    return ($? >> 8, $text);
-}
-
-sub tempdir_0755 {
-    my $dir = tempdir(CLEANUP => !$ENV{TEST_NGINX_NO_CLEAN});
-    diag "kept in $dir" if $ENV{TEST_NGINX_NO_CLEAN};
-    chmod 0755, $dir;      # the workers' user reads there
-    return $dir;
-}
-
 sub swap {
     my ($dest, $name) = @_;
     write_file("$dest.tmp", Certauthz::Test::crl($name));
     chmod 0644, "$dest.tmp";
     rename "$dest.tmp", $dest or die "rename: $!";
-}
-
-# a process that exited is a zombie until its parent (init, for nginx's
-# master) reaps it, which may take seconds
-sub alive {
-    my ($pid) = @_;
-    return 0 unless $pid;
-    return 0 if waitpid($pid, WNOHANG) == $pid;
-    return 0 unless kill 0, $pid;
-    return slurp("/proc/$pid/stat") !~ /^\d+ \(.*\) Z /s;
-}
-
-sub wait_pid {
-    my ($file) = @_;
-    wait_for(sub { -s $file }, 10);
-    my $pid = slurp($file);
-    chomp $pid;
-    return $pid;
-}
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
-sub wait_for {
-    my ($cond, $seconds) = @_;
-    my $deadline = time + $seconds;
-    while (time < $deadline) {
-        return 1 if $cond->();
-        sleep 0.1;
-    }
-    return $cond->() ? 1 : 0;
-}
-
-sub write_file {
-    my ($file, $data) = @_;
-    open my $f, '>', $file or die "$file: $!";
-    print $f $data;
-    close $f or die "$file: $!";
-    chmod 0644, $file;
-}
-
-sub slurp {
-    my ($file) = @_;
-    open my $f, '<', $file or return '';
-    local $/;
-    return <$f> // '';
 }

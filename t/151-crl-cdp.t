@@ -36,6 +36,8 @@ use warnings;
 
 use lib 't/lib';
 use Certauthz::Test ();
+use Certauthz::Proc qw(run tempdir_0755 alive wait_pid free_port wait_for
+                       write_file slurp children stop_master);
 
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
@@ -109,7 +111,6 @@ subtest 'j. nginx -t refuses bad values' => \&case_j;
 
 done_testing();
 
-
 sub case_a {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-u2');
     my $n = certauthz(wait => '5s', refresh => '1s') or return;
@@ -158,7 +159,6 @@ sub case_a {
     stop($n);
 }
 
-
 sub case_b {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-empty');
     ctl(ca1 => 'delay 0.5');     # the requests meet the fetch in flight
@@ -200,7 +200,6 @@ sub case_b {
     stop($n);
 }
 
-
 sub case_c {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-empty');
     ctl(ca1 => 'delay 2.5');
@@ -227,7 +226,6 @@ sub case_c {
 
     stop($n);
 }
-
 
 sub case_d {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-empty');
@@ -264,7 +262,6 @@ sub case_d {
     stop($n);
 }
 
-
 sub case_e {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-empty');
     my $n = certauthz(wait => '5s') or return;
@@ -298,7 +295,6 @@ sub case_e {
     stop($n);
 }
 
-
 sub case_f {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-empty');
     my $n = certauthz(allow => undef, wait => '5s') or return;
@@ -318,7 +314,6 @@ sub case_f {
 
     stop($n);
 }
-
 
 sub case_g {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-empty');
@@ -351,7 +346,6 @@ sub case_g {
 
     stop($n);
 }
-
 
 sub case_h {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-empty');
@@ -386,7 +380,6 @@ sub case_h {
 
     stop($n);
 }
-
 
 sub case_i {
     serve(ca1 => 'ca1-empty', ca2 => 'ca2-u2');
@@ -446,7 +439,6 @@ EOF
 
     stop($n);
 }
-
 
 # the main-level directives are per block ("Context: http (stream in the
 # stream module)"; "the http and the stream module each fetch a URL that
@@ -555,7 +547,6 @@ EOF
     stop($n);
 }
 
-
 sub case_j {
     my $dir = tempdir_0755();
     mkdir "$dir/logs";
@@ -654,7 +645,6 @@ EOF
             or diag $out;
     }
 }
-
 
 # nginx with certauthz_crl cdp in location /, none in /free/; options:
 # workers, reuseport, allow (default: the CRL server's prefix; undef: no
@@ -772,27 +762,9 @@ sub stop {
     delete $nginx{ $n->{master} };
 }
 
-sub stop_master {
-    my ($master) = @_;
-    my @workers = children($master);
-
-    kill 'QUIT', $master;
-    return if wait_for(sub { !alive($master) && !grep { alive($_) } @workers },
-                       8);
-
-    diag "nginx $master does not stop on QUIT, killed";
-    kill 'KILL', $master, @workers;
-    wait_for(sub { !alive($master) }, 2);
-}
-
 sub workers {
     my ($n) = @_;
     return children($n->{master});
-}
-
-sub children {
-    my ($pid) = @_;
-    return grep { /^\d+$/ } split ' ', `pgrep -P $pid`;
 }
 
 sub error_log {
@@ -819,7 +791,6 @@ sub count {
     my $n = () = $text =~ /$re/g;
     return $n;
 }
-
 
 # the CRL server: www/ca1.crl and www/ca2.crl as named (files of the PKI
 # made by mkcdp.sh), no ctl, an empty request log; started if it is not
@@ -965,7 +936,6 @@ Server(('127.0.0.1', PORT), Handler).serve_forever()
 EOF
 }
 
-
 # a request of NAME (u1, u2, u3) to nginx $n: (status, seconds)
 sub request {
     my ($n, $name, $path) = @_;
@@ -1041,80 +1011,4 @@ sub cleanup {
 sub took {
     my ($t) = @_;
     return defined $t ? sprintf(' (%.1f s)', $t) : '';
-}
-
-# (exit code, stdout and stderr) of a command
-sub run {
-    my (@cmd) = @_;
-    my $pid = open(my $out, '-|') // die "fork: $!";
-
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDERR, '>&', \*STDOUT;
-        exec @cmd or POSIX::_exit(127);
-    }
-
-    local $/;
-    my $text = <$out> // '';
-    close $out;
-    return ($? >> 8, $text);
-}
-
-sub tempdir_0755 {
-    my $dir = tempdir(CLEANUP => !$ENV{TEST_NGINX_NO_CLEAN});
-    diag "kept in $dir" if $ENV{TEST_NGINX_NO_CLEAN};
-    chmod 0755, $dir;      # the workers' user reads there
-    return $dir;
-}
-
-# a process that exited is a zombie until its parent (init, for nginx's
-# master) reaps it, which may take seconds
-sub alive {
-    my ($pid) = @_;
-    return 0 unless $pid;
-    return 0 if waitpid($pid, WNOHANG) == $pid;
-    return 0 unless kill 0, $pid;
-    return slurp("/proc/$pid/stat") !~ /^\d+ \(.*\) Z /s;
-}
-
-sub wait_pid {
-    my ($file) = @_;
-    wait_for(sub { -s $file }, 10);
-    my $pid = slurp($file);
-    chomp $pid;
-    return $pid;
-}
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
-sub wait_for {
-    my ($cond, $seconds) = @_;
-    my $deadline = time + $seconds;
-    while (time < $deadline) {
-        return 1 if $cond->();
-        sleep 0.05;
-    }
-    return $cond->() ? 1 : 0;
-}
-
-sub write_file {
-    my ($file, $data) = @_;
-    open my $f, '>', $file or die "$file: $!";
-    print $f $data;
-    close $f or die "$file: $!";
-    chmod 0644, $file;
-}
-
-sub slurp {
-    my ($file) = @_;
-    open my $f, '<', $file or return '';
-    local $/;
-    return <$f> // '';
 }

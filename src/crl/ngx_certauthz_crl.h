@@ -29,6 +29,10 @@
 #include <ngx_core.h>
 #include <ngx_event.h>
 
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
+
 #include "ngx_certauthz_cert.h"
 #include "ngx_certauthz_file.h"
 #include "ngx_certauthz_set.h"
@@ -447,6 +451,10 @@ ngx_certauthz_crl_cdp_t *ngx_certauthz_crl_cdp_conf(ngx_conf_t *cf,
 ngx_int_t ngx_certauthz_crl_cdp_check(ngx_certauthz_crl_cdp_t *cdp,
     ngx_connection_t *c, ngx_msec_t *until);
 void ngx_certauthz_crl_watch_now(ngx_certauthz_crl_file_t *file);
+#if (NGX_THREADS)
+ngx_int_t ngx_certauthz_crl_task(ngx_certauthz_crl_file_t *file, size_t size,
+    ngx_thread_pool_t **tp);
+#endif
 ngx_certauthz_crl_remote_state_t *ngx_certauthz_crl_remote_state(
     ngx_certauthz_crl_file_t *file);
 ngx_int_t ngx_certauthz_crl_remote_look(ngx_certauthz_crl_file_t *file,

@@ -43,9 +43,6 @@ struct ngx_certauthz_crl_remote_s {
     ngx_str_t                          temp;      /* NUL-terminated */
     ngx_certauthz_crl_fetch_conf_t    *conf;
     ngx_certauthz_crl_remote_state_t  *state;
-#if (NGX_THREADS)
-    ngx_thread_task_t                 *task;
-#endif
     unsigned                           cdp:1;     /* a slot of "cdp" */
 };
 
@@ -76,8 +73,6 @@ static void ngx_certauthz_crl_remote_said(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_fetch_t *f, ngx_log_t *log);
 static void ngx_certauthz_crl_remote_next(ngx_certauthz_crl_file_t *file,
     ngx_uint_t failed);
-
-static ngx_str_t  ngx_certauthz_crl_remote_pool = ngx_string("default");
 
 #endif
 
@@ -930,12 +925,6 @@ ngx_certauthz_crl_remote_look(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
         return NGX_OK;
     }
 
-    tp = ngx_thread_pool_get((ngx_cycle_t *) ngx_cycle,
-                             &ngx_certauthz_crl_remote_pool);
-    if (tp == NULL) {
-        return NGX_OK;
-    }
-
     arena = NULL;
 
     if (file->shm) {
@@ -947,21 +936,15 @@ ngx_certauthz_crl_remote_look(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
         }
     }
 
-    task = remote->task;
-
-    if (task == NULL) {
-        task = ngx_thread_task_alloc(ngx_cycle->pool,
-                                     sizeof(ngx_certauthz_crl_remote_task_t));
-        if (task == NULL) {
-            goto failed;
-        }
-
-        remote->task = task;
+    if (ngx_certauthz_crl_task(file, sizeof(ngx_certauthz_crl_remote_task_t),
+                               &tp)
+        != NGX_OK)
+    {
+        goto failed;
     }
 
+    task = file->task;
     ctx = task->ctx;
-    ngx_memzero(ctx, sizeof(ngx_certauthz_crl_remote_task_t));
-
     ctx->file = file;
     ctx->arena = arena;
 
@@ -1032,11 +1015,11 @@ ngx_certauthz_crl_remote_exit(ngx_certauthz_crl_file_t *file)
 #if (NGX_THREADS)
     ngx_certauthz_crl_remote_task_t  *ctx;
 
-    if (!file->loading || file->remote->task == NULL) {
+    if (!file->loading || file->task == NULL) {
         return;
     }
 
-    ctx = file->remote->task->ctx;
+    ctx = file->task->ctx;
 
     file->loading = 0;
 

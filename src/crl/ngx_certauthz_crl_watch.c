@@ -418,6 +418,41 @@ ngx_certauthz_crl_warn_one(ngx_certauthz_crl_file_t *file,
 #if (NGX_THREADS)
 
 /*
+ * The thread task of a file (its loads, or a URL's fetches): one per file
+ * and worker, for as long as the worker lives, its context zeroed; and
+ * the pool.  NGX_DECLINED: no pool in this process
+ */
+
+ngx_int_t
+ngx_certauthz_crl_task(ngx_certauthz_crl_file_t *file, size_t size,
+    ngx_thread_pool_t **tp)
+{
+    ngx_thread_task_t  *task;
+
+    *tp = ngx_thread_pool_get((ngx_cycle_t *) ngx_cycle,
+                              &ngx_certauthz_crl_thread_pool);
+    if (*tp == NULL) {
+        return NGX_DECLINED;
+    }
+
+    task = file->task;
+
+    if (task == NULL) {
+        task = ngx_thread_task_alloc(ngx_cycle->pool, size);
+        if (task == NULL) {
+            return NGX_ERROR;
+        }
+
+        file->task = task;
+    }
+
+    ngx_memzero(task->ctx, size);
+
+    return NGX_OK;
+}
+
+
+/*
  * NGX_OK: the load is posted to the thread pool; else it is to be made
  * here (no pool in this process, or the pool's queue is full: logged)
  */
@@ -426,32 +461,18 @@ static ngx_int_t
 ngx_certauthz_crl_load_async(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_arena_t *arena)
 {
+    ngx_int_t                  rc;
     ngx_thread_task_t         *task;
     ngx_thread_pool_t         *tp;
     ngx_certauthz_crl_task_t  *ctx;
 
-    tp = ngx_thread_pool_get((ngx_cycle_t *) ngx_cycle,
-                             &ngx_certauthz_crl_thread_pool);
-    if (tp == NULL) {
-        return NGX_DECLINED;
+    rc = ngx_certauthz_crl_task(file, sizeof(ngx_certauthz_crl_task_t), &tp);
+    if (rc != NGX_OK) {
+        return rc;
     }
-
-    /* one task per file and worker, for as long as the worker lives */
 
     task = file->task;
-
-    if (task == NULL) {
-        task = ngx_thread_task_alloc(ngx_cycle->pool,
-                                     sizeof(ngx_certauthz_crl_task_t));
-        if (task == NULL) {
-            return NGX_ERROR;
-        }
-
-        file->task = task;
-    }
-
     ctx = task->ctx;
-    ngx_memzero(ctx, sizeof(ngx_certauthz_crl_task_t));
     ctx->file = file;
     ctx->arena = arena;
 

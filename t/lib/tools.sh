@@ -89,3 +89,69 @@ http {
 }
 EOF
 }
+
+host_kb() {
+    # host_kb PIDFILE: kB of the host whose master wrote PIDFILE: each
+    # process's PSS but shared memory, then each memory file of the
+    # processes (the CRLs' copies) once, by its allocated blocks
+    local master pids p kb=0 f fds="" seen=" "
+    master=$(cat "$1")
+    pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
+    for p in $pids; do
+        kb=$((kb + $(awk '/^Pss:/ { p = $2 } /^Pss_Shmem:/ { s = $2 }
+                          END { print p - s }' "/proc/$p/smaps_rollup")))
+        for f in /proc/$p/fd/*; do
+            case $(readlink "$f" 2>/dev/null) in
+            /memfd:certauthz-crl*) fds="$fds $f" ;;
+            esac
+        done
+    done
+    # each memory file once (by inode), its blocks read once
+    for f in $fds; do
+        set -- $(stat -L -c '%i %b' "$f" 2>/dev/null || echo "0 0")
+        case $seen in *" $1 "*) continue ;; esac
+        seen="$seen$1 "
+        kb=$((kb + $2 / 2))
+    done
+    echo "$kb"
+}
+
+probe() {
+    # probe SECS FIRST: a request with the caller's get() every 50 ms for
+    # SECS seconds; prints their number, the failed ones, and the longest
+    # (s) before FIRST seconds and from then on
+    local start=$SECONDS end=$((SECONDS + $1)) max0=0 max=0 bad=0 n=0 r
+    while [ $SECONDS -lt $end ]; do
+        r=$(get '%{http_code} %{time_total}' || true)
+        n=$((n + 1))
+        [ "${r%% *}" = 200 ] || bad=$((bad + 1))
+        if [ $((SECONDS - start)) -lt "$2" ]; then
+            max0=$(awk -v a="$max0" -v b="${r#* }" 'BEGIN { print (b > a) ? b : a }')
+        else
+            max=$(awk -v a="$max" -v b="${r#* }" 'BEGIN { print (b > a) ? b : a }')
+        fi
+        sleep 0.05
+    done
+    echo "$n $bad $max0 $max"
+}
+
+rss_mark() {
+    # rss_mark PID...: each process's VmHWM reset (clear_refs 5), and
+    # "PID RSS" printed for rss_peak
+    local p
+    for p in "$@"; do
+        echo 5 > "/proc/$p/clear_refs"
+        echo "$p $(awk '/VmRSS/ { print $2 }' "/proc/$p/status")"
+    done
+}
+
+rss_peak() {
+    # rss_peak < MARKS: the largest rise of a process's VmHWM over its RSS
+    # at rss_mark (kB)
+    local p before h peak=0
+    while read -r p before; do
+        h=$(awk '/VmHWM/ { print $2 }' "/proc/$p/status")
+        [ $((h - before)) -gt "$peak" ] && peak=$((h - before))
+    done
+    echo "$peak"
+}
