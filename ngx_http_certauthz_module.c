@@ -285,9 +285,10 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     rc = ngx_certauthz_decide(&lcf->policy, ngx_http_certauthz_trusted(r),
                               r->connection, conn, &ops, d);
 
-    if (rc == NGX_AGAIN) {
+    if (rc == NGX_AGAIN && r == r->main) {
         /* a CRL that the certificate names is being fetched: the request
-         * waits for it, as limit_req delays one, and the worker goes on */
+         * waits for it, as limit_req delays one, and the worker goes on
+         * (a subrequest does not wait: crl-missing is its decision) */
         wev = r->connection->write;
 
         r->read_event_handler = ngx_http_test_reading;
@@ -299,7 +300,7 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
         return NGX_AGAIN;
     }
 
-    if (rc != NGX_OK) {
+    if (rc != NGX_OK && rc != NGX_AGAIN) {
         ctx->evaluated = 0;
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "certauthz: rule evaluation failed, request refused");
