@@ -398,8 +398,14 @@ fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_conn_t *conn)
             continue;
         }
 
-        /* "cn=@x" would name a list file: such a value needs a regex */
-        if (v->str.data[0] == '@') {
+        /*
+         * "cn=@x" would name a list file, and "cn=~x" and "cn==x" are
+         * refused as the likely slips of "cn~x" and "cn=x": such a value
+         * needs a regex
+         */
+        if (v->str.data[0] == '@' || v->str.data[0] == '~'
+            || v->str.data[0] == '=')
+        {
             continue;
         }
 
