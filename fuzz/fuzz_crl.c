@@ -85,12 +85,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ngx_str_set(&name, "crl");
 
-    file = ngx_certauthz_crl_file(&ctx.cf, &ctx.files.crls, &name);
+    file = ngx_certauthz_crl_file(&ctx.cf, &ctx.files.crls, &name, NULL);
 
     if (file != NULL) {
         if (file->set == NULL
             || file->set->crls.nelts == 0
-            || ngx_certauthz_crl_file(&ctx.cf, &ctx.files.crls, &name) != file)
+            || ngx_certauthz_crl_file(&ctx.cf, &ctx.files.crls, &name, NULL)
+               != file)
         {
             abort();
         }
