@@ -55,17 +55,26 @@ ossl genpkey -algorithm ED25519 -out ed25519.key
 ossl req -new -x509 -key ed25519.key -subj "/CN=certauthz fuzz CA" \
     -days 3650 -out ed25519.crt
 
-# cert NAME SERIAL SUBJECT [SAN] [STRING_MASK]: a client certificate
+# cert NAME SERIAL SUBJECT [SAN] [STRING_MASK] [EXT-LINE]: a client
+# certificate (EXT-LINE: a line of extensions more, or instead of the
+# default extendedKeyUsage when it sets one)
 
 cert() {
     local name=$1 serial=$2 subj=$3 san=${4:-} mask=${5:-utf8only}
+    local extra=${6:-}
 
     printf '[req]\ndistinguished_name = dn\nstring_mask = %s\n[dn]\n' \
         "$mask" >"$name.cnf"
     {
         echo "[ext]"
         echo "basicConstraints = CA:FALSE"
-        echo "extendedKeyUsage = clientAuth"
+        case $extra in
+        extendedKeyUsage*) ;;
+        *) echo "extendedKeyUsage = clientAuth" ;;
+        esac
+        if [ -n "$extra" ]; then
+            printf '%s\n' "$extra"
+        fi
         if [ -n "$san" ]; then
             echo "subjectAltName = $san"
         fi
@@ -104,6 +113,16 @@ cert specials 6 '/CN=#a\,b\+c"d<e>f;g=h\\ /OU= lead' \
     "URI:spiffe://example.com/a;c=d,DNS:*.example.com"
 cert nosan 0 "/CN=bob/O=Example"
 cert multi 7 "/CN=first/CN=second/OU=Ops/OU=Admins" "DNS:a,DNS:b,DNS:c"
+# eku, key_usage, policy: names, OIDs, and extensions that do not parse
+cert eku 8 "/CN=eku" "" utf8only \
+    "extendedKeyUsage = clientAuth, msSmartcardLogin, 1.3.6.1.4.1.55555.7"
+cert policy 9 "/CN=policy" "" utf8only \
+    "certificatePolicies = 1.3.6.1.4.1.55555.1.2, 2.23.140.1.2.1, 2.5.29.32.0"
+cert keyusage 10 "/CN=keyusage" "" utf8only \
+    "keyUsage = digitalSignature, nonRepudiation, keyAgreement, decipherOnly"
+cert badpolicy 11 "/CN=badpolicy" "" utf8only \
+    "certificatePolicies = DER:30:03:02:01:01"
+cert badeku 12 "/CN=badeku" "" utf8only "extendedKeyUsage = DER:30:00:05"
 
 ossl x509 -in ca.crt -outform DER -out "$SEEDS/cert/ca.der"
 ossl x509 -in other.crt -outform DER -out "$SEEDS/cert/other.der"

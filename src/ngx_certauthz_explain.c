@@ -265,7 +265,16 @@ ngx_certauthz_explain_fields(ngx_certauthz_explain_t *e)
             return NGX_ERROR;
         }
 
-        if (vals->nelts == 0) {
+        if (vals->poisoned) {
+            if (ngx_certauthz_explain_str(e, " (does not parse: no "
+                                             "condition on it lets the "
+                                             "certificate through)")
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+        } else if (vals->nelts == 0) {
             if (ngx_certauthz_explain_str(e, " (none)") != NGX_OK) {
                 return NGX_ERROR;
             }
@@ -410,8 +419,9 @@ ngx_certauthz_explain_rule(ngx_certauthz_explain_t *e,
     ngx_uint_t  j;
 
     for (j = 0; j < rule->nconds; j++) {
-        rc = ngx_certauthz_cond_holds(&rule->conds[j], e->c, &e->conn->cert,
-                                      e->ops->exec, e->ops->data);
+        rc = ngx_certauthz_cond_holds(&rule->conds[j], rule->deny, e->c,
+                                      &e->conn->cert, e->ops->exec,
+                                      e->ops->data);
         if (rc != NGX_OK) {
             *failed = &rule->conds[j];
             return rc;
@@ -452,6 +462,14 @@ ngx_certauthz_explain_cond(ngx_certauthz_explain_t *e,
     }
 
     v = vals->elts;
+
+    if (vals->poisoned) {
+        name = ngx_certauthz_field_name(cond->field);
+
+        return ngx_certauthz_text_printf(&e->text, name->len + 40,
+                                         "the certificate's %V does not "
+                                         "parse", name);
+    }
 
     if (cond->negate) {
 

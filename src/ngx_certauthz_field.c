@@ -30,7 +30,12 @@ static ngx_str_t  ngx_certauthz_field_names[] = {
     ngx_string("uri"),
     ngx_string("ip"),
     ngx_string("serial"),
-    ngx_string("fingerprint")
+    ngx_string("fingerprint"),
+    ngx_string("eku"),
+    ngx_string("key_usage"),
+    ngx_string("policy"),
+    ngx_string("key"),
+    ngx_string("sig")
 };
 
 
@@ -145,6 +150,9 @@ ngx_certauthz_field_multi(ngx_uint_t field)
     case NGX_CERTAUTHZ_FIELD_DNS:
     case NGX_CERTAUTHZ_FIELD_URI:
     case NGX_CERTAUTHZ_FIELD_IP:
+    case NGX_CERTAUTHZ_FIELD_EKU:
+    case NGX_CERTAUTHZ_FIELD_KEY_USAGE:
+    case NGX_CERTAUTHZ_FIELD_POLICY:
         return 1;
     default:
         return 0;

@@ -26,6 +26,11 @@ typedef enum {
     NGX_CERTAUTHZ_FIELD_IP,
     NGX_CERTAUTHZ_FIELD_SERIAL,
     NGX_CERTAUTHZ_FIELD_FINGERPRINT,
+    NGX_CERTAUTHZ_FIELD_EKU,
+    NGX_CERTAUTHZ_FIELD_KEY_USAGE,
+    NGX_CERTAUTHZ_FIELD_POLICY,
+    NGX_CERTAUTHZ_FIELD_KEY,
+    NGX_CERTAUTHZ_FIELD_SIG,
     NGX_CERTAUTHZ_NFIELDS
 } ngx_certauthz_field_e;
 
@@ -46,6 +51,11 @@ typedef struct {
     /* all values joined by ",", built on first use by a variable */
     ngx_str_t                 joined;
     unsigned                  joined_done:1;
+    /*
+     * the extension that holds the field does not parse: no values, and
+     * no condition on the field lets a certificate through
+     */
+    unsigned                  poisoned:1;
 } ngx_certauthz_values_t;
 
 

@@ -922,7 +922,8 @@ ngx_certauthz_rules(ngx_certauthz_policy_t *policy, ngx_connection_t *c,
     for (i = 0; i < policy->rules->nelts; i++) {
 
         for (j = 0; j < rule[i].nconds; j++) {
-            rc = ngx_certauthz_cond_holds(&rule[i].conds[j], c, &conn->cert,
+            rc = ngx_certauthz_cond_holds(&rule[i].conds[j], rule[i].deny,
+                                          c, &conn->cert,
                                           ngx_certauthz_record, &eval);
             if (rc == NGX_ERROR) {
                 return NGX_ERROR;

@@ -22,6 +22,7 @@ typedef struct {
 static ngx_int_t ngx_certauthz_cond_normalise(ngx_conf_t *cf,
     ngx_certauthz_cond_t *cond);
 static ngx_uint_t ngx_certauthz_has_op(ngx_str_t *token);
+static ngx_uint_t ngx_certauthz_field_char(u_char c);
 static ngx_str_t *ngx_certauthz_join(ngx_conf_t *cf, ngx_str_t *a,
     const char *sep, ngx_str_t *b, ngx_str_t *c);
 
@@ -70,8 +71,7 @@ ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
     p = token->data;
     end = p + token->len;
 
-    while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-    {
+    while (p < end && ngx_certauthz_field_char(*p)) {
         p++;
     }
 
@@ -92,7 +92,8 @@ ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "unknown field \"%V\" in \"%V\", expected "
                            "cn, subject, issuer, o, ou, email, dns, uri, "
-                           "ip, serial or fingerprint", &name, token);
+                           "ip, serial, fingerprint, eku, key_usage, policy, "
+                           "key or sig", &name, token);
         return NGX_ERROR;
     }
 
@@ -192,8 +193,7 @@ ngx_certauthz_cond_check(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t nargs,
     p = args[i].data;
     end = p + args[i].len;
 
-    while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-    {
+    while (p < end && ngx_certauthz_field_char(*p)) {
         p++;
     }
 
@@ -267,6 +267,15 @@ ngx_certauthz_cond_check(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t nargs,
                        "of the value before it, quote the condition as "
                        "one token: \"%V\"", &name, &args[i], fix);
     return NGX_ERROR;
+}
+
+
+/* what a field's name is made of: letters and "_" (key_usage) */
+
+static ngx_uint_t
+ngx_certauthz_field_char(u_char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 
@@ -371,13 +380,15 @@ ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where)
 
 /*
  * A positive condition holds if any value of the field matches, a negative
- * one if none does.
+ * one if none does.  On a poisoned field (its extension does not parse)
+ * no condition lets the certificate through: in an allow rule it fails,
+ * in a deny rule it holds.
  */
 
 ngx_int_t
-ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond, ngx_connection_t *c,
-    ngx_certauthz_cert_t *cert, ngx_certauthz_regex_exec_pt exec,
-    void *data)
+ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond, ngx_uint_t deny,
+    ngx_connection_t *c, ngx_certauthz_cert_t *cert,
+    ngx_certauthz_regex_exec_pt exec, void *data)
 {
     ngx_int_t                rc;
     ngx_uint_t               i;
@@ -387,6 +398,10 @@ ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond, ngx_connection_t *c,
     vals = ngx_certauthz_cert_field(c, cert, cond->field);
     if (vals == NULL) {
         return NGX_ERROR;
+    }
+
+    if (vals->poisoned) {
+        return deny ? NGX_OK : NGX_DECLINED;
     }
 
     v = vals->elts;

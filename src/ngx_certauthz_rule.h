@@ -79,7 +79,7 @@ ngx_int_t ngx_certauthz_cond_check(ngx_conf_t *cf, ngx_str_t *args,
     ngx_uint_t nargs, ngx_uint_t i);
 ngx_int_t ngx_certauthz_rule_where(ngx_conf_t *cf, ngx_str_t *where);
 ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
-    ngx_connection_t *c, ngx_certauthz_cert_t *cert,
+    ngx_uint_t deny, ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_certauthz_regex_exec_pt exec, void *data);
 ngx_str_t *ngx_certauthz_reason_name(ngx_uint_t reason);
 

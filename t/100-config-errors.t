@@ -105,6 +105,18 @@ certauthz_allow foo=bar;
 --- error chomp
 unknown field "foo" in "foo=bar"
 
+=== unknown field: the message names every field
+--- conf
+certauthz_allow key_usages=digitalSignature;
+--- error chomp
+unknown field "key_usages" in "key_usages=digitalSignature", expected cn, subject, issuer, o, ou, email, dns, uri, ip, serial, fingerprint, eku, key_usage, policy, key or sig
+
+=== spaces around the operator after a field with "_"
+--- conf
+certauthz_allow key_usage = keyAgreement;
+--- error chomp
+spaces around the operator in "key_usage = keyAgreement": a condition is one token, FIELD, an operator and a value without spaces, e.g. "key_usage=keyAgreement"
+
 === field names are lowercase
 --- conf
 certauthz_deny CN=alice;

@@ -108,7 +108,7 @@ sign() {
     local name=$1 serial=$2
     shift 2
     run openssl x509 -req -in "$tmp/csr/$name.csr" "$@" \
-        -set_serial "$serial" -days 3650 -sha256 \
+        -set_serial "$serial" -days 3650 "${md:--sha256}" \
         -extfile "$tmp/ext/$name.cnf" -extensions ext \
         -out "$tmp/$name.crt"
 }
@@ -264,7 +264,8 @@ CLIENTS='alice bob svc-billing multicn nosan utf8 bmp univ nulemail special
 big-serial highbit eve mallory rootclient quoted crlf nulcn dnspecial manysan
 bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
 viasrvca longserial injsan ctlcn pct door-1 door-2 client-ed25519
-client-ed448 client-pss capcn'
+client-ed448 client-pss capcn eid kagree badpolicy k-rsa2048 k-rsa3072
+k-p384 k-ed25519 k-ed448 k-pss'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -500,6 +501,83 @@ client door-2 int 0x5021 '/O=Example Corp/OU=doors/CN=door-2' utf8
 # takes it for alice, cn=alice does not
 client capcn int 0x5025 '/O=Example Corp/OU=Engineering/CN=ALICE' utf8
 
+# --- what else a certificate says: eku, key_usage, policy, key, sig -----------
+# (t/025-fields-ext.t)
+
+# an RSA intermediate under the root, for sha256WithRSAEncryption
+newkey_alg int-rsa '/O=certauthz tests/CN=certauthz Test RSA CA' \
+    -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+printf '%s\n' "$CA_EXT" "$AKID" \
+    | sed 's/CA:TRUE$/CA:TRUE, pathlen:0/' | ext int-rsa
+sign int-rsa root 0x09
+
+# leaf NAME ISSUER SERIAL SUBJECT [GENPKEY-OPTIONS...]: a client with the
+# extensions of ext/NAME.cnf (written before), a P-256 key unless options
+# are given, signed with ${md:--sha256}
+leaf() {
+    local name=$1 issuer=$2 serial=$3 subj=$4
+    shift 4
+    if [ $# -eq 0 ]; then
+        newkey "$name" "$subj"
+    else
+        newkey_alg "$name" "$subj" "$@"
+    fi
+    sign "$name" "$issuer" "$serial"
+    chain "$name" "$issuer"
+}
+
+# an eID-like certificate: a custom EKU after clientAuth, two policies,
+# keyUsage digitalSignature and keyAgreement
+ext eid <<CNF
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyAgreement
+extendedKeyUsage       = clientAuth, 1.3.6.1.4.1.55555.7
+certificatePolicies    = 1.3.6.1.4.1.55555.1.2, 2.23.140.1.2.1
+subjectKeyIdentifier   = hash
+$AKID
+CNF
+leaf eid int 0x5030 '/O=Example Corp/CN=eid'
+
+# keyUsage keyAgreement and nonRepudiation (no digitalSignature), EKU
+# clientAuth and msSmartcardLogin
+ext kagree <<CNF
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, nonRepudiation, keyAgreement
+extendedKeyUsage       = clientAuth, msSmartcardLogin
+subjectKeyIdentifier   = hash
+$AKID
+CNF
+leaf kagree int 0x5031 '/O=Example Corp/CN=kagree'
+
+# a certificatePolicies extension that does not parse: a SEQUENCE that
+# holds an INTEGER where each PolicyInformation (a SEQUENCE) belongs.
+# OpenSSL's verification does not decode it (no policy checking).
+ext badpolicy <<CNF
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+certificatePolicies    = DER:30:03:02:01:01
+subjectKeyIdentifier   = hash
+$AKID
+CNF
+leaf badpolicy int 0x5032 '/O=Example Corp/CN=badpolicy'
+
+# keys of every kind, and their issuers' signatures
+for name in k-rsa2048 k-rsa3072 k-p384 k-ed25519 k-ed448 k-pss; do
+    client_ext "$name" "$AKID"
+done
+leaf k-rsa2048 int-rsa 0x5033 '/O=Example Corp/CN=k-rsa2048' \
+    -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+leaf k-rsa3072 int 0x5034 '/O=Example Corp/CN=k-rsa3072' \
+    -algorithm RSA -pkeyopt rsa_keygen_bits:3072
+md=-sha384 leaf k-p384 int 0x5035 '/O=Example Corp/CN=k-p384' \
+    -algorithm EC -pkeyopt ec_paramgen_curve:P-384
+leaf k-ed25519 int-ed25519 0x5036 '/O=Example Corp/CN=k-ed25519' \
+    -algorithm ED25519
+leaf k-ed448 int-ed448 0x5037 '/O=Example Corp/CN=k-ed448' -algorithm ED448
+leaf k-pss int-pss 0x5038 '/O=Example Corp/CN=k-pss' \
+    -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:3072
+
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {
     openssl asn1parse -in "$tmp/$1.crt" >"$log" 2>&1 \
@@ -529,7 +607,7 @@ for name in $CLIENTS; do
     case $name in
     eve|mallory|srvauth|viasrvca) continue ;;
     rootclient) set -- -CAfile "$tmp/root.crt" ;;
-    client-*) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/$name.pem" ;;
+    client-*|k-*) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/$name.pem" ;;
     *) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/int.crt" ;;
     esac
     run openssl verify -purpose sslclient "$@" "$tmp/$name.crt"
@@ -567,6 +645,12 @@ for name in $CLIENTS; do
     printf '%s.issuer=%s\n' "$name" "${issuer# }"
     printf '%s.serial=%s\n' "$name" "$serial"
     printf '%s.fingerprint=%s\n' "$name" "$fp"
+    # the signature algorithm as "openssl x509 -text" prints it
+    openssl x509 -in "$tmp/$name.crt" -noout -text >"$log" 2>&1 \
+        || die "reading $name.crt failed: $(cat "$log")"
+    sig=$(sed -n 's/^ *Signature Algorithm: *\(.*[^ ]\) *$/\1/p' "$log" | head -n 1)
+    [ -n "$sig" ] || die "no signature algorithm for $name.crt"
+    printf '%s.sig=%s\n' "$name" "$sig"
 done >"$tmp/expected.txt"
 
 # --- nginx snippet and static files -----------------------------------------

@@ -38,7 +38,8 @@ our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
                   hugecert nosubject serial20 negserial idn ipv6 badip
                   multiou srvauth viasrvca longserial injsan ctlcn pct
                   door-1 door-2 client-ed25519 client-ed448 client-pss
-                  capcn);
+                  capcn eid kagree badpolicy k-rsa2048 k-rsa3072 k-p384
+                  k-ed25519 k-ed448 k-pss);
 
 my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
 my $pki = "$root/t/pki";
