@@ -556,10 +556,17 @@ sub case_g {
                       ssl => 1) or return;
     my $p = $s->{port};
 
-    # the server's certificate: CN localhost, issued by root.crt
+    # the server's certificate: CN localhost, issued by root.crt, which
+    # the configuration reads: in a directory that only root may enter
+    # (where nginx runs as root, its workers as nobody), it still works
+    my $private = tempdir_0755();
+    chmod 0700, $private;
+    write_file("$private/root.crt", slurp("$pki/root.crt"));
+    chmod 0600, "$private/root.crt";
+
     my $good = certauthz(url => "https://localhost:$p/int.crl",
                          http => "certauthz_crl_fetch_trusted_certificate "
-                                 . "$pki/root.crt;") or return;
+                                 . "$private/root.crt;") or return;
     my $other = certauthz(url => "https://127.0.0.1:$p/b/int.crl",
                           http => "certauthz_crl_fetch_trusted_certificate "
                                   . "$pki/other-root.crt;") or return;
@@ -654,6 +661,24 @@ sub case_i {
     is($rc, 0, 'nginx -t with a server that never answers passes')
         or diag $out;
     cmp_ok(time - $t0, '<', 2, 'at once: nginx -t does not fetch');
+
+    # the trusted certificates of https servers are read by nginx -t
+    $dir = tempdir_0755();
+    write_file("$dir/none.crt", "not a certificate\n");
+    my $conf = write_conf_for_t('https://host/x', $dir,
+        "certauthz_crl_fetch_trusted_certificate $dir/none.crt;");
+    ($rc, $out) = run($nginx, '-t', '-p', "$dir/", '-c', $conf);
+    isnt($rc, 0, 'nginx -t fails with a trusted certificate file that holds '
+                 . 'none');
+    like($out, qr/no certificate in "\Q$dir\E\/none.crt" in \Q$conf\E:\d+/,
+         'no certificate in "FILE" in FILE:LINE');
+
+    $conf = write_conf_for_t('https://host/x', $dir,
+        "certauthz_crl_fetch_trusted_certificate $dir/missing.crt;");
+    ($rc, $out) = run($nginx, '-t', '-p', "$dir/", '-c', $conf);
+    isnt($rc, 0, 'nginx -t fails with a missing trusted certificate file');
+    like($out, qr/"\Q$dir\E\/missing.crt" failed \(2: No such file/,
+         'its name and the system error');
 }
 
 # ---- nginx -----------------------------------------------------------
@@ -666,6 +691,12 @@ sub certauthz {
     my $port = free_port();
 
     my $n = { dir => $dir, port => $port, url => $o{url} };
+
+    # what the workers serve, where they may read it (not under a checkout
+    # that may be closed to them, as one in root's home is)
+    mkdir "$dir/www";
+    write_file("$dir/www/ok.txt", "ok\n");
+
     my $reuseport = ($o{workers} // 1) > 1 ? ' reuseport' : '';
     my $metrics = $o{metrics} ? <<'EOF' : '';
 
@@ -691,7 +722,7 @@ EOF
             certauthz on;
             certauthz_crl $o{url};
             certauthz_crl_refresh @{[ $o{refresh} // '1s' ]};
-            root $pki/www;
+            root $dir/www;
         }
 $metrics    }
 EOF
@@ -705,8 +736,9 @@ EOF
 
 # a config for nginx -t: certauthz_crl URL; its path
 sub write_conf_for_t {
-    my ($url, $dir) = @_;
+    my ($url, $dir, $http) = @_;
     $dir //= tempdir_0755();
+    $http //= '';
 
     my $tls = slurp("$pki/tls.conf");
     $tls =~ s/\$TEST_NGINX_PKI/$pki/g;
@@ -717,6 +749,7 @@ sub write_conf_for_t {
     my $port = free_port();
     write_file("$dir/nginx.conf", conf(1, 1, <<"EOF"));
     certauthz_crl_cache $dir/cache;
+    $http
 
     server {
         listen 127.0.0.1:$port ssl;

@@ -220,6 +220,8 @@ typedef struct {
     ngx_msec_t                timeout;
     size_t                    max_size;
     ngx_str_t                 trusted;        /* data NULL: the system's */
+    ngx_str_t                 trusted_pem;    /* its certificates, read
+                                                 with the configuration */
     ngx_array_t              *cdp_allow;      /* of ngx_str_t; NULL: any
                                                  public address */
     ngx_uint_t                cdp_max;
@@ -293,7 +295,8 @@ typedef struct {
     const char               *url;
     const char               *etag;           /* "": none */
     const char               *modified;       /* "": none */
-    const char               *trusted;        /* NULL: the system's */
+    u_char                   *trusted;        /* PEM; NULL: the system's */
+    size_t                    trusted_len;
     const char               *temp;           /* where the body goes */
     ngx_msec_t                timeout;
     size_t                    max_size;

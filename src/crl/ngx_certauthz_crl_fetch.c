@@ -182,6 +182,7 @@ ngx_certauthz_crl_fetch_one(ngx_certauthz_crl_fetch_t *f, const char *url,
     CURLcode            rc;
     ngx_str_t           s;
     ngx_int_t           ret;
+    struct curl_blob    blob;
     struct curl_slist  *headers, *h;
     char                line[NGX_CERTAUTHZ_CRL_ETAG_LEN + 32];
 
@@ -225,8 +226,16 @@ ngx_certauthz_crl_fetch_one(ngx_certauthz_crl_fetch_t *f, const char *url,
                             ngx_certauthz_crl_fetch_header);
     (void) curl_easy_setopt(curl, CURLOPT_HEADERDATA, f);
 
+    /* the CA certificates that the configuration read, instead of the
+     * system's */
+
     if (f->trusted) {
-        (void) curl_easy_setopt(curl, CURLOPT_CAINFO, f->trusted);
+        blob.data = f->trusted;
+        blob.len = f->trusted_len;
+        blob.flags = CURL_BLOB_COPY;
+
+        (void) curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+        (void) curl_easy_setopt(curl, CURLOPT_CAINFO, NULL);
         (void) curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
     }
 

@@ -77,6 +77,8 @@ static void ngx_certauthz_crl_remote_next(ngx_certauthz_crl_file_t *file,
 #endif
 
 static ngx_msec_t ngx_certauthz_crl_remote_now(void);
+static char *ngx_certauthz_crl_fetch_trusted(ngx_conf_t *cf,
+    ngx_certauthz_crl_fetch_conf_t *conf);
 static ngx_int_t ngx_certauthz_crl_remote_dir(ngx_conf_t *cf,
     ngx_certauthz_crl_fetch_conf_t *conf);
 static ngx_int_t ngx_certauthz_crl_remote_buffers(ngx_conf_t *cf,
@@ -291,12 +293,11 @@ char *
 ngx_certauthz_crl_fetch_conf_set(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_certauthz_crl_fetch_conf_t *conf)
 {
-    char             *rv;
-    u_char           *p, *end;
-    ngx_str_t        *value, *prefix, *name;
-    ngx_uint_t        i;
-    ngx_command_t     c;
-    ngx_file_info_t   fi;
+    char           *rv;
+    u_char         *p, *end;
+    ngx_str_t      *value, *prefix, *name;
+    ngx_uint_t      i;
+    ngx_command_t   c;
 
     c = *cmd;
     c.post = NULL;
@@ -329,20 +330,7 @@ ngx_certauthz_crl_fetch_conf_set(ngx_conf_t *cf, ngx_command_t *cmd,
             return rv;
         }
 
-        /* read by a worker's thread: a full name, there now */
-
-        if (ngx_conf_full_name(cf->cycle, &conf->trusted, 1) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_file_info(conf->trusted.data, &fi) == NGX_FILE_ERROR) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               ngx_file_info_n " \"%V\" failed",
-                               &conf->trusted);
-            return NGX_CONF_ERROR;
-        }
-
-        return NGX_CONF_OK;
+        return ngx_certauthz_crl_fetch_trusted(cf, conf);
     }
 
     if (ngx_certauthz_crl_named("certauthz_crl_cdp_wait")) {
@@ -417,6 +405,73 @@ ngx_certauthz_crl_fetch_conf_set(ngx_conf_t *cf, ngx_command_t *cmd,
     return NGX_CONF_OK;
 
 #undef ngx_certauthz_crl_named
+}
+
+
+/*
+ * certauthz_crl_fetch_trusted_certificate: read now, with the
+ * configuration, as nginx reads ssl_trusted_certificate (a file that only
+ * root may read will do: the workers get its bytes, not its name); it must
+ * hold a certificate
+ */
+
+static char *
+ngx_certauthz_crl_fetch_trusted(ngx_conf_t *cf,
+    ngx_certauthz_crl_fetch_conf_t *conf)
+{
+    BIO                       *bio;
+    X509                      *x509;
+    ngx_str_t                  pem;
+    ngx_uint_t                 n;
+    ngx_certauthz_file_err_t   fe;
+
+    if (ngx_conf_full_name(cf->cycle, &conf->trusted, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_certauthz_file_read(&conf->trusted, cf->log, &pem, &fe)
+        != NGX_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, fe.err, "%s \"%V\" failed",
+                           fe.call, &conf->trusted);
+        return NGX_CONF_ERROR;
+    }
+
+    n = 0;
+    bio = BIO_new_mem_buf(pem.data, pem.len);
+
+    while (bio != NULL) {
+        x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        if (x509 == NULL) {
+            break;
+        }
+
+        X509_free(x509);
+        n++;
+    }
+
+    BIO_free(bio);
+    ERR_clear_error();
+
+    if (n == 0) {
+        ngx_free(pem.data);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no certificate in \"%V\"", &conf->trusted);
+        return NGX_CONF_ERROR;
+    }
+
+    conf->trusted_pem.data = ngx_pnalloc(cf->pool, pem.len);
+    if (conf->trusted_pem.data == NULL) {
+        ngx_free(pem.data);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(conf->trusted_pem.data, pem.data, pem.len);
+    conf->trusted_pem.len = pem.len;
+
+    ngx_free(pem.data);
+
+    return NGX_CONF_OK;
 }
 
 
@@ -961,8 +1016,8 @@ ngx_certauthz_crl_remote_look(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
     ctx->fetch.url = (const char *) remote->url;
     ctx->fetch.etag = (const char *) ctx->etag;
     ctx->fetch.modified = (const char *) ctx->modified;
-    ctx->fetch.trusted = conf->trusted.data ? (const char *) conf->trusted.data
-                                            : NULL;
+    ctx->fetch.trusted = conf->trusted_pem.data;
+    ctx->fetch.trusted_len = conf->trusted_pem.len;
     ctx->fetch.temp = (const char *) remote->temp.data;
     ctx->fetch.timeout = conf->timeout;
     ctx->fetch.max_size = conf->max_size;
