@@ -37,7 +37,8 @@ use warnings;
 use lib 't/lib';
 use Certauthz::Test ();
 use Certauthz::Proc qw(run tempdir_0755 alive wait_pid free_port wait_for
-                       write_file slurp children stop_master);
+                       write_file slurp children stop_master
+                       nginx_main);
 
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
@@ -824,25 +825,10 @@ sub served {
 
 sub conf {
     my ($workers, $load_modules, $http) = @_;
-    my $load = $load_modules
-             ? join '', map { "load_module $_;\n" } @modules : '';
-
-    # CERTAUTHZ_CORE_DIR=DIR: core dumps of crashing workers there, for gdb
-    $load .= "worker_rlimit_core 1g;\nworking_directory $ENV{CERTAUTHZ_CORE_DIR};\n"
-        if $ENV{CERTAUTHZ_CORE_DIR};
+    my $main = nginx_main($workers, $load_modules ? @modules : ());
 
     return <<"EOF";
-$load
-daemon on;
-master_process on;
-worker_processes $workers;
-pid logs/nginx.pid;
-error_log logs/error.log info;
-
-events {
-    worker_connections 256;
-}
-
+$main
 http {
     client_body_temp_path tmp/body;
     proxy_temp_path tmp/proxy;

@@ -15,7 +15,31 @@ use Test::More ();
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(run tempdir_0755 alive wait_pid free_port wait_for
-                    write_file slurp children stop_master);
+                    write_file slurp children stop_master nginx_main);
+
+# the main and events blocks of an nginx.conf under its own prefix: the
+# modules loaded, N workers, logs/nginx.pid, logs/error.log at info;
+# CERTAUTHZ_CORE_DIR=DIR: core dumps of crashing workers there, for gdb
+sub nginx_main {
+    my ($workers, @modules) = @_;
+    my $load = join '', map { "load_module $_;\n" } @modules;
+
+    $load .= "worker_rlimit_core 1g;\nworking_directory $ENV{CERTAUTHZ_CORE_DIR};\n"
+        if $ENV{CERTAUTHZ_CORE_DIR};
+
+    return <<"EOF";
+$load
+daemon on;
+master_process on;
+worker_processes $workers;
+pid logs/nginx.pid;
+error_log logs/error.log info;
+
+events {
+    worker_connections 256;
+}
+EOF
+}
 
 # (exit code, stdout and stderr) of a command, its stdin /dev/null
 sub run {
