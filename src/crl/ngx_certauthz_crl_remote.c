@@ -47,6 +47,16 @@ struct ngx_certauthz_crl_remote_s {
 };
 
 
+/* what a .meta file says (ngx_certauthz_crl_meta_read()) */
+typedef struct {
+    ngx_str_t                   url;
+    ngx_str_t                   etag;
+    ngx_str_t                   modified;
+    ngx_uint_t                  cdp;
+    u_char                      buf[4096];
+} ngx_certauthz_crl_meta_t;
+
+
 #if (NGX_THREADS)
 
 typedef struct {
@@ -69,6 +79,8 @@ static void ngx_certauthz_crl_remote_keep(
 static void ngx_certauthz_crl_remote_done(ngx_event_t *ev);
 static ngx_uint_t ngx_certauthz_crl_remote_older(
     ngx_certauthz_crl_remote_task_t *ctx, ngx_certauthz_crl_file_t *file);
+static void ngx_certauthz_crl_remote_refuse(ngx_certauthz_crl_fetch_t *f,
+    ngx_uint_t cause, X509_NAME *issuer, const char *why);
 static void ngx_certauthz_crl_remote_said(ngx_certauthz_crl_file_t *file,
     ngx_certauthz_crl_fetch_t *f, ngx_log_t *log);
 static void ngx_certauthz_crl_remote_next(ngx_certauthz_crl_file_t *file,
@@ -86,8 +98,9 @@ static ngx_int_t ngx_certauthz_crl_remote_buffers(ngx_conf_t *cf,
 static void ngx_certauthz_crl_remote_names(ngx_certauthz_crl_file_t *f);
 static ngx_uint_t ngx_certauthz_crl_remote_recall(
     ngx_certauthz_crl_file_t *f, ngx_array_t *files);
-static void ngx_certauthz_crl_remote_meta(ngx_certauthz_crl_file_t *file,
-    ngx_log_t *log);
+static ngx_int_t ngx_certauthz_crl_meta_read(u_char *path,
+    ngx_certauthz_crl_meta_t *m);
+static void ngx_certauthz_crl_remote_meta(ngx_certauthz_crl_file_t *file);
 
 
 static u_char  ngx_certauthz_crl_hex[] = "0123456789abcdef";
@@ -550,7 +563,7 @@ ngx_certauthz_crl_remote_conf(ngx_conf_t *cf, ngx_array_t *files,
         /* the validators of the cached copy, if there is one */
 
         if (f->id.size) {
-            ngx_certauthz_crl_remote_meta(f, NULL);
+            ngx_certauthz_crl_remote_meta(f);
 
             if (remote->cdp) {
                 remote->state->tried = 1;
@@ -738,13 +751,12 @@ static ngx_uint_t
 ngx_certauthz_crl_remote_recall(ngx_certauthz_crl_file_t *f,
     ngx_array_t *files)
 {
-    u_char                       *p, *q, *last, buf[4096];
+    u_char                       *p, *q, path[NGX_MAX_PATH];
     size_t                        len;
-    ssize_t                       n;
-    ngx_fd_t                      fd;
     ngx_dir_t                     dir;
-    ngx_str_t                     url, dname, *name;
-    ngx_uint_t                    i, cdp, taken, found;
+    ngx_str_t                     dname, *name;
+    ngx_uint_t                    i, taken, found;
+    ngx_certauthz_crl_meta_t      m;
     ngx_certauthz_crl_file_t    **file;
     ngx_certauthz_crl_remote_t   *remote;
 
@@ -754,15 +766,15 @@ ngx_certauthz_crl_remote_recall(ngx_certauthz_crl_file_t *f,
 
     /* a name, and room for a file name after it */
 
-    if (name->len + 64 > sizeof(buf)) {
+    if (name->len + 64 > sizeof(path)) {
         return 0;
     }
 
-    ngx_memcpy(buf, name->data, name->len);
-    buf[name->len] = '\0';
+    ngx_memcpy(path, name->data, name->len);
+    path[name->len] = '\0';
 
     dname.len = name->len;
-    dname.data = buf;
+    dname.data = path;
 
     if (ngx_open_dir(&dname, &dir) == NGX_ERROR) {
         return 0;
@@ -780,46 +792,17 @@ ngx_certauthz_crl_remote_recall(ngx_certauthz_crl_file_t *f,
             continue;
         }
 
-        q = ngx_cpymem(buf, name->data, name->len);
+        q = ngx_cpymem(path, name->data, name->len);
         *q++ = '/';
         q = ngx_cpymem(q, p, len);
         *q = '\0';
 
-        fd = ngx_open_file(buf, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-        if (fd == NGX_INVALID_FILE) {
-            continue;
-        }
-
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void) ngx_close_file(fd);
-
-        if (n <= 0) {
-            continue;
-        }
-
-        url.len = 0;
-        cdp = 0;
-        last = buf + n;
-
-        for (p = buf; p < last; p = q + 1) {
-            q = ngx_strlchr(p, last, '\n');
-            if (q == NULL) {
-                break;
-            }
-
-            if (q - p > 4 && ngx_strncmp(p, "url ", 4) == 0) {
-                url.data = p + 4;
-                url.len = q - p - 4;
-
-            } else if (q - p == 5 && ngx_strncmp(p, "cdp 1", 5) == 0) {
-                cdp = 1;
-            }
-        }
-
-        if (!cdp || url.len == 0
-            || ngx_certauthz_crl_url_check(&url) != NULL
+        if (ngx_certauthz_crl_meta_read(path, &m) != NGX_OK
+            || !m.cdp || m.url.len == 0
+            || ngx_certauthz_crl_url_check(&m.url) != NULL
             || (remote->conf->cdp_allow
-                && !ngx_certauthz_crl_allowed(remote->conf->cdp_allow, &url)))
+                && !ngx_certauthz_crl_allowed(remote->conf->cdp_allow,
+                                              &m.url)))
         {
             continue;
         }
@@ -832,8 +815,9 @@ ngx_certauthz_crl_remote_recall(ngx_certauthz_crl_file_t *f,
         for (i = 0; i < files->nelts; i++) {
             if (file[i] != f && file[i]->remote && file[i]->remote->cdp
                 && file[i]->remote->conf == remote->conf
-                && file[i]->name.len == url.len
-                && ngx_strncmp(file[i]->name.data, url.data, url.len) == 0)
+                && file[i]->name.len == m.url.len
+                && ngx_strncmp(file[i]->name.data, m.url.data, m.url.len)
+                   == 0)
             {
                 taken = 1;
                 break;
@@ -844,11 +828,11 @@ ngx_certauthz_crl_remote_recall(ngx_certauthz_crl_file_t *f,
             continue;
         }
 
-        ngx_memcpy(remote->url, url.data, url.len);
-        remote->url[url.len] = '\0';
+        ngx_memcpy(remote->url, m.url.data, m.url.len);
+        remote->url[m.url.len] = '\0';
 
         f->name.data = remote->url;
-        f->name.len = url.len;
+        f->name.len = m.url.len;
 
         ngx_certauthz_crl_remote_names(f);
 
@@ -861,37 +845,37 @@ ngx_certauthz_crl_remote_recall(ngx_certauthz_crl_file_t *f,
 }
 
 
-/* the .meta file: "url URL", "etag ETAG", "last-modified DATE" lines */
+/*
+ * A .meta file read: its lines "url URL", "etag ETAG", "last-modified
+ * DATE" and "cdp 1" (a distribution point's), values pointing into m->buf;
+ * NGX_DECLINED: there is none, or it is empty
+ */
 
-static void
-ngx_certauthz_crl_remote_meta(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
+static ngx_int_t
+ngx_certauthz_crl_meta_read(u_char *path, ngx_certauthz_crl_meta_t *m)
 {
-    u_char                            *p, *last, *line, *value, buf[4096];
-    size_t                             len;
-    ssize_t                            n;
-    ngx_fd_t                           fd;
-    ngx_uint_t                         same;
-    ngx_certauthz_crl_remote_state_t  *state;
+    u_char     *p, *last, *line, *value;
+    ssize_t     n;
+    ngx_fd_t    fd;
+    ngx_str_t  *v;
 
-    state = file->remote->state;
+    ngx_memzero(m, offsetof(ngx_certauthz_crl_meta_t, buf));
 
-    fd = ngx_open_file(file->remote->meta.data, NGX_FILE_RDONLY,
-                       NGX_FILE_OPEN, 0);
+    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
     if (fd == NGX_INVALID_FILE) {
-        return;
+        return NGX_DECLINED;
     }
 
-    n = read(fd, buf, sizeof(buf));
+    n = read(fd, m->buf, sizeof(m->buf));
     (void) ngx_close_file(fd);
 
     if (n <= 0) {
-        return;
+        return NGX_DECLINED;
     }
 
-    same = 0;
-    last = buf + n;
+    last = m->buf + n;
 
-    for (line = buf; line < last; line = p + 1) {
+    for (line = m->buf; line < last; line = p + 1) {
         p = ngx_strlchr(line, last, '\n');
         if (p == NULL) {
             break;
@@ -903,30 +887,56 @@ ngx_certauthz_crl_remote_meta(ngx_certauthz_crl_file_t *file, ngx_log_t *log)
         }
 
         value++;
-        len = p - value;
 
         if (value - line == 4 && ngx_strncmp(line, "url ", 4) == 0) {
-            same = (len == file->name.len
-                    && ngx_strncmp(value, file->name.data, len) == 0);
+            v = &m->url;
 
-        } else if (value - line == 5 && ngx_strncmp(line, "etag ", 5) == 0
-                   && len < sizeof(state->etag))
-        {
-            ngx_memcpy(state->etag, value, len);
-            state->etag[len] = '\0';
+        } else if (value - line == 5 && ngx_strncmp(line, "etag ", 5) == 0) {
+            v = &m->etag;
 
         } else if (value - line == 14
-                   && ngx_strncmp(line, "last-modified ", 14) == 0
-                   && len < sizeof(state->modified))
+                   && ngx_strncmp(line, "last-modified ", 14) == 0)
         {
-            ngx_memcpy(state->modified, value, len);
-            state->modified[len] = '\0';
+            v = &m->modified;
+
+        } else {
+            m->cdp |= (p - line == 5 && ngx_strncmp(line, "cdp 1", 5) == 0);
+            continue;
         }
+
+        v->data = value;
+        v->len = p - value;
     }
 
-    if (!same) {
-        state->etag[0] = '\0';
-        state->modified[0] = '\0';
+    return NGX_OK;
+}
+
+
+/* the validators of the cached copy, from its .meta, if it is of the URL */
+
+static void
+ngx_certauthz_crl_remote_meta(ngx_certauthz_crl_file_t *file)
+{
+    ngx_certauthz_crl_meta_t           m;
+    ngx_certauthz_crl_remote_state_t  *state;
+
+    state = file->remote->state;
+
+    if (ngx_certauthz_crl_meta_read(file->remote->meta.data, &m) != NGX_OK
+        || m.url.len != file->name.len
+        || ngx_strncmp(m.url.data, file->name.data, m.url.len) != 0)
+    {
+        return;
+    }
+
+    if (m.etag.len < sizeof(state->etag)) {
+        ngx_memcpy(state->etag, m.etag.data, m.etag.len);
+        state->etag[m.etag.len] = '\0';
+    }
+
+    if (m.modified.len < sizeof(state->modified)) {
+        ngx_memcpy(state->modified, m.modified.data, m.modified.len);
+        state->modified[m.modified.len] = '\0';
     }
 }
 
@@ -1121,8 +1131,7 @@ ngx_certauthz_crl_remote_thread(void *data, ngx_log_t *log)
 static void
 ngx_certauthz_crl_remote_check(ngx_certauthz_crl_remote_task_t *ctx)
 {
-    u_char                    *p, name[256];
-    BIO                       *bio;
+    u_char                    *p;
     ngx_str_t                  temp;
     ngx_uint_t                 i;
     const char                *err;
@@ -1157,31 +1166,11 @@ ngx_certauthz_crl_remote_check(ngx_certauthz_crl_remote_task_t *ctx)
             continue;
         }
 
-        name[0] = '\0';
-        bio = BIO_new(BIO_s_mem());
-
-        if (bio != NULL) {
-            if (X509_NAME_print_ex(bio, crl[i].issuer, 0, XN_FLAG_RFC2253)
-                >= 0)
-            {
-                p = name + BIO_read(bio, name, sizeof(name) - 1);
-                if (p >= name) {
-                    *p = '\0';
-                } else {
-                    name[0] = '\0';
-                }
-            }
-
-            BIO_free(bio);
-        }
-
-        f->outcome = NGX_CERTAUTHZ_CRL_FETCH_ERROR;
-        f->cause = NGX_CERTAUTHZ_CRL_CAUSE_SIGNATURE;
-
-        p = ngx_snprintf(f->error, sizeof(f->error) - 1,
-                         "the CRL of \"%s\" does not verify with the key of "
-                         "any trusted CA certificate of that name", name);
-        *p = '\0';
+        ngx_certauthz_crl_remote_refuse(f, NGX_CERTAUTHZ_CRL_CAUSE_SIGNATURE,
+                                        crl[i].issuer,
+                                        "does not verify with the key of "
+                                        "any trusted CA certificate of that "
+                                        "name");
 
         ngx_certauthz_crl_set_free(set);
         return;
@@ -1353,11 +1342,8 @@ static ngx_uint_t
 ngx_certauthz_crl_remote_older(ngx_certauthz_crl_remote_task_t *ctx,
     ngx_certauthz_crl_file_t *file)
 {
-    u_char                     *p, name[256];
-    BIO                        *bio;
-    ngx_uint_t                  i, j;
-    ngx_certauthz_crl_t        *n, *o;
-    ngx_certauthz_crl_fetch_t  *f;
+    ngx_uint_t            i, j;
+    ngx_certauthz_crl_t  *n, *o;
 
     if (file->set == NULL) {
         return 0;
@@ -1383,35 +1369,50 @@ ngx_certauthz_crl_remote_older(ngx_certauthz_crl_remote_task_t *ctx,
                 continue;
             }
 
-            name[0] = '\0';
-            bio = BIO_new(BIO_s_mem());
-
-            if (bio != NULL) {
-                if (X509_NAME_print_ex(bio, n[i].issuer, 0, XN_FLAG_RFC2253)
-                    >= 0)
-                {
-                    p = name + ngx_max(BIO_read(bio, name, sizeof(name) - 1),
-                                       0);
-                    *p = '\0';
-                }
-
-                BIO_free(bio);
-            }
-
-            f = &ctx->fetch;
-            f->outcome = NGX_CERTAUTHZ_CRL_FETCH_ERROR;
-            f->cause = NGX_CERTAUTHZ_CRL_CAUSE_OLDER;
-
-            p = ngx_snprintf(f->error, sizeof(f->error) - 1,
-                             "the CRL of \"%s\" is older than the one in "
-                             "force (CRLNumber, else thisUpdate)", name);
-            *p = '\0';
+            ngx_certauthz_crl_remote_refuse(&ctx->fetch,
+                                            NGX_CERTAUTHZ_CRL_CAUSE_OLDER,
+                                            n[i].issuer,
+                                            "is older than the one in force "
+                                            "(CRLNumber, else thisUpdate)");
 
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/* an answer refused for what one of its CRLs is, named by its issuer */
+
+static void
+ngx_certauthz_crl_remote_refuse(ngx_certauthz_crl_fetch_t *f,
+    ngx_uint_t cause, X509_NAME *issuer, const char *why)
+{
+    u_char      *p;
+    ngx_str_t    name;
+    ngx_pool_t  *pool;
+
+    pool = ngx_create_pool(1024, ngx_cycle->log);
+
+    if (pool == NULL
+        || ngx_certauthz_name_text(issuer, pool, &name) != NGX_OK)
+    {
+        ngx_str_null(&name);
+    }
+
+    f->outcome = NGX_CERTAUTHZ_CRL_FETCH_ERROR;
+    f->cause = cause;
+
+    p = ngx_snprintf(f->error, sizeof(f->error) - 1, "the CRL of \"%V\" %s",
+                     &name, why);
+    *p = '\0';
+
+    if (pool != NULL) {
+        ngx_destroy_pool(pool);
+    }
+
+    ERR_clear_error();
 }
 
 
