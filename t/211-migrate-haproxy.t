@@ -1,8 +1,9 @@
 # docs/migrating.md, "From HAProxy": each "haproxy policy=NAME" block (a
 # backend) runs in HAProxy 2.6 behind an mTLS frontend that routes /NAME/
 # to backend NAME, the "nginx policy=NAME" block of the same name in nginx
-# with certauthz, and every certificate of Certauthz::Migrate::@CERTS is
-# sent to both: the decisions must agree, but for the differences the
+# with certauthz, and every certificate of Certauthz::Migrate::@CERTS (or
+# of the policy's own list: keys and signatures of every kind) is sent to
+# both: the decisions must agree, but for the differences the
 # guide documents, which must show as documented.
 #
 # Not a Test::Nginx file: it starts HAProxy and nginx itself, on
@@ -20,7 +21,14 @@ use Test::More;
 plan skip_all => 'haproxy not found (Debian: haproxy)'
     unless grep { -x "$_/haproxy" } split(/:/, $ENV{PATH}), '/usr/sbin';
 
-# what certauthz allows under each policy; where HAProxy decides otherwise
+# the policies on key and signature algorithms are tried with certificates
+# of every kind of key, signed by CAs of every kind (t/lib/mkpki.sh), and
+# with those that every server must refuse
+my @ALG_CERTS = qw(alice k-rsa2048 k-rsa3072 k-pss k-p384 k-ed25519 k-ed448
+                   client-pss client-ed25519 client-ed448 eve mallory none);
+
+# what certauthz allows under each policy; where HAProxy decides otherwise;
+# certs: other certificates than Certauthz::Migrate::@CERTS
 my %expect = (
     'haproxy-staff'       => { allow => 'alice bob' },
     'haproxy-first-cn'    => { allow => 'multicn bmp',
@@ -35,6 +43,12 @@ my %expect = (
         allow => join(' ', grep { !/^(alice|eve|mallory|none)$/ }
                            @Certauthz::Migrate::CERTS),
         differ => { negserial => ['deny', 'allow'] } },
+    'haproxy-keys'        => {
+        certs => \@ALG_CERTS,
+        allow => 'alice k-p384 k-ed25519 k-ed448 client-pss client-ed25519 client-ed448' },
+    'haproxy-sigs'        => {
+        certs => \@ALG_CERTS,
+        allow => 'alice k-rsa3072 k-p384 k-ed25519 k-ed448 client-ed25519 client-ed448' },
 );
 
 Certauthz::Migrate::check_policy_names('haproxy', qr/^haproxy-(?!frontend$)/, \%expect);
@@ -80,10 +94,13 @@ EOF
     . "\n$backends", $haproxy_port);
 
 # --- the decisions ---------------------------------------------------------------
-my $d = $m->decide_all(map { ([$haproxy_port, $path{$_}], [$nginx_port, $path{$_}]) }
-                       sort keys %expect);
-
+# each policy with its certificates (Certauthz::Migrate's @CERTS, or certs)
 for my $name (sort keys %expect) {
+    local @Certauthz::Migrate::CERTS = @{ $expect{$name}{certs} }
+        if $expect{$name}{certs};
+
+    my $d = $m->decide_all([$haproxy_port, $path{$name}], [$nginx_port, $path{$name}]);
+
     Certauthz::Migrate::check_policy(
         name => $name,
         what => 'HAProxy',
