@@ -34,6 +34,8 @@ static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_fingerprint(X509 *x509,
     ngx_pool_t *pool, ngx_certauthz_values_t *vals);
+static ngx_int_t ngx_certauthz_cert_lifetime(ngx_certauthz_cert_t *cert,
+    ngx_pool_t *pool);
 
 
 #define NGX_CERTAUTHZ_STR_CONVERT    0
@@ -192,6 +194,10 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
 
     case NGX_CERTAUTHZ_FIELD_SIG:
         rc = ngx_certauthz_cert_sig(x509, pool, &cert->fields[field]);
+        break;
+
+    case NGX_CERTAUTHZ_FIELD_LIFETIME:
+        rc = ngx_certauthz_cert_lifetime(cert, pool);
         break;
 
     case NGX_CERTAUTHZ_FIELD_CA:
@@ -850,6 +856,40 @@ ngx_certauthz_cert_fingerprint(X509 *x509, ngx_pool_t *pool,
     }
 
     return ngx_certauthz_cert_digest(x509, pool, &v->str);
+}
+
+
+/*
+ * The validity period's length in seconds (notAfter - notBefore); none
+ * where the dates cannot be read (such a certificate is never valid)
+ */
+
+static ngx_int_t
+ngx_certauthz_cert_lifetime(ngx_certauthz_cert_t *cert, ngx_pool_t *pool)
+{
+    u_char                 *p;
+    ngx_certauthz_value_t  *v;
+
+    if (cert->not_after < cert->not_before) {
+        return NGX_OK;
+    }
+
+    v = ngx_certauthz_cert_values(pool,
+                                  &cert->fields[NGX_CERTAUTHZ_FIELD_LIFETIME],
+                                  1);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(pool, NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->str.data = p;
+    v->str.len = ngx_sprintf(p, "%T", cert->not_after - cert->not_before) - p;
+
+    return NGX_OK;
 }
 
 

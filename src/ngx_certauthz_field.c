@@ -18,6 +18,8 @@ static ngx_int_t ngx_certauthz_field_ip(ngx_pool_t *pool, ngx_str_t *v);
 static ngx_int_t ngx_certauthz_field_object(ngx_pool_t *pool,
     ngx_uint_t field, ngx_str_t *v);
 static ngx_int_t ngx_certauthz_field_key_usage(ngx_str_t *v);
+static ngx_int_t ngx_certauthz_field_lifetime(ngx_pool_t *pool,
+    ngx_str_t *v);
 static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
     ngx_uint_t upper);
 
@@ -42,6 +44,7 @@ static ngx_str_t  ngx_certauthz_field_names[] = {
     ngx_string("ca"),
     ngx_string("ca_fingerprint"),
     ngx_string("depth"),
+    ngx_string("lifetime"),
     ngx_string("ext")
 };
 
@@ -244,6 +247,10 @@ ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
         *err = "unknown key usage";
         return ngx_certauthz_field_key_usage(v);
 
+    case NGX_CERTAUTHZ_FIELD_LIFETIME:
+        *err = "invalid lifetime";
+        return ngx_certauthz_field_lifetime(pool, v);
+
     case NGX_CERTAUTHZ_FIELD_DEPTH:
         *err = "invalid depth";
 
@@ -423,6 +430,32 @@ ngx_certauthz_field_key_usage(ngx_str_t *v)
 }
 
 
+/* a lifetime in nginx's time units ("90d", "24h", "3600"), as seconds */
+
+static ngx_int_t
+ngx_certauthz_field_lifetime(ngx_pool_t *pool, ngx_str_t *v)
+{
+    u_char     *p;
+    ngx_int_t   sec;
+
+    sec = ngx_parse_time(v, 1);
+
+    if (sec == NGX_ERROR) {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+    v->len = ngx_sprintf(p, "%i", sec) - p;
+
+    return NGX_OK;
+}
+
+
 /* an IP address as inet_ntop() writes it */
 
 static ngx_int_t
@@ -481,6 +514,8 @@ ngx_certauthz_field_hint(ngx_uint_t field)
                "keyCertSign, cRLSign, encipherOnly or decipherOnly";
     case NGX_CERTAUTHZ_FIELD_DEPTH:
         return ", expected a number";
+    case NGX_CERTAUTHZ_FIELD_LIFETIME:
+        return ", expected a time, e.g. \"24h\" or \"90d\"";
     default:
         return "";
     }

@@ -34,6 +34,7 @@ typedef enum {
     NGX_CERTAUTHZ_FIELD_CA,
     NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT,
     NGX_CERTAUTHZ_FIELD_DEPTH,
+    NGX_CERTAUTHZ_FIELD_LIFETIME,
     /* "ext:OID": an extension by its OID, kept apart from the fields[] */
     NGX_CERTAUTHZ_FIELD_EXT,
     NGX_CERTAUTHZ_NFIELDS

@@ -131,7 +131,8 @@ ngx_certauthz_cond_parse(ngx_conf_t *cf, ngx_str_t *token,
                            "unknown field \"%V\" in \"%V\", expected "
                            "cn, subject, issuer, o, ou, email, dns, uri, "
                            "ip, serial, fingerprint, eku, key_usage, policy, "
-                           "key, sig, ca, ca_fingerprint, depth or ext:OID",
+                           "key, sig, ca, ca_fingerprint, depth, lifetime "
+                           "or ext:OID",
                            &name, token);
         return NGX_ERROR;
     }
@@ -250,6 +251,20 @@ ngx_certauthz_cond_ordered(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
         cond->number = n;
         return NGX_OK;
 
+    case NGX_CERTAUTHZ_FIELD_LIFETIME:
+        n = ngx_parse_time(&cond->value, 1);
+
+        if (n == NGX_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid lifetime in \"%V\", expected a "
+                               "time, e.g. \"24h\" or \"90d\"",
+                               &cond->token);
+            return NGX_ERROR;
+        }
+
+        cond->number = n;
+        return NGX_OK;
+
     case NGX_CERTAUTHZ_FIELD_KEY:
 
         if (ngx_certauthz_cond_key_size(cond) != NGX_OK) {
@@ -264,7 +279,8 @@ ngx_certauthz_cond_ordered(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
 
     default:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" in \"%V\" compares key and depth only",
+                           "\"%V\" in \"%V\" compares key, depth and "
+                           "lifetime only",
                            op, &cond->token);
         return NGX_ERROR;
     }
@@ -365,7 +381,7 @@ ngx_certauthz_cond_order(ngx_certauthz_cond_t *cond,
         return NGX_DECLINED;
     }
 
-    if (cond->field == NGX_CERTAUTHZ_FIELD_DEPTH) {
+    if (cond->field != NGX_CERTAUTHZ_FIELD_KEY) {
         n = ngx_atoi(v->str.data, v->str.len);
 
         if (n == NGX_ERROR) {

@@ -22,7 +22,7 @@
 #define NGX_CERTAUTHZ_MATCH_EQ      0
 #define NGX_CERTAUTHZ_MATCH_REGEX   1
 #define NGX_CERTAUTHZ_MATCH_LIST    2
-#define NGX_CERTAUTHZ_MATCH_ORDER   3     /* < <= > >=: key, depth */
+#define NGX_CERTAUTHZ_MATCH_ORDER   3     /* < <= > >=: key, depth, lifetime */
 #define NGX_CERTAUTHZ_MATCH_HAS     4     /* "ext:OID" alone */
 
 /* the ordering operators, as bits: less, equal, greater */

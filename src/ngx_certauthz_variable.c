@@ -47,6 +47,7 @@ static ngx_certauthz_variable_t  ngx_certauthz_variables[] = {
     { ngx_string("certauthz_ca_fingerprint"),
       NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT, 0, 0 },
     { ngx_string("certauthz_depth"), NGX_CERTAUTHZ_FIELD_DEPTH, 0, 0 },
+    { ngx_string("certauthz_lifetime"), NGX_CERTAUTHZ_FIELD_LIFETIME, 0, 0 },
     { ngx_string("certauthz_ext_"), NGX_CERTAUTHZ_FIELD_EXT, 0, 1 },
     { ngx_string("certauthz_client_cert"),
       NGX_CERTAUTHZ_VAR_CLIENT_CERT, 0, 0 },

@@ -315,7 +315,37 @@ Smartcard User
 
 
 
-=== TEST 8: eku and policy values are brought to the certificate's form: a dotted OID of a named purpose, a long name
+=== TEST 8: lifetime: a short-lived-only policy refuses a certificate issued for ten years; the variable in seconds
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+        add_header X-Lifetime $certauthz_lifetime always;
+
+        location /short/ { alias $TEST_NGINX_PKI/www/; certauthz_allow lifetime<=24h; }
+        location /long/  { alias $TEST_NGINX_PKI/www/; certauthz_allow lifetime>90d; }
+        location /day/   { alias $TEST_NGINX_PKI/www/; certauthz_allow lifetime=1d; }
+        location /nday/  { alias $TEST_NGINX_PKI/www/; certauthz_allow lifetime!=86400; }
+    }
+--- request eval
+["GET /shortlived/short/ok.txt", "GET /alice/short/ok.txt",
+ "GET /alice/long/ok.txt", "GET /shortlived/long/ok.txt",
+ "GET /shortlived/day/ok.txt", "GET /alice/day/ok.txt",
+ "GET /alice/nday/ok.txt", "GET /shortlived/nday/ok.txt"]
+--- error_code eval
+[200, 403, 200, 403, 200, 403, 200, 403]
+--- response_headers eval
+["X-Lifetime: 86400", "X-Lifetime: 315360000",
+ "X-Reason: allow", "X-Reason: no-match",
+ "X-Reason: allow", "X-Reason: no-match",
+ "X-Reason: allow", "X-Reason: no-match"]
+
+
+
+=== TEST 8b: eku and policy values are brought to the certificate's form: a dotted OID of a named purpose, a long name
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
@@ -437,7 +467,7 @@ access forbidden, reason: unverified
 
 
 
-=== TEST 11: explain shows ca, ca_fingerprint, depth and each ext:OID the rules name, and why an ordering did not hold
+=== TEST 11: explain shows ca, ca_fingerprint, depth, lifetime and each ext:OID the rules name, and why an ordering did not hold
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
@@ -454,5 +484,5 @@ access forbidden, reason: unverified
 --- request eval
 ["GET /adcs-user/explain", "GET /alice/explain"]
 --- response_body_like eval
-[qr/^result: allow\n.*\nca: "CN=certauthz Test Intermediate CA,O=certauthz tests", "CN=certauthz Test Root CA,O=certauthz tests"\nca_fingerprint: "[0-9a-f]{64}", "[0-9a-f]{64}"\ndepth: "3"\next:1\.3\.6\.1\.4\.1\.311\.20\.2: "User"\n\nrules:\n[^\n]*certauthz_allow key>=rsa:3072: did not hold: key>=rsa:3072: "ec:P-256" is not >=rsa:3072\n[^\n]*: did not hold: ext:1\.3\.6\.1\.4\.1\.311\.20\.2=Machine: "User" is not "Machine"\n[^\n]*: held \(decides\)\n$/s,
+[qr/^result: allow\n.*\nca: "CN=certauthz Test Intermediate CA,O=certauthz tests", "CN=certauthz Test Root CA,O=certauthz tests"\nca_fingerprint: "[0-9a-f]{64}", "[0-9a-f]{64}"\ndepth: "3"\nlifetime: "315360000"\next:1\.3\.6\.1\.4\.1\.311\.20\.2: "User"\n\nrules:\n[^\n]*certauthz_allow key>=rsa:3072: did not hold: key>=rsa:3072: "ec:P-256" is not >=rsa:3072\n[^\n]*: did not hold: ext:1\.3\.6\.1\.4\.1\.311\.20\.2=Machine: "User" is not "Machine"\n[^\n]*: held \(decides\)\n$/s,
  qr/\next:1\.3\.6\.1\.4\.1\.311\.20\.2: \(none\)\n.*: did not hold: ext:1\.3\.6\.1\.4\.1\.311\.20\.2=Machine: the certificate has no ext:1\.3\.6\.1\.4\.1\.311\.20\.2\n/s]

@@ -109,7 +109,7 @@ unknown field "foo" in "foo=bar"
 --- conf
 certauthz_allow key_usages=digitalSignature;
 --- error chomp
-unknown field "key_usages" in "key_usages=digitalSignature", expected cn, subject, issuer, o, ou, email, dns, uri, ip, serial, fingerprint, eku, key_usage, policy, key, sig, ca, ca_fingerprint, depth or ext:OID
+unknown field "key_usages" in "key_usages=digitalSignature", expected cn, subject, issuer, o, ou, email, dns, uri, ip, serial, fingerprint, eku, key_usage, policy, key, sig, ca, ca_fingerprint, depth, lifetime or ext:OID
 
 === spaces around the operator after a field with "_"
 --- conf
@@ -139,7 +139,19 @@ invalid OID "1..2" in "ext:1..2=x"
 --- conf
 certauthz_allow cn>=alice;
 --- error chomp
-">=" in "cn>=alice" compares key and depth only
+">=" in "cn>=alice" compares key, depth and lifetime only
+
+=== an ordering of lifetime needs a time
+--- conf
+certauthz_allow lifetime<=soon;
+--- error chomp
+invalid lifetime in "lifetime<=soon", expected a time, e.g. "24h" or "90d"
+
+=== lifetime = needs a time too
+--- conf
+certauthz_allow lifetime=1x;
+--- error chomp
+invalid lifetime in "lifetime=1x", expected a time, e.g. "24h" or "90d"
 
 === an ordering of depth needs a number
 --- conf

@@ -108,7 +108,7 @@ sign() {
     local name=$1 serial=$2
     shift 2
     run openssl x509 -req -in "$tmp/csr/$name.csr" "$@" \
-        -set_serial "$serial" -days 3650 "${md:--sha256}" \
+        -set_serial "$serial" -days "${days:-3650}" "${md:--sha256}" \
         -extfile "$tmp/ext/$name.cnf" -extensions ext \
         -out "$tmp/$name.crt"
 }
@@ -266,7 +266,7 @@ bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
 viasrvca longserial injsan ctlcn pct door-1 door-2 client-ed25519
 client-ed448 client-pss capcn eid kagree badpolicy k-rsa2048 k-rsa3072
 k-p384 k-ed25519 k-ed448 k-pss deep spiffe-a spiffe-b spiffe-forged
-adcs-user adcs-machine extmix'
+adcs-user adcs-machine extmix shortlived'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -649,6 +649,10 @@ $AKID
 1.3.6.1.4.1.55555.12   = DER:01:02
 CNF
 leaf extmix int 0x5052 '/O=Example Corp/CN=extmix'
+
+# a certificate issued for one day, for lifetime
+client_ext shortlived "$AKID"
+days=1 leaf shortlived int 0x5053 '/O=Example Corp/CN=shortlived'
 
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {
