@@ -30,6 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fuzz_cert_text(fuzz_conn_t *fc, ngx_certauthz_cert_t *cert);
 static void fuzz_cert_decide(fuzz_conn_t *fc, ngx_certauthz_conn_t *conn,
     ngx_uint_t again);
+static void fuzz_cert_exts(fuzz_ctx_t *ctx, fuzz_conn_t *fc,
+    ngx_certauthz_conn_t *conn);
+static void fuzz_cert_allows(fuzz_ctx_t *ctx, fuzz_conn_t *fc,
+    ngx_certauthz_conn_t *conn, ngx_str_t *token);
 static void fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc,
     ngx_certauthz_conn_t *conn);
 
@@ -355,17 +359,11 @@ fuzz_cert_decide(fuzz_conn_t *fc, ngx_certauthz_conn_t *conn,
 static void
 fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_conn_t *conn)
 {
-    ngx_int_t                  rc;
     ngx_str_t                  token;
     ngx_uint_t                 field;
-    ngx_array_t               *rules;
-    ngx_certauthz_cond_t      *cond;
-    ngx_certauthz_rule_t      *rule;
     ngx_certauthz_cert_t      *cert;
     ngx_certauthz_value_t     *v;
     ngx_certauthz_values_t    *vals;
-    ngx_certauthz_policy_t     policy;
-    ngx_certauthz_decision_t   d;
 
     cert = &conn->cert;
 
@@ -418,38 +416,144 @@ fuzz_cert_self(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_conn_t *conn)
                                 ngx_certauthz_field_name(field), &v->str)
                     - token.data - 1;
 
-        rules = ngx_array_create(ctx->pool, 1, sizeof(ngx_certauthz_rule_t));
-        rule = ngx_array_push(rules);
-        cond = ngx_pcalloc(ctx->pool, sizeof(ngx_certauthz_cond_t));
+        fuzz_cert_allows(ctx, fc, conn, &token);
+    }
 
-        if (rules == NULL || rule == NULL || cond == NULL) {
+    fuzz_cert_exts(ctx, fc, conn);
+}
+
+
+/*
+ * Every extension of the leaf by its OID: no control character in a value
+ * that can match, and "ext:OID=VALUE" allows the certificate
+ */
+
+static void
+fuzz_cert_exts(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_conn_t *conn)
+{
+    int                      i, n, len;
+    X509                    *x509;
+    char                     oid[128];
+    u_char                  *p;
+    ngx_str_t                dotted, token;
+    ngx_certauthz_value_t   *v;
+    ngx_certauthz_values_t  *vals;
+
+    x509 = SSL_get_peer_certificate(fc->c.ssl->connection);
+    if (x509 == NULL) {
+        return;
+    }
+
+    n = X509_get_ext_count(x509);
+
+    for (i = 0; i < n; i++) {
+        len = OBJ_obj2txt(oid, sizeof(oid),
+                          X509_EXTENSION_get_object(X509_get_ext(x509, i)),
+                          1);
+        if (len <= 0 || (size_t) len >= sizeof(oid)) {
+            continue;
+        }
+
+        dotted.data = (u_char *) oid;
+        dotted.len = len;
+
+        vals = ngx_certauthz_cert_ext(&fc->c, &conn->cert, &dotted);
+        if (vals == NULL) {
             abort();
         }
 
-        ngx_memzero(rule, sizeof(ngx_certauthz_rule_t));
-        rule->conds = cond;
-        rule->nconds = 1;
+        if (vals->poisoned) {
+            if (vals->nelts) {
+                abort();
+            }
 
-        if (ngx_certauthz_cond_parse(&ctx->cf, &token, cond, &ctx->files.lists)
-            != NGX_OK)
+            continue;
+        }
+
+        if (vals->nelts != 1) {
+            fprintf(stderr, "fuzz_cert: ext:%s present, %u values\n", oid,
+                    (unsigned) vals->nelts);
+            abort();
+        }
+
+        v = &vals->elts[0];
+
+        if (v->poisoned) {
+            continue;
+        }
+
+        for (p = v->str.data; p < v->str.data + v->str.len; p++) {
+            if (*p < 0x20 || *p == 0x7f) {
+                fprintf(stderr, "fuzz_cert: control character in a "
+                        "matchable ext:%s\n", oid);
+                abort();
+            }
+        }
+
+        if (v->str.len == 0 || v->str.len > 65536
+            || v->str.data[0] == '@' || v->str.data[0] == '~'
+            || v->str.data[0] == '=')
         {
-            fprintf(stderr, "fuzz_cert: condition \"%s\" refused\n",
-                    token.data);
+            continue;
+        }
+
+        token.data = ngx_pnalloc(ctx->pool, v->str.len + len + 32);
+        if (token.data == NULL) {
             abort();
         }
 
-        ngx_certauthz_policy_init(&policy);
-        policy.mode = NGX_CERTAUTHZ_ON;
-        policy.rules = rules;
+        token.len = ngx_sprintf(token.data, "ext:%s=%V%Z", oid, &v->str)
+                    - token.data - 1;
 
-        rc = ngx_certauthz_decide(&policy,
-                                  SSL_get_SSL_CTX(fc->c.ssl->connection),
-                                  &fc->c, conn, &fuzz_regex_ops, &d);
+        fuzz_cert_allows(ctx, fc, conn, &token);
+    }
 
-        if (rc != NGX_OK || !d.allow) {
-            fprintf(stderr, "fuzz_cert: \"%s\" does not match\n",
-                    token.data);
-            abort();
-        }
+    X509_free(x509);
+}
+
+
+/* the single rule "certauthz_allow TOKEN" allows the certificate */
+
+static void
+fuzz_cert_allows(fuzz_ctx_t *ctx, fuzz_conn_t *fc, ngx_certauthz_conn_t *conn,
+    ngx_str_t *token)
+{
+    ngx_int_t                  rc;
+    ngx_array_t               *rules;
+    ngx_certauthz_cond_t      *cond;
+    ngx_certauthz_rule_t      *rule;
+    ngx_certauthz_policy_t     policy;
+    ngx_certauthz_decision_t   d;
+
+    rules = ngx_array_create(ctx->pool, 1, sizeof(ngx_certauthz_rule_t));
+    rule = rules ? ngx_array_push(rules) : NULL;
+    cond = ngx_pcalloc(ctx->pool, sizeof(ngx_certauthz_cond_t));
+
+    if (rules == NULL || rule == NULL || cond == NULL) {
+        abort();
+    }
+
+    ngx_memzero(rule, sizeof(ngx_certauthz_rule_t));
+    rule->conds = cond;
+    rule->nconds = 1;
+
+    if (ngx_certauthz_cond_parse(&ctx->cf, token, cond, &ctx->files.lists)
+        != NGX_OK)
+    {
+        fprintf(stderr, "fuzz_cert: condition \"%s\" refused\n",
+                token->data);
+        abort();
+    }
+
+    ngx_certauthz_policy_init(&policy);
+    policy.mode = NGX_CERTAUTHZ_ON;
+    policy.rules = rules;
+
+    rc = ngx_certauthz_decide(&policy, SSL_get_SSL_CTX(fc->c.ssl->connection),
+                              &fc->c, conn, &fuzz_regex_ops, &d);
+
+    if (rc != NGX_OK || !d.allow) {
+        fprintf(stderr, "fuzz_cert: \"%s\" does not match\n", token->data);
+        abort();
     }
 }

@@ -161,7 +161,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = ngx_certauthz_decide(&policy, fuzz_ssl_ctx, &fc.c, conn,
                               &fuzz_regex_ops, &d);
 
-    if (rc == NGX_OK) {
+    /*
+     * an ordering and "ext:OID" alone have no negation; a field that
+     * cannot be known decides "unverified" either way
+     */
+
+    if (rc == NGX_OK
+        && cond.match != NGX_CERTAUTHZ_MATCH_ORDER
+        && cond.match != NGX_CERTAUTHZ_MATCH_HAS
+        && d.reason != NGX_CERTAUTHZ_REASON_UNVERIFIED)
+    {
         if (ngx_certauthz_decide(&npolicy, fuzz_ssl_ctx, &fc.c, conn,
                                  &fuzz_regex_ops, &nd)
             == NGX_OK

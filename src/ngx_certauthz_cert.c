@@ -26,8 +26,6 @@ static ngx_int_t ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
 static ngx_uint_t ngx_certauthz_cert_san_field(int tag);
 static ngx_int_t ngx_certauthz_cert_san_value(ngx_uint_t field,
     const u_char *p, long len, ngx_pool_t *pool, ngx_certauthz_value_t *v);
-static ngx_int_t ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
-    ngx_certauthz_value_t *v);
 static ngx_uint_t ngx_certauthz_cert_malformed(void);
 static ngx_uint_t ngx_certauthz_cert_ascii(ASN1_STRING *s);
 static void ngx_certauthz_cert_ip(ASN1_OCTET_STRING *s, ngx_pool_t *pool,
@@ -36,49 +34,13 @@ static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_fingerprint(X509 *x509,
     ngx_pool_t *pool, ngx_certauthz_values_t *vals);
-static ngx_int_t ngx_certauthz_cert_ext(X509 *x509, int nid, void **ext,
-    ngx_certauthz_values_t *vals);
-static ngx_int_t ngx_certauthz_cert_eku(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals);
-static ngx_int_t ngx_certauthz_cert_key_usage(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals);
-static ngx_int_t ngx_certauthz_cert_policy(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals);
-static ngx_int_t ngx_certauthz_cert_key(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals);
-static ngx_int_t ngx_certauthz_cert_sig(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals);
-static ngx_int_t ngx_certauthz_cert_oid(const ASN1_OBJECT *obj,
-    ngx_uint_t how, ngx_pool_t *pool, ngx_certauthz_value_t *v);
-static ngx_int_t ngx_certauthz_cert_copy(const char *s, ngx_uint_t lower,
-    ngx_pool_t *pool, ngx_certauthz_values_t *vals);
-static ngx_certauthz_value_t *ngx_certauthz_cert_alloc_values(
-    ngx_pool_t *pool, ngx_certauthz_values_t *vals, ngx_uint_t n);
+static ngx_int_t ngx_certauthz_cert_lifetime(ngx_certauthz_cert_t *cert,
+    ngx_pool_t *pool);
 
 
 #define NGX_CERTAUTHZ_STR_CONVERT    0
 #define NGX_CERTAUTHZ_STR_ASCII      1
 #define NGX_CERTAUTHZ_STR_NOT_ASCII  2
-
-/* how ngx_certauthz_cert_oid() writes an OID */
-#define NGX_CERTAUTHZ_OID_SHORT      0     /* short name, else dotted */
-#define NGX_CERTAUTHZ_OID_LONG       1     /* long name, else dotted */
-#define NGX_CERTAUTHZ_OID_DOTTED     2
-
-
-/* the keyUsage bits, in bit order */
-static ngx_str_t  ngx_certauthz_key_usages[] = {
-    ngx_string("digitalSignature"),
-    ngx_string("nonRepudiation"),
-    ngx_string("keyEncipherment"),
-    ngx_string("dataEncipherment"),
-    ngx_string("keyAgreement"),
-    ngx_string("keyCertSign"),
-    ngx_string("cRLSign"),
-    ngx_string("encipherOnly"),
-    ngx_string("decipherOnly")
-};
-
 
 
 /*
@@ -162,7 +124,10 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_pool_t  *pool;
     X509_NAME   *name;
 
-    if (!cert->present || (cert->ready & (1 << field))) {
+    if (!cert->present || (cert->ready & (1 << field))
+        || field == NGX_CERTAUTHZ_FIELD_EXT)
+    {
+        /* "ext:OID" is asked for by ngx_certauthz_cert_ext() */
         return &cert->fields[field];
     }
 
@@ -224,11 +189,27 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         break;
 
     case NGX_CERTAUTHZ_FIELD_KEY:
-        rc = ngx_certauthz_cert_key(x509, pool, &cert->fields[field]);
+        rc = ngx_certauthz_cert_key(x509, pool, cert);
         break;
 
     case NGX_CERTAUTHZ_FIELD_SIG:
         rc = ngx_certauthz_cert_sig(x509, pool, &cert->fields[field]);
+        break;
+
+    case NGX_CERTAUTHZ_FIELD_LIFETIME:
+        rc = ngx_certauthz_cert_lifetime(cert, pool);
+        break;
+
+    case NGX_CERTAUTHZ_FIELD_CA:
+    case NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT:
+    case NGX_CERTAUTHZ_FIELD_DEPTH:
+
+        /* one look at the chain gives all three */
+
+        rc = ngx_certauthz_cert_chain(c->ssl->connection, x509, pool, cert);
+        built = (1 << NGX_CERTAUTHZ_FIELD_CA)
+                | (1 << NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT)
+                | (1 << NGX_CERTAUTHZ_FIELD_DEPTH);
         break;
 
     default: /* NGX_CERTAUTHZ_FIELD_FINGERPRINT */
@@ -243,6 +224,11 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
             ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
                           "certauthz: cannot build the %V of the client "
                           "certificate", ngx_certauthz_field_name(field));
+
+        } else if (built & (1 << NGX_CERTAUTHZ_FIELD_CA)) {
+            ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
+                          "certauthz: cannot read the verified chain of "
+                          "the client certificate");
 
         } else {
             ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
@@ -281,7 +267,7 @@ ngx_certauthz_cert_dn(X509_NAME *name, ngx_pool_t *pool,
 {
     ngx_certauthz_value_t  *v;
 
-    v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
+    v = ngx_certauthz_cert_values(pool, vals, 1);
     if (v == NULL) {
         return NGX_ERROR;
     }
@@ -365,7 +351,7 @@ ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
     }
 
     if (last_only) {
-        v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
+        v = ngx_certauthz_cert_values(pool, vals, 1);
         if (v == NULL) {
             return NGX_ERROR;
         }
@@ -375,7 +361,7 @@ ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
                    pool, v);
     }
 
-    v = ngx_certauthz_cert_alloc_values(pool, vals, n);
+    v = ngx_certauthz_cert_values(pool, vals, n);
     if (v == NULL) {
         return NGX_ERROR;
     }
@@ -512,7 +498,7 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
                 continue;
             }
 
-            next[field] = ngx_certauthz_cert_alloc_values(pool,
+            next[field] = ngx_certauthz_cert_values(pool,
                                                       &cert->fields[field],
                                                       counts[field]);
             if (next[field] == NULL) {
@@ -579,7 +565,7 @@ ngx_certauthz_cert_san_value(ngx_uint_t field, const u_char *p, long len,
  * field is built again for the next one.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v)
 {
@@ -820,7 +806,7 @@ ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
         len--;
     }
 
-    v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
+    v = ngx_certauthz_cert_values(pool, vals, 1);
     if (v == NULL) {
         return NGX_ERROR;
     }
@@ -862,422 +848,69 @@ static ngx_int_t
 ngx_certauthz_cert_fingerprint(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals)
 {
-    unsigned int            len;
-    u_char                  md[EVP_MAX_MD_SIZE];
     ngx_certauthz_value_t  *v;
+
+    v = ngx_certauthz_cert_values(pool, vals, 1);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_certauthz_cert_digest(x509, pool, &v->str);
+}
+
+
+/*
+ * The validity period's length in seconds (notAfter - notBefore); none
+ * where the dates cannot be read (such a certificate is never valid)
+ */
+
+static ngx_int_t
+ngx_certauthz_cert_lifetime(ngx_certauthz_cert_t *cert, ngx_pool_t *pool)
+{
+    u_char                 *p;
+    ngx_certauthz_value_t  *v;
+
+    if (cert->not_after < cert->not_before) {
+        return NGX_OK;
+    }
+
+    v = ngx_certauthz_cert_values(pool,
+                                  &cert->fields[NGX_CERTAUTHZ_FIELD_LIFETIME],
+                                  1);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(pool, NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->str.data = p;
+    v->str.len = ngx_sprintf(p, "%T", cert->not_after - cert->not_before) - p;
+
+    return NGX_OK;
+}
+
+
+/* the SHA-256 digest of a certificate's DER, in lowercase hex */
+
+ngx_int_t
+ngx_certauthz_cert_digest(X509 *x509, ngx_pool_t *pool, ngx_str_t *hex)
+{
+    unsigned int  len;
+    u_char        md[EVP_MAX_MD_SIZE];
 
     if (X509_digest(x509, EVP_sha256(), md, &len) == 0) {
         return NGX_ERROR;
     }
 
-    v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
-    if (v == NULL) {
+    hex->data = ngx_pnalloc(pool, 2 * len);
+    if (hex->data == NULL) {
         return NGX_ERROR;
     }
 
-    v->str.data = ngx_pnalloc(pool, 2 * len);
-    if (v->str.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    v->str.len = ngx_hex_dump(v->str.data, md, len) - v->str.data;
-
-    return NGX_OK;
-}
-
-
-/*
- * The extension NID decoded, in *ext (to be freed by the caller), or NULL
- * where the certificate has none.  One that does not decode, or that the
- * certificate has twice, poisons the field (NULL too); NGX_ERROR where
- * OpenSSL ran out of memory, which must not pass for a malformed one.
- */
-
-static ngx_int_t
-ngx_certauthz_cert_ext(X509 *x509, int nid, void **ext,
-    ngx_certauthz_values_t *vals)
-{
-    int  crit;
-
-    ERR_clear_error();
-
-    *ext = X509_get_ext_d2i(x509, nid, &crit, NULL);
-
-    if (*ext != NULL || crit == -1) {
-        return NGX_OK;
-    }
-
-    /* crit -2: twice; else present, but it does not decode */
-
-    if (crit != -2 && ngx_certauthz_ssl_oom()) {
-        return NGX_ERROR;
-    }
-
-    ERR_clear_error();
-
-    vals->poisoned = 1;
-
-    return NGX_OK;
-}
-
-
-/* extendedKeyUsage: OpenSSL's short names, dotted OIDs where it has none */
-
-static ngx_int_t
-ngx_certauthz_cert_eku(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals)
-{
-    int                      i, n;
-    ngx_int_t                rc;
-    EXTENDED_KEY_USAGE      *eku;
-    ngx_certauthz_value_t   *v;
-
-    if (ngx_certauthz_cert_ext(x509, NID_ext_key_usage, (void **) &eku, vals)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (eku == NULL) {
-        return NGX_OK;
-    }
-
-    rc = NGX_OK;
-    n = sk_ASN1_OBJECT_num(eku);
-
-    if (n > 0) {
-        v = ngx_certauthz_cert_alloc_values(pool, vals, n);
-
-        for (i = 0; i < n; i++) {
-            if (v == NULL
-                || ngx_certauthz_cert_oid(sk_ASN1_OBJECT_value(eku, i),
-                                          NGX_CERTAUTHZ_OID_SHORT, pool,
-                                          &v[i])
-                   != NGX_OK)
-            {
-                rc = NGX_ERROR;
-                break;
-            }
-        }
-    }
-
-    EXTENDED_KEY_USAGE_free(eku);
-
-    return rc;
-}
-
-
-/* keyUsage: the names of the bits set, in bit order */
-
-static ngx_int_t
-ngx_certauthz_cert_key_usage(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals)
-{
-    ngx_uint_t              i, n;
-    ASN1_BIT_STRING        *ku;
-    ngx_certauthz_value_t  *v;
-
-    if (ngx_certauthz_cert_ext(x509, NID_key_usage, (void **) &ku, vals)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ku == NULL) {
-        return NGX_OK;
-    }
-
-    n = 0;
-
-    for (i = 0; i < sizeof(ngx_certauthz_key_usages) / sizeof(ngx_str_t);
-         i++)
-    {
-        n += (ASN1_BIT_STRING_get_bit(ku, i) != 0);
-    }
-
-    if (n) {
-        v = ngx_certauthz_cert_alloc_values(pool, vals, n);
-        if (v == NULL) {
-            ASN1_BIT_STRING_free(ku);
-            return NGX_ERROR;
-        }
-
-        for (i = 0; i < sizeof(ngx_certauthz_key_usages) / sizeof(ngx_str_t);
-             i++)
-        {
-            if (ASN1_BIT_STRING_get_bit(ku, i)) {
-                (v++)->str = ngx_certauthz_key_usages[i];
-            }
-        }
-    }
-
-    ASN1_BIT_STRING_free(ku);
-
-    return NGX_OK;
-}
-
-
-/* certificatePolicies: the policy identifiers, dotted */
-
-static ngx_int_t
-ngx_certauthz_cert_policy(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals)
-{
-    int                      i, n;
-    ngx_int_t                rc;
-    CERTIFICATEPOLICIES     *pol;
-    ngx_certauthz_value_t   *v;
-
-    if (ngx_certauthz_cert_ext(x509, NID_certificate_policies,
-                               (void **) &pol, vals)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (pol == NULL) {
-        return NGX_OK;
-    }
-
-    rc = NGX_OK;
-    n = sk_POLICYINFO_num(pol);
-
-    if (n > 0) {
-        v = ngx_certauthz_cert_alloc_values(pool, vals, n);
-
-        for (i = 0; i < n; i++) {
-            if (v == NULL
-                || ngx_certauthz_cert_oid(sk_POLICYINFO_value(pol, i)->policyid,
-                                          NGX_CERTAUTHZ_OID_DOTTED, pool,
-                                          &v[i])
-                   != NGX_OK)
-            {
-                rc = NGX_ERROR;
-                break;
-            }
-        }
-    }
-
-    CERTIFICATEPOLICIES_free(pol);
-
-    return rc;
-}
-
-
-/*
- * The public key: "rsa:2048", "rsa-pss:3072", "dsa:2048", "ec:P-256" (the
- * NIST name of the curve, else OpenSSL's), "ed25519", "ed448", else
- * OpenSSL's name of the kind of key in lowercase.  A key that OpenSSL
- * cannot read, or an EC key on a curve without a name, poisons the field.
- */
-
-static ngx_int_t
-ngx_certauthz_cert_key(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals)
-{
-    int          id, nid;
-    u_char       text[96], *p;
-    EVP_PKEY    *pkey;
-    const char  *kind, *curve;
-#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-    size_t       len;
-    char         group[64];
-#else
-    EC_KEY      *ec;
-#endif
-
-    ERR_clear_error();
-
-    pkey = X509_get0_pubkey(x509);
-
-    if (pkey == NULL) {
-        if (ngx_certauthz_ssl_oom()) {
-            return NGX_ERROR;
-        }
-
-        ERR_clear_error();
-        vals->poisoned = 1;
-        return NGX_OK;
-    }
-
-#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-    id = EVP_PKEY_get_base_id(pkey);
-#else
-    id = EVP_PKEY_base_id(pkey);
-#endif
-
-    kind = NULL;
-
-    switch (id) {
-
-    case EVP_PKEY_RSA:
-        kind = "rsa";
-        break;
-
-    case EVP_PKEY_RSA_PSS:
-        kind = "rsa-pss";
-        break;
-
-    case EVP_PKEY_DSA:
-        kind = "dsa";
-        break;
-
-    case EVP_PKEY_EC:
-
-#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-        if (!EVP_PKEY_get_group_name(pkey, group, sizeof(group), &len)) {
-            ERR_clear_error();
-            vals->poisoned = 1;
-            return NGX_OK;
-        }
-
-        nid = OBJ_sn2nid(group);
-        curve = group;
-#else
-        ec = EVP_PKEY_get0_EC_KEY(pkey);
-        nid = (ec && EC_KEY_get0_group(ec))
-              ? EC_GROUP_get_curve_name(EC_KEY_get0_group(ec)) : NID_undef;
-        curve = (nid != NID_undef) ? OBJ_nid2sn(nid) : NULL;
-
-        if (curve == NULL) {
-            vals->poisoned = 1;
-            return NGX_OK;
-        }
-#endif
-
-        if (nid != NID_undef && EC_curve_nid2nist(nid) != NULL) {
-            curve = EC_curve_nid2nist(nid);
-        }
-
-        p = ngx_snprintf(text, sizeof(text) - 1, "ec:%s", curve);
-        *p = '\0';
-
-        return ngx_certauthz_cert_copy((char *) text, 0, pool, vals);
-
-    default:
-
-#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-        kind = EVP_PKEY_get0_type_name(pkey);
-#endif
-
-        if (kind == NULL && id != NID_undef) {
-            kind = OBJ_nid2sn(id);
-        }
-
-        if (kind == NULL) {
-            vals->poisoned = 1;
-            return NGX_OK;
-        }
-
-        return ngx_certauthz_cert_copy(kind, 1, pool, vals);
-    }
-
-#if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
-    p = ngx_snprintf(text, sizeof(text) - 1, "%s:%d", kind,
-                     EVP_PKEY_get_bits(pkey));
-#else
-    p = ngx_snprintf(text, sizeof(text) - 1, "%s:%d", kind,
-                     EVP_PKEY_bits(pkey));
-#endif
-    *p = '\0';
-
-    return ngx_certauthz_cert_copy((char *) text, 0, pool, vals);
-}
-
-
-/*
- * The signature algorithm as "openssl x509 -text" prints it: OpenSSL's
- * long name of it, else the dotted OID
- */
-
-static ngx_int_t
-ngx_certauthz_cert_sig(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_values_t *vals)
-{
-    const X509_ALGOR       *alg;
-    const ASN1_OBJECT      *obj;
-    ngx_certauthz_value_t  *v;
-
-    X509_get0_signature(NULL, &alg, x509);
-    X509_ALGOR_get0(&obj, NULL, NULL, alg);
-
-    v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
-    if (v == NULL) {
-        return NGX_ERROR;
-    }
-
-    return ngx_certauthz_cert_oid(obj, NGX_CERTAUTHZ_OID_LONG, pool, v);
-}
-
-
-/*
- * An OID as text (see NGX_CERTAUTHZ_OID_*); one that OpenSSL cannot write
- * is a poisoned, empty value
- */
-
-static ngx_int_t
-ngx_certauthz_cert_oid(const ASN1_OBJECT *obj, ngx_uint_t how,
-    ngx_pool_t *pool, ngx_certauthz_value_t *v)
-{
-    int          nid, len;
-    char         buf[128];
-    const char  *name;
-
-    nid = (how == NGX_CERTAUTHZ_OID_DOTTED) ? NID_undef : OBJ_obj2nid(obj);
-    name = NULL;
-
-    if (nid != NID_undef) {
-        name = (how == NGX_CERTAUTHZ_OID_LONG) ? OBJ_nid2ln(nid) : NULL;
-
-        if (name == NULL) {
-            name = OBJ_nid2sn(nid);
-        }
-    }
-
-    if (name != NULL) {
-        v->str.len = ngx_strlen(name);
-        v->str.data = ngx_pnalloc(pool, v->str.len);
-        if (v->str.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(v->str.data, name, v->str.len);
-        return NGX_OK;
-    }
-
-    ERR_clear_error();
-
-    len = OBJ_obj2txt(buf, sizeof(buf), obj, 1);
-
-    if (len <= 0) {
-        if (ngx_certauthz_ssl_oom()) {
-            return NGX_ERROR;
-        }
-
-        ERR_clear_error();
-
-        v->poisoned = 1;
-        v->str.len = 0;
-        v->str.data = (u_char *) "";
-        return NGX_OK;
-    }
-
-    v->str.len = len;
-    v->str.data = ngx_pnalloc(pool, len + 1);
-    if (v->str.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    if ((size_t) len < sizeof(buf)) {
-        ngx_memcpy(v->str.data, buf, len);
-        return NGX_OK;
-    }
-
-    /* a long OID: again, into room for all of it */
-
-    if (OBJ_obj2txt((char *) v->str.data, len + 1, obj, 1) != len) {
-        return NGX_ERROR;
-    }
+    hex->len = ngx_hex_dump(hex->data, md, len) - hex->data;
 
     return NGX_OK;
 }
@@ -1285,14 +918,14 @@ ngx_certauthz_cert_oid(const ASN1_OBJECT *obj, ngx_uint_t how,
 
 /* a single value, a copy of s, in lowercase with lower */
 
-static ngx_int_t
+ngx_int_t
 ngx_certauthz_cert_copy(const char *s, ngx_uint_t lower, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals)
 {
     size_t                  len;
     ngx_certauthz_value_t  *v;
 
-    v = ngx_certauthz_cert_alloc_values(pool, vals, 1);
+    v = ngx_certauthz_cert_values(pool, vals, 1);
     if (v == NULL) {
         return NGX_ERROR;
     }
@@ -1317,8 +950,8 @@ ngx_certauthz_cert_copy(const char *s, ngx_uint_t lower, ngx_pool_t *pool,
 }
 
 
-static ngx_certauthz_value_t *
-ngx_certauthz_cert_alloc_values(ngx_pool_t *pool,
+ngx_certauthz_value_t *
+ngx_certauthz_cert_values(ngx_pool_t *pool,
     ngx_certauthz_values_t *vals, ngx_uint_t n)
 {
     vals->elts = ngx_pcalloc(pool, n * sizeof(ngx_certauthz_value_t));

@@ -19,6 +19,13 @@
 #include "ngx_certauthz_field.h"
 
 
+/* what the certificate has of an extension named by "ext:OID" */
+typedef struct {
+    ngx_str_t                 oid;        /* dotted */
+    ngx_certauthz_values_t    vals;
+} ngx_certauthz_ext_t;
+
+
 typedef struct {
     /* the peer presented a certificate */
     unsigned                  present:1;
@@ -40,6 +47,14 @@ typedef struct {
 
     ngx_certauthz_values_t    fields[NGX_CERTAUTHZ_NFIELDS];
 
+    /* the size of the key in bits, for "key>=...", with the field key */
+    ngx_uint_t                key_bits;
+
+    /* the extensions asked for by OID so far */
+    ngx_certauthz_ext_t      *exts;
+    ngx_uint_t                nexts;
+    ngx_uint_t                exts_room;
+
     ngx_str_t                 der;        /* built on first use */
 } ngx_certauthz_cert_t;
 
@@ -51,6 +66,10 @@ ngx_certauthz_values_t *ngx_certauthz_cert_field(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field);
 ngx_int_t ngx_certauthz_cert_text(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field, ngx_str_t *out);
+ngx_certauthz_values_t *ngx_certauthz_cert_ext(ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert, ngx_str_t *oid);
+ngx_int_t ngx_certauthz_cert_ext_text(ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert, ngx_str_t *oid, ngx_str_t *out);
 
 ngx_int_t ngx_certauthz_asn1_time(const ASN1_TIME *t, time_t *out);
 ngx_uint_t ngx_certauthz_ssl_oom(void);
@@ -58,6 +77,38 @@ ngx_int_t ngx_certauthz_cert_der(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_str_t *der);
 ngx_int_t ngx_certauthz_name_text(X509_NAME *name, ngx_pool_t *pool,
     ngx_str_t *s);
+
+
+/*
+ * The decoders of ngx_certauthz_cert_ext.c (extensions, key, signature)
+ * and ngx_certauthz_cert_chain.c (the verified chain), and what they share
+ * with ngx_certauthz_cert.c.  Each fills the values of its field(s) in the
+ * connection's pool: NGX_OK (a field that does not parse is poisoned),
+ * NGX_ERROR on an internal failure.
+ */
+ngx_int_t ngx_certauthz_cert_eku(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals);
+ngx_int_t ngx_certauthz_cert_key_usage(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals);
+ngx_int_t ngx_certauthz_cert_policy(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals);
+ngx_int_t ngx_certauthz_cert_key(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_cert_t *cert);
+ngx_int_t ngx_certauthz_cert_sig(X509 *x509, ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals);
+ngx_int_t ngx_certauthz_cert_ext_values(X509 *x509, ngx_str_t *oid,
+    ngx_pool_t *pool, ngx_certauthz_values_t *vals);
+ngx_int_t ngx_certauthz_cert_chain(SSL *ssl, X509 *leaf, ngx_pool_t *pool,
+    ngx_certauthz_cert_t *cert);
+
+ngx_certauthz_value_t *ngx_certauthz_cert_values(ngx_pool_t *pool,
+    ngx_certauthz_values_t *vals, ngx_uint_t n);
+ngx_int_t ngx_certauthz_cert_copy(const char *s, ngx_uint_t lower,
+    ngx_pool_t *pool, ngx_certauthz_values_t *vals);
+ngx_int_t ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
+    ngx_certauthz_value_t *v);
+ngx_int_t ngx_certauthz_cert_digest(X509 *x509, ngx_pool_t *pool,
+    ngx_str_t *hex);
 
 
 #endif /* _NGX_CERTAUTHZ_CERT_H_INCLUDED_ */

@@ -33,7 +33,12 @@ static ngx_int_t ngx_certauthz_explain_head(ngx_certauthz_explain_t *e,
     ngx_certauthz_decision_t *d);
 static ngx_int_t ngx_certauthz_explain_crl(ngx_certauthz_explain_t *e,
     ngx_certauthz_policy_t *policy, ngx_certauthz_decision_t *d);
-static ngx_int_t ngx_certauthz_explain_fields(ngx_certauthz_explain_t *e);
+static ngx_int_t ngx_certauthz_explain_fields(ngx_certauthz_explain_t *e,
+    ngx_certauthz_policy_t *policy);
+static ngx_int_t ngx_certauthz_explain_field(ngx_certauthz_explain_t *e,
+    ngx_str_t *name, ngx_certauthz_values_t *vals);
+static ngx_int_t ngx_certauthz_explain_exts(ngx_certauthz_explain_t *e,
+    ngx_certauthz_policy_t *policy);
 static ngx_int_t ngx_certauthz_explain_rules(ngx_certauthz_explain_t *e,
     ngx_certauthz_policy_t *policy, ngx_certauthz_decision_t *d);
 static ngx_int_t ngx_certauthz_explain_rule(ngx_certauthz_explain_t *e,
@@ -85,7 +90,7 @@ ngx_certauthz_explain(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
     }
 
     if (ngx_certauthz_explain_head(&e, policy, trusted, &d) != NGX_OK
-        || ngx_certauthz_explain_fields(&e) != NGX_OK
+        || ngx_certauthz_explain_fields(&e, policy) != NGX_OK
         || ngx_certauthz_explain_rules(&e, policy, &d) != NGX_OK)
     {
         return NULL;
@@ -236,9 +241,9 @@ ngx_certauthz_explain_crl(ngx_certauthz_explain_t *e,
 /* every field, "(none)" where the certificate has no value */
 
 static ngx_int_t
-ngx_certauthz_explain_fields(ngx_certauthz_explain_t *e)
+ngx_certauthz_explain_fields(ngx_certauthz_explain_t *e,
+    ngx_certauthz_policy_t *policy)
 {
-    ngx_str_t               *name;
     ngx_uint_t               field;
     ngx_certauthz_values_t  *vals;
 
@@ -252,47 +257,136 @@ ngx_certauthz_explain_fields(ngx_certauthz_explain_t *e)
 
     for (field = 0; field < NGX_CERTAUTHZ_NFIELDS; field++) {
 
+        if (field == NGX_CERTAUTHZ_FIELD_EXT) {
+            continue;
+        }
+
         vals = ngx_certauthz_cert_field(e->c, &e->conn->cert, field);
         if (vals == NULL) {
             return NGX_ERROR;
         }
 
-        name = ngx_certauthz_field_name(field);
+        if (ngx_certauthz_explain_field(e, ngx_certauthz_field_name(field),
+                                        vals)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
 
-        if (ngx_certauthz_text_printf(&e->text, name->len + 2, "%V:", name)
+    return ngx_certauthz_explain_exts(e, policy);
+}
+
+
+/* each "ext:OID" that the rules name, once */
+
+static ngx_int_t
+ngx_certauthz_explain_exts(ngx_certauthz_explain_t *e,
+    ngx_certauthz_policy_t *policy)
+{
+    ngx_uint_t               i, j, k, l;
+    ngx_certauthz_cond_t    *cond, *seen;
+    ngx_certauthz_rule_t    *rule;
+    ngx_certauthz_values_t  *vals;
+
+    if (policy->rules == NULL) {
+        return NGX_OK;
+    }
+
+    rule = policy->rules->elts;
+
+    for (i = 0; i < policy->rules->nelts; i++) {
+        for (j = 0; j < rule[i].nconds; j++) {
+            cond = &rule[i].conds[j];
+
+            if (cond->field != NGX_CERTAUTHZ_FIELD_EXT) {
+                continue;
+            }
+
+            /* named before? */
+
+            seen = NULL;
+
+            for (k = 0; k <= i && seen == NULL; k++) {
+                for (l = 0; l < rule[k].nconds; l++) {
+                    if (k == i && l == j) {
+                        break;
+                    }
+
+                    if (rule[k].conds[l].field == NGX_CERTAUTHZ_FIELD_EXT
+                        && rule[k].conds[l].oid.len == cond->oid.len
+                        && ngx_memcmp(rule[k].conds[l].oid.data,
+                                      cond->oid.data, cond->oid.len)
+                           == 0)
+                    {
+                        seen = &rule[k].conds[l];
+                        break;
+                    }
+                }
+            }
+
+            if (seen) {
+                continue;
+            }
+
+            vals = ngx_certauthz_cert_ext(e->c, &e->conn->cert, &cond->oid);
+            if (vals == NULL
+                || ngx_certauthz_explain_field(e, &cond->name, vals)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* NAME: "value", ... | (none) | (does not parse ...) | (unknown ...) */
+
+static ngx_int_t
+ngx_certauthz_explain_field(ngx_certauthz_explain_t *e, ngx_str_t *name,
+    ngx_certauthz_values_t *vals)
+{
+    if (ngx_certauthz_text_printf(&e->text, name->len + 2, "%V:", name)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (vals->unknown) {
+        if (ngx_certauthz_explain_str(e, " (unknown: a resumed session "
+                                         "whose chain cannot be built "
+                                         "again from the trusted CA "
+                                         "certificates)")
             != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        if (vals->poisoned) {
-            if (ngx_certauthz_explain_str(e, " (does not parse: no "
-                                             "condition on it lets the "
-                                             "certificate through)")
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-        } else if (vals->nelts == 0) {
-            if (ngx_certauthz_explain_str(e, " (none)") != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-        } else if (ngx_certauthz_explain_str(e, " ") != NGX_OK
-                   || ngx_certauthz_explain_values(e, vals->elts,
-                                                   vals->nelts)
-                      != NGX_OK)
+    } else if (vals->poisoned) {
+        if (ngx_certauthz_explain_str(e, " (does not parse: no "
+                                         "condition on it lets the "
+                                         "certificate through)")
+            != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        if (ngx_certauthz_explain_str(e, "\n") != NGX_OK) {
+    } else if (vals->nelts == 0) {
+        if (ngx_certauthz_explain_str(e, " (none)") != NGX_OK) {
             return NGX_ERROR;
         }
+
+    } else if (ngx_certauthz_explain_str(e, " ") != NGX_OK
+               || ngx_certauthz_explain_values(e, vals->elts, vals->nelts)
+                  != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
-    return NGX_OK;
+    return ngx_certauthz_explain_str(e, "\n");
 }
 
 
@@ -323,7 +417,9 @@ ngx_certauthz_explain_rules(ngx_certauthz_explain_t *e,
 
     consulted = (d->reason == NGX_CERTAUTHZ_REASON_ALLOW
                  || d->reason == NGX_CERTAUTHZ_REASON_DENY
-                 || d->reason == NGX_CERTAUTHZ_REASON_NO_MATCH);
+                 || d->reason == NGX_CERTAUTHZ_REASON_NO_MATCH
+                 || (d->reason == NGX_CERTAUTHZ_REASON_UNVERIFIED
+                     && d->rule != NULL));
     decided = 0;
     reason = ngx_certauthz_reason_name(d->reason);
 
@@ -375,6 +471,13 @@ ngx_certauthz_explain_rules(ngx_certauthz_explain_t *e,
         if (rc == NGX_OK) {
             rc = ngx_certauthz_explain_str(e, ": held");
 
+        } else if (rc == NGX_ABORT) {
+            rc = ngx_certauthz_text_printf(&e->text,
+                     failed->token.len + 128,
+                     ": cannot be decided: %V: the verified chain is "
+                     "unknown (a resumed session whose chain cannot be "
+                     "built again)", &failed->token);
+
         } else {
             rc = ngx_certauthz_explain_str(e, ": did not hold: ");
 
@@ -409,7 +512,10 @@ ngx_certauthz_explain_rules(ngx_certauthz_explain_t *e,
 }
 
 
-/* NGX_OK: the rule holds; NGX_DECLINED: *failed did not */
+/*
+ * NGX_OK: the rule holds; NGX_DECLINED: *failed did not; NGX_ABORT: *failed
+ * is on a chain that cannot be known
+ */
 
 static ngx_int_t
 ngx_certauthz_explain_rule(ngx_certauthz_explain_t *e,
@@ -443,13 +549,13 @@ ngx_certauthz_explain_cond(ngx_certauthz_explain_t *e,
     ngx_certauthz_cond_t *cond)
 {
     ngx_int_t                rc;
-    ngx_str_t               *name;
+    ngx_str_t               *name, op;
     ngx_uint_t               i;
     const char              *what;
     ngx_certauthz_value_t   *v;
     ngx_certauthz_values_t  *vals;
 
-    vals = ngx_certauthz_cert_field(e->c, &e->conn->cert, cond->field);
+    vals = ngx_certauthz_cond_values(cond, e->c, &e->conn->cert);
     if (vals == NULL) {
         return NGX_ERROR;
     }
@@ -463,12 +569,22 @@ ngx_certauthz_explain_cond(ngx_certauthz_explain_t *e,
 
     v = vals->elts;
 
-    if (vals->poisoned) {
-        name = ngx_certauthz_field_name(cond->field);
+    name = &cond->name;
 
+    if (vals->poisoned) {
         return ngx_certauthz_text_printf(&e->text, name->len + 40,
                                          "the certificate's %V does not "
                                          "parse", name);
+    }
+
+    if (vals->nelts && cond->match == NGX_CERTAUTHZ_MATCH_ORDER) {
+        op.data = cond->token.data + name->len;
+        op.len = cond->token.len - name->len;
+
+        return ngx_certauthz_explain_value(e, &v[0]) != NGX_OK
+               ? NGX_ERROR
+               : ngx_certauthz_text_printf(&e->text, op.len + 10,
+                                           " is not %V", &op);
     }
 
     if (cond->negate) {
@@ -501,8 +617,6 @@ ngx_certauthz_explain_cond(ngx_certauthz_explain_t *e,
         }
 
     } else if (vals->nelts == 0) {
-        name = ngx_certauthz_field_name(cond->field);
-
         return ngx_certauthz_text_printf(&e->text, name->len + 32,
                                          "the certificate has no %V", name);
 

@@ -15,6 +15,11 @@
 
 static ngx_int_t ngx_certauthz_field_serial(ngx_pool_t *pool, ngx_str_t *v);
 static ngx_int_t ngx_certauthz_field_ip(ngx_pool_t *pool, ngx_str_t *v);
+static ngx_int_t ngx_certauthz_field_object(ngx_pool_t *pool,
+    ngx_uint_t field, ngx_str_t *v);
+static ngx_int_t ngx_certauthz_field_key_usage(ngx_str_t *v);
+static ngx_int_t ngx_certauthz_field_lifetime(ngx_pool_t *pool,
+    ngx_str_t *v);
 static ngx_int_t ngx_certauthz_hex_normalise(ngx_str_t *value,
     ngx_uint_t upper);
 
@@ -35,7 +40,27 @@ static ngx_str_t  ngx_certauthz_field_names[] = {
     ngx_string("key_usage"),
     ngx_string("policy"),
     ngx_string("key"),
-    ngx_string("sig")
+    ngx_string("sig"),
+    ngx_string("ca"),
+    ngx_string("ca_fingerprint"),
+    ngx_string("depth"),
+    ngx_string("lifetime"),
+    ngx_string("ext")
+};
+
+
+/* the keyUsage bits, in bit order, as the certificate's field names them */
+static ngx_str_t  ngx_certauthz_key_usage_names[] = {
+    ngx_string("digitalSignature"),
+    ngx_string("nonRepudiation"),
+    ngx_string("keyEncipherment"),
+    ngx_string("dataEncipherment"),
+    ngx_string("keyAgreement"),
+    ngx_string("keyCertSign"),
+    ngx_string("cRLSign"),
+    ngx_string("encipherOnly"),
+    ngx_string("decipherOnly"),
+    ngx_null_string
 };
 
 
@@ -133,6 +158,15 @@ ngx_certauthz_field_by_name(ngx_str_t *name)
 }
 
 
+/* the names of the keyUsage bits in bit order, ending with an empty one */
+
+ngx_str_t *
+ngx_certauthz_field_key_usages(void)
+{
+    return ngx_certauthz_key_usage_names;
+}
+
+
 ngx_str_t *
 ngx_certauthz_field_name(ngx_uint_t field)
 {
@@ -153,6 +187,8 @@ ngx_certauthz_field_multi(ngx_uint_t field)
     case NGX_CERTAUTHZ_FIELD_EKU:
     case NGX_CERTAUTHZ_FIELD_KEY_USAGE:
     case NGX_CERTAUTHZ_FIELD_POLICY:
+    case NGX_CERTAUTHZ_FIELD_CA:
+    case NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT:
         return 1;
     default:
         return 0;
@@ -164,7 +200,9 @@ ngx_certauthz_field_multi(ngx_uint_t field)
  * A value written in a rule or a list file, brought into the form the
  * certificate field has: serials as uppercase hex without colons or
  * leading zeros, fingerprints as 64 lowercase hex digits, IP addresses as
- * inet_ntop() writes them; other fields are compared byte for byte.
+ * inet_ntop() writes them, extended key usages and policies as the
+ * certificate's field writes them, a depth as a number; key usages must be
+ * one of the names; other fields are compared byte for byte.
  * NGX_DECLINED with *err set when the value cannot be one of the field.
  */
 
@@ -179,6 +217,7 @@ ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
         return ngx_certauthz_field_serial(pool, v);
 
     case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
+    case NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT:
 
         v->data = ngx_pstrdup(pool, v);
         if (v->data == NULL) {
@@ -195,6 +234,37 @@ ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
     case NGX_CERTAUTHZ_FIELD_IP:
         *err = "invalid IP address";
         return ngx_certauthz_field_ip(pool, v);
+
+    case NGX_CERTAUTHZ_FIELD_EKU:
+        *err = "unknown extended key usage";
+        return ngx_certauthz_field_object(pool, field, v);
+
+    case NGX_CERTAUTHZ_FIELD_POLICY:
+        *err = "unknown policy";
+        return ngx_certauthz_field_object(pool, field, v);
+
+    case NGX_CERTAUTHZ_FIELD_KEY_USAGE:
+        *err = "unknown key usage";
+        return ngx_certauthz_field_key_usage(v);
+
+    case NGX_CERTAUTHZ_FIELD_LIFETIME:
+        *err = "invalid lifetime";
+        return ngx_certauthz_field_lifetime(pool, v);
+
+    case NGX_CERTAUTHZ_FIELD_DEPTH:
+        *err = "invalid depth";
+
+        if (ngx_atoi(v->data, v->len) == NGX_ERROR || v->len > 3) {
+            return NGX_DECLINED;
+        }
+
+        /* "03" is 3 */
+        while (v->len > 1 && v->data[0] == '0') {
+            v->data++;
+            v->len--;
+        }
+
+        return NGX_OK;
 
     default:
         return NGX_OK;
@@ -253,6 +323,139 @@ ngx_certauthz_field_serial(ngx_pool_t *pool, ngx_str_t *v)
 }
 
 
+/*
+ * An extended key usage as the certificate's field writes it: OpenSSL's
+ * short name where it has one, else the dotted OID; a policy dotted.
+ * Written as a dotted OID, or by OpenSSL's short or long name.
+ */
+
+static ngx_int_t
+ngx_certauthz_field_object(ngx_pool_t *pool, ngx_uint_t field, ngx_str_t *v)
+{
+    int           nid, len;
+    char          buf[256];
+    const char   *sn;
+    ASN1_OBJECT  *obj;
+
+    if (v->len == 0 || v->len >= sizeof(buf)) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(buf, v->data, v->len);
+    buf[v->len] = '\0';
+
+    obj = OBJ_txt2obj(buf, 0);
+
+    if (obj == NULL) {
+        ERR_clear_error();
+        return NGX_DECLINED;
+    }
+
+    nid = OBJ_obj2nid(obj);
+    sn = (field == NGX_CERTAUTHZ_FIELD_EKU && nid != NID_undef)
+         ? OBJ_nid2sn(nid) : NULL;
+
+    if (sn != NULL) {
+        len = ngx_strlen(sn);
+        ngx_memcpy(buf, sn, len);
+
+    } else {
+        len = OBJ_obj2txt(buf, sizeof(buf), obj, 1);
+    }
+
+    ASN1_OBJECT_free(obj);
+
+    if (len <= 0 || (size_t) len >= sizeof(buf)) {
+        ERR_clear_error();
+        return NGX_DECLINED;
+    }
+
+    v->data = ngx_pnalloc(pool, len);
+    if (v->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(v->data, buf, len);
+    v->len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The OID of "ext:OID", dotted as OpenSSL writes it (no leading zeros):
+ * NGX_DECLINED where it is not a dotted OID
+ */
+
+ngx_int_t
+ngx_certauthz_field_oid(ngx_pool_t *pool, ngx_str_t *oid)
+{
+    u_char  *p;
+
+    if (oid->len == 0) {
+        return NGX_DECLINED;
+    }
+
+    /* digits, one "." between each two arcs */
+
+    if (oid->data[0] == '.' || oid->data[oid->len - 1] == '.') {
+        return NGX_DECLINED;
+    }
+
+    for (p = oid->data; p < oid->data + oid->len; p++) {
+        if ((*p < '0' || *p > '9')
+            && (*p != '.' || p[1] == '.'))
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    return ngx_certauthz_field_object(pool, NGX_CERTAUTHZ_FIELD_POLICY, oid);
+}
+
+
+static ngx_int_t
+ngx_certauthz_field_key_usage(ngx_str_t *v)
+{
+    ngx_str_t  *ku;
+
+    for (ku = ngx_certauthz_key_usage_names; ku->len; ku++) {
+        if (v->len == ku->len && ngx_strncmp(v->data, ku->data, v->len) == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* a lifetime in nginx's time units ("90d", "24h", "3600"), as seconds */
+
+static ngx_int_t
+ngx_certauthz_field_lifetime(ngx_pool_t *pool, ngx_str_t *v)
+{
+    u_char     *p;
+    ngx_int_t   sec;
+
+    sec = ngx_parse_time(v, 1);
+
+    if (sec == NGX_ERROR) {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+    v->len = ngx_sprintf(p, "%i", sec) - p;
+
+    return NGX_OK;
+}
+
+
 /* an IP address as inet_ntop() writes it */
 
 static ngx_int_t
@@ -298,8 +501,21 @@ ngx_certauthz_field_hint(ngx_uint_t field)
     case NGX_CERTAUTHZ_FIELD_SERIAL:
         return ", expected hex digits, optionally with colons";
     case NGX_CERTAUTHZ_FIELD_FINGERPRINT:
+    case NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT:
         return ", expected the SHA-256 digest as 64 hex digits, "
                "optionally with colons";
+    case NGX_CERTAUTHZ_FIELD_EKU:
+        return ", expected OpenSSL's name (clientAuth, ...) or a dotted OID";
+    case NGX_CERTAUTHZ_FIELD_POLICY:
+        return ", expected a dotted OID";
+    case NGX_CERTAUTHZ_FIELD_KEY_USAGE:
+        return ", expected digitalSignature, nonRepudiation, "
+               "keyEncipherment, dataEncipherment, keyAgreement, "
+               "keyCertSign, cRLSign, encipherOnly or decipherOnly";
+    case NGX_CERTAUTHZ_FIELD_DEPTH:
+        return ", expected a number";
+    case NGX_CERTAUTHZ_FIELD_LIFETIME:
+        return ", expected a time, e.g. \"24h\" or \"90d\"";
     default:
         return "";
     }

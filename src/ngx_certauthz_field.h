@@ -2,7 +2,7 @@
 /*
  * certauthz: the fields a rule can name, the syntax of their values in
  * rules and list files, and how their values are written for headers.
- * nginx core only.
+ * nginx core, and OpenSSL's names of objects (OIDs).
  */
 
 
@@ -31,6 +31,12 @@ typedef enum {
     NGX_CERTAUTHZ_FIELD_POLICY,
     NGX_CERTAUTHZ_FIELD_KEY,
     NGX_CERTAUTHZ_FIELD_SIG,
+    NGX_CERTAUTHZ_FIELD_CA,
+    NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT,
+    NGX_CERTAUTHZ_FIELD_DEPTH,
+    NGX_CERTAUTHZ_FIELD_LIFETIME,
+    /* "ext:OID": an extension by its OID, kept apart from the fields[] */
+    NGX_CERTAUTHZ_FIELD_EXT,
     NGX_CERTAUTHZ_NFIELDS
 } ngx_certauthz_field_e;
 
@@ -56,14 +62,21 @@ typedef struct {
      * no condition on the field lets a certificate through
      */
     unsigned                  poisoned:1;
+    /*
+     * the verified chain of a resumed session that cannot be built again:
+     * not known, never empty; a rule on it decides "unverified"
+     */
+    unsigned                  unknown:1;
 } ngx_certauthz_values_t;
 
 
 ngx_int_t ngx_certauthz_field_by_name(ngx_str_t *name);
 ngx_str_t *ngx_certauthz_field_name(ngx_uint_t field);
+ngx_str_t *ngx_certauthz_field_key_usages(void);
 ngx_uint_t ngx_certauthz_field_multi(ngx_uint_t field);
 ngx_int_t ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
     ngx_str_t *v, const char **err);
+ngx_int_t ngx_certauthz_field_oid(ngx_pool_t *pool, ngx_str_t *oid);
 const char *ngx_certauthz_field_hint(ngx_uint_t field);
 ngx_uint_t ngx_certauthz_field_ctl(u_char c);
 ngx_uint_t ngx_certauthz_field_escaped(u_char c, ngx_uint_t multi,

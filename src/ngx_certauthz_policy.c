@@ -929,6 +929,13 @@ ngx_certauthz_rules(ngx_certauthz_policy_t *policy, ngx_connection_t *c,
                 return NGX_ERROR;
             }
 
+            if (rc == NGX_ABORT) {
+                /* the chain of a resumed session that cannot be known */
+                d->reason = NGX_CERTAUTHZ_REASON_UNVERIFIED;
+                d->rule = &rule[i];
+                goto done;
+            }
+
             if (rc == NGX_DECLINED) {
                 break;
             }

@@ -22,6 +22,13 @@
 #define NGX_CERTAUTHZ_MATCH_EQ      0
 #define NGX_CERTAUTHZ_MATCH_REGEX   1
 #define NGX_CERTAUTHZ_MATCH_LIST    2
+#define NGX_CERTAUTHZ_MATCH_ORDER   3     /* < <= > >=: key, depth, lifetime */
+#define NGX_CERTAUTHZ_MATCH_HAS     4     /* "ext:OID" alone */
+
+/* the ordering operators, as bits: less, equal, greater */
+#define NGX_CERTAUTHZ_ORDER_LT      1
+#define NGX_CERTAUTHZ_ORDER_EQ      2
+#define NGX_CERTAUTHZ_ORDER_GT      4
 
 
 typedef enum {
@@ -43,7 +50,12 @@ typedef struct {
     ngx_uint_t                match;      /* NGX_CERTAUTHZ_MATCH_* */
     unsigned                  negate:1;   /* != !~ !~* */
     unsigned                  caseless:1; /* ~* !~* */
-    ngx_str_t                 value;      /* normalised, or the pattern */
+    unsigned                  order:3;    /* NGX_CERTAUTHZ_ORDER_* bits */
+    ngx_str_t                 value;      /* normalised, or the pattern;
+                                             of key OP ALG:SIZE, ALG */
+    ngx_uint_t                number;     /* SIZE of key, or the depth */
+    ngx_str_t                 oid;        /* of "ext:OID", dotted */
+    ngx_str_t                 name;       /* the field as written */
     void                     *regex;      /* compiled by the face */
     unsigned                  captures:1; /* the regex has groups */
     ngx_certauthz_list_t     *list;
@@ -68,7 +80,11 @@ typedef struct {
 } ngx_certauthz_decision_t;
 
 
-/* NGX_OK: matches, NGX_DECLINED: does not, NGX_ERROR: failed */
+/*
+ * NGX_OK: matches, NGX_DECLINED: does not, NGX_ERROR: failed; and of a
+ * condition, NGX_ABORT: on a field that cannot be known (the chain of a
+ * resumed session), which decides "unverified"
+ */
 typedef ngx_int_t (*ngx_certauthz_regex_exec_pt)(void *data, void *regex,
     ngx_str_t *s);
 
@@ -82,6 +98,11 @@ ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
     ngx_uint_t deny, ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_certauthz_regex_exec_pt exec, void *data);
 ngx_str_t *ngx_certauthz_reason_name(ngx_uint_t reason);
+ngx_certauthz_values_t *ngx_certauthz_cond_values(
+    ngx_certauthz_cond_t *cond, ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert);
+ngx_int_t ngx_certauthz_cond_order(ngx_certauthz_cond_t *cond,
+    ngx_certauthz_cert_t *cert, ngx_certauthz_value_t *v);
 
 
 /*
@@ -109,6 +130,9 @@ ngx_certauthz_value_matches(ngx_certauthz_cond_t *cond,
     case NGX_CERTAUTHZ_MATCH_LIST:
         return ngx_certauthz_list_has(cond->list, &v->str)
                ? NGX_OK : NGX_DECLINED;
+
+    case NGX_CERTAUTHZ_MATCH_HAS:
+        return NGX_OK;
 
     default: /* NGX_CERTAUTHZ_MATCH_REGEX */
         return exec(data, cond->regex, &v->str);

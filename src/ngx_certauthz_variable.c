@@ -27,28 +27,36 @@ static ngx_int_t ngx_certauthz_variable_decision(ngx_uint_t index,
 
 
 static ngx_certauthz_variable_t  ngx_certauthz_variables[] = {
-    { ngx_string("certauthz_cn"), NGX_CERTAUTHZ_FIELD_CN, 0 },
-    { ngx_string("certauthz_subject"), NGX_CERTAUTHZ_FIELD_SUBJECT, 0 },
-    { ngx_string("certauthz_issuer"), NGX_CERTAUTHZ_FIELD_ISSUER, 0 },
-    { ngx_string("certauthz_serial"), NGX_CERTAUTHZ_FIELD_SERIAL, 0 },
+    { ngx_string("certauthz_cn"), NGX_CERTAUTHZ_FIELD_CN, 0, 0 },
+    { ngx_string("certauthz_subject"), NGX_CERTAUTHZ_FIELD_SUBJECT, 0, 0 },
+    { ngx_string("certauthz_issuer"), NGX_CERTAUTHZ_FIELD_ISSUER, 0, 0 },
+    { ngx_string("certauthz_serial"), NGX_CERTAUTHZ_FIELD_SERIAL, 0, 0 },
     { ngx_string("certauthz_fingerprint"),
-      NGX_CERTAUTHZ_FIELD_FINGERPRINT, 0 },
-    { ngx_string("certauthz_email"), NGX_CERTAUTHZ_FIELD_EMAIL, 0 },
-    { ngx_string("certauthz_dns"), NGX_CERTAUTHZ_FIELD_DNS, 0 },
-    { ngx_string("certauthz_uri"), NGX_CERTAUTHZ_FIELD_URI, 0 },
-    { ngx_string("certauthz_ip"), NGX_CERTAUTHZ_FIELD_IP, 0 },
-    { ngx_string("certauthz_eku"), NGX_CERTAUTHZ_FIELD_EKU, 0 },
-    { ngx_string("certauthz_key_usage"), NGX_CERTAUTHZ_FIELD_KEY_USAGE, 0 },
-    { ngx_string("certauthz_policy"), NGX_CERTAUTHZ_FIELD_POLICY, 0 },
-    { ngx_string("certauthz_key"), NGX_CERTAUTHZ_FIELD_KEY, 0 },
-    { ngx_string("certauthz_sig"), NGX_CERTAUTHZ_FIELD_SIG, 0 },
-    { ngx_string("certauthz_client_cert"), NGX_CERTAUTHZ_VAR_CLIENT_CERT, 0 },
-    { ngx_string("certauthz_xfcc"), NGX_CERTAUTHZ_VAR_XFCC, 0 },
-    { ngx_string("certauthz_verify"), NGX_CERTAUTHZ_VAR_VERIFY, 0 },
-    { ngx_string("certauthz_result"), NGX_CERTAUTHZ_VAR_RESULT, 1 },
-    { ngx_string("certauthz_reason"), NGX_CERTAUTHZ_VAR_REASON, 1 },
-    { ngx_string("certauthz_rule"), NGX_CERTAUTHZ_VAR_RULE, 1 },
-    { ngx_null_string, 0, 0 }
+      NGX_CERTAUTHZ_FIELD_FINGERPRINT, 0, 0 },
+    { ngx_string("certauthz_email"), NGX_CERTAUTHZ_FIELD_EMAIL, 0, 0 },
+    { ngx_string("certauthz_dns"), NGX_CERTAUTHZ_FIELD_DNS, 0, 0 },
+    { ngx_string("certauthz_uri"), NGX_CERTAUTHZ_FIELD_URI, 0, 0 },
+    { ngx_string("certauthz_ip"), NGX_CERTAUTHZ_FIELD_IP, 0, 0 },
+    { ngx_string("certauthz_eku"), NGX_CERTAUTHZ_FIELD_EKU, 0, 0 },
+    { ngx_string("certauthz_key_usage"),
+      NGX_CERTAUTHZ_FIELD_KEY_USAGE, 0, 0 },
+    { ngx_string("certauthz_policy"), NGX_CERTAUTHZ_FIELD_POLICY, 0, 0 },
+    { ngx_string("certauthz_key"), NGX_CERTAUTHZ_FIELD_KEY, 0, 0 },
+    { ngx_string("certauthz_sig"), NGX_CERTAUTHZ_FIELD_SIG, 0, 0 },
+    { ngx_string("certauthz_ca"), NGX_CERTAUTHZ_FIELD_CA, 0, 0 },
+    { ngx_string("certauthz_ca_fingerprint"),
+      NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT, 0, 0 },
+    { ngx_string("certauthz_depth"), NGX_CERTAUTHZ_FIELD_DEPTH, 0, 0 },
+    { ngx_string("certauthz_lifetime"), NGX_CERTAUTHZ_FIELD_LIFETIME, 0, 0 },
+    { ngx_string("certauthz_ext_"), NGX_CERTAUTHZ_FIELD_EXT, 0, 1 },
+    { ngx_string("certauthz_client_cert"),
+      NGX_CERTAUTHZ_VAR_CLIENT_CERT, 0, 0 },
+    { ngx_string("certauthz_xfcc"), NGX_CERTAUTHZ_VAR_XFCC, 0, 0 },
+    { ngx_string("certauthz_verify"), NGX_CERTAUTHZ_VAR_VERIFY, 0, 0 },
+    { ngx_string("certauthz_result"), NGX_CERTAUTHZ_VAR_RESULT, 1, 0 },
+    { ngx_string("certauthz_reason"), NGX_CERTAUTHZ_VAR_REASON, 1, 0 },
+    { ngx_string("certauthz_rule"), NGX_CERTAUTHZ_VAR_RULE, 1, 0 },
+    { ngx_null_string, 0, 0, 0 }
 };
 
 
@@ -95,6 +103,46 @@ ngx_certauthz_variable(ngx_uint_t index, ngx_connection_t *c,
     default:
         return ngx_certauthz_cert_text(c, &conn->cert, index, value);
     }
+}
+
+
+/*
+ * The extension of $certauthz_ext_1_3_6_1_4_1_311_20_2: the OID is the
+ * rest of the name with "." for "_"
+ */
+
+ngx_int_t
+ngx_certauthz_variable_ext(ngx_str_t *name, ngx_connection_t *c,
+    ngx_str_t *value)
+{
+    u_char                 oid[128], *p;
+    ngx_str_t              dotted;
+    ngx_certauthz_conn_t  *conn;
+
+    conn = ngx_certauthz_conn_get(c);
+    if (conn == NULL) {
+        return NGX_ERROR;
+    }
+
+    dotted.len = name->len - (sizeof("certauthz_ext_") - 1);
+
+    if (!conn->cert.present || dotted.len == 0 || dotted.len > sizeof(oid)) {
+        return NGX_DECLINED;
+    }
+
+    dotted.data = oid;
+    ngx_memcpy(oid, name->data + sizeof("certauthz_ext_") - 1, dotted.len);
+
+    for (p = oid; p < oid + dotted.len; p++) {
+        if (*p == '_') {
+            *p = '.';
+
+        } else if (*p < '0' || *p > '9') {
+            return NGX_DECLINED;
+        }
+    }
+
+    return ngx_certauthz_cert_ext_text(c, &conn->cert, &dotted, value);
 }
 
 

@@ -32,6 +32,11 @@ typedef struct {
     ngx_uint_t                index;
     /* a decision variable: changes within a connection, not cacheable */
     ngx_uint_t                decision;
+    /*
+     * a prefix ($certauthz_ext_1_2_3): the face registers it as one and
+     * asks for the value with ngx_certauthz_variable_ext() and the name
+     */
+    ngx_uint_t                prefix;
 } ngx_certauthz_variable_t;
 
 
@@ -47,6 +52,11 @@ ngx_certauthz_variable_t *ngx_certauthz_variable_list(void);
  */
 ngx_int_t ngx_certauthz_variable(ngx_uint_t index, ngx_connection_t *c,
     SSL_CTX *trusted, ngx_certauthz_decision_t *d, ngx_pool_t *pool,
+    ngx_str_t *value);
+
+
+/* $certauthz_ext_OID: name is the variable's whole name */
+ngx_int_t ngx_certauthz_variable_ext(ngx_str_t *name, ngx_connection_t *c,
     ngx_str_t *value);
 
 

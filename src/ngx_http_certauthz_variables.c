@@ -17,6 +17,8 @@
 
 static ngx_int_t ngx_http_certauthz_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_certauthz_variable_ext(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_certauthz_cleanup(void *data);
 
 
@@ -28,13 +30,15 @@ ngx_http_certauthz_add_variables(ngx_conf_t *cf)
 
     for (v = ngx_certauthz_variable_list(); v->name.len; v++) {
         var = ngx_http_add_variable(cf, &v->name,
-                                    v->decision ? NGX_HTTP_VAR_NOCACHEABLE
-                                                : 0);
+                                    v->prefix ? NGX_HTTP_VAR_PREFIX
+                                    : v->decision ? NGX_HTTP_VAR_NOCACHEABLE
+                                    : 0);
         if (var == NULL) {
             return NGX_ERROR;
         }
 
-        var->get_handler = ngx_http_certauthz_variable;
+        var->get_handler = v->prefix ? ngx_http_certauthz_variable_ext
+                                     : ngx_http_certauthz_variable;
         var->data = v->index;
     }
 
@@ -73,6 +77,38 @@ ngx_http_certauthz_variable(ngx_http_request_t *r,
     v->data = value.data;
     v->valid = 1;
     v->no_cacheable = (data >= NGX_CERTAUTHZ_VAR_RESULT);
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* $certauthz_ext_OID: nginx gives a prefix variable its whole name */
+
+static ngx_int_t
+ngx_http_certauthz_variable_ext(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t *name = (ngx_str_t *) data;
+
+    ngx_int_t  rc;
+    ngx_str_t  value;
+
+    rc = ngx_certauthz_variable_ext(name, r->connection, &value);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = value.len;
+    v->data = value.data;
+    v->valid = 1;
+    v->no_cacheable = 0;
     v->not_found = 0;
 
     return NGX_OK;

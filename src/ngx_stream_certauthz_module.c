@@ -82,6 +82,8 @@ static ngx_int_t ngx_stream_certauthz_regex_restore(void *data, void *regex,
     ngx_str_t *s, int *caps, ngx_uint_t n);
 static ngx_int_t ngx_stream_certauthz_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_stream_certauthz_variable_ext(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data);
 
 
 static ngx_int_t ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf);
@@ -821,6 +823,38 @@ ngx_stream_certauthz_variable(ngx_stream_session_t *s,
 }
 
 
+/* $certauthz_ext_OID: nginx gives a prefix variable its whole name */
+
+static ngx_int_t
+ngx_stream_certauthz_variable_ext(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t *name = (ngx_str_t *) data;
+
+    ngx_int_t  rc;
+    ngx_str_t  value;
+
+    rc = ngx_certauthz_variable_ext(name, s->connection, &value);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = value.len;
+    v->data = value.data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
 
 
 
@@ -833,13 +867,15 @@ ngx_stream_certauthz_preconfiguration(ngx_conf_t *cf)
 
     for (v = ngx_certauthz_variable_list(); v->name.len; v++) {
         var = ngx_stream_add_variable(cf, &v->name,
-                                      v->decision ? NGX_STREAM_VAR_NOCACHEABLE
-                                                  : 0);
+                                      v->prefix ? NGX_STREAM_VAR_PREFIX
+                                      : v->decision
+                                        ? NGX_STREAM_VAR_NOCACHEABLE : 0);
         if (var == NULL) {
             return NGX_ERROR;
         }
 
-        var->get_handler = ngx_stream_certauthz_variable;
+        var->get_handler = v->prefix ? ngx_stream_certauthz_variable_ext
+                                     : ngx_stream_certauthz_variable;
         var->data = v->index;
     }
 

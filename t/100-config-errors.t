@@ -109,13 +109,109 @@ unknown field "foo" in "foo=bar"
 --- conf
 certauthz_allow key_usages=digitalSignature;
 --- error chomp
-unknown field "key_usages" in "key_usages=digitalSignature", expected cn, subject, issuer, o, ou, email, dns, uri, ip, serial, fingerprint, eku, key_usage, policy, key or sig
+unknown field "key_usages" in "key_usages=digitalSignature", expected cn, subject, issuer, o, ou, email, dns, uri, ip, serial, fingerprint, eku, key_usage, policy, key, sig, ca, ca_fingerprint, depth, lifetime or ext:OID
 
 === spaces around the operator after a field with "_"
 --- conf
 certauthz_allow key_usage = keyAgreement;
 --- error chomp
 spaces around the operator in "key_usage = keyAgreement": a condition is one token, FIELD, an operator and a value without spaces, e.g. "key_usage=keyAgreement"
+
+=== ext without an OID is not a field
+--- conf
+certauthz_allow ext=User;
+--- error chomp
+unknown field "ext" in "ext=User", expected cn
+
+=== ext: with a name, not a dotted OID
+--- conf
+certauthz_allow ext:subjectAltName;
+--- error chomp
+invalid OID "" in "ext:subjectAltName", expected ext: and a dotted OID, e.g. "ext:1.3.6.1.4.1.311.20.2"
+
+=== ext: with an OID that is not one
+--- conf
+certauthz_allow ext:1..2=x;
+--- error chomp
+invalid OID "1..2" in "ext:1..2=x"
+
+=== an ordering operator on another field
+--- conf
+certauthz_allow cn>=alice;
+--- error chomp
+">=" in "cn>=alice" compares key, depth and lifetime only
+
+=== an ordering of lifetime needs a time
+--- conf
+certauthz_allow lifetime<=soon;
+--- error chomp
+invalid lifetime in "lifetime<=soon", expected a time, e.g. "24h" or "90d"
+
+=== lifetime = needs a time too
+--- conf
+certauthz_allow lifetime=1x;
+--- error chomp
+invalid lifetime in "lifetime=1x", expected a time, e.g. "24h" or "90d"
+
+=== an ordering of depth needs a number
+--- conf
+certauthz_allow depth<=three;
+--- error chomp
+invalid depth in "depth<=three", expected a number
+
+=== depth = needs a number too
+--- conf
+certauthz_allow depth=-1;
+--- error chomp
+invalid depth in "depth=-1", expected a number
+
+=== an ordering of key without a size
+--- conf
+certauthz_allow key>=rsa;
+--- error chomp
+invalid key in "key>=rsa", expected ALGORITHM:SIZE, e.g. "key>=rsa:3072" or "key>=ec:P-384"
+
+=== an ordering of a key that has no size
+--- conf
+certauthz_allow key>=ed25519;
+--- error chomp
+invalid key in "key>=ed25519"
+
+=== an ordering of an EC key on a curve OpenSSL does not know
+--- conf
+certauthz_allow key>=ec:P-999;
+--- error chomp
+invalid key in "key>=ec:P-999"
+
+=== spaces around an ordering operator
+--- conf
+certauthz_allow key >= rsa:3072;
+--- error chomp
+spaces around the operator in "key >= rsa:3072": a condition is one token, FIELD, an operator and a value without spaces, e.g. "key>=rsa:3072"
+
+=== an extended key usage OpenSSL does not know (names are case-sensitive)
+--- conf
+certauthz_allow eku=clientauth;
+--- error chomp
+unknown extended key usage in "eku=clientauth", expected OpenSSL's name \(clientAuth, \.\.\.\) or a dotted OID
+
+=== a policy that is no OID
+--- conf
+certauthz_allow policy=eidAuthentication;
+--- error chomp
+unknown policy in "policy=eidAuthentication", expected a dotted OID
+
+=== a key usage that is not one of the nine
+--- conf
+certauthz_allow key_usage=digitalsignature;
+--- error chomp
+unknown key usage in "key_usage=digitalsignature", expected digitalSignature, nonRepudiation
+
+=== a ca_fingerprint that is not 64 hex digits
+--- conf
+certauthz_allow ca_fingerprint=abcd;
+--- error chomp
+invalid fingerprint in "ca_fingerprint=abcd", expected the SHA-256 digest as 64 hex digits
 
 === field names are lowercase
 --- conf
@@ -125,9 +221,9 @@ unknown field "CN" in "CN=alice"
 
 === unknown operator
 --- conf
-certauthz_allow cn>alice;
+certauthz_allow cn^alice;
 --- error chomp
-unknown operator in "cn>alice"
+unknown operator in "cn\^alice" after "cn", expected =, !=, ~, ~\*, !~, !~\*, =@, !=@, <, <=, > or >=
 
 === a field alone is no condition
 --- conf

@@ -108,7 +108,7 @@ sign() {
     local name=$1 serial=$2
     shift 2
     run openssl x509 -req -in "$tmp/csr/$name.csr" "$@" \
-        -set_serial "$serial" -days 3650 "${md:--sha256}" \
+        -set_serial "$serial" -days "${days:-3650}" "${md:--sha256}" \
         -extfile "$tmp/ext/$name.cnf" -extensions ext \
         -out "$tmp/$name.crt"
 }
@@ -265,7 +265,8 @@ big-serial highbit eve mallory rootclient quoted crlf nulcn dnspecial manysan
 bigcert hugecert nosubject serial20 negserial idn ipv6 badip multiou srvauth
 viasrvca longserial injsan ctlcn pct door-1 door-2 client-ed25519
 client-ed448 client-pss capcn eid kagree badpolicy k-rsa2048 k-rsa3072
-k-p384 k-ed25519 k-ed448 k-pss'
+k-p384 k-ed25519 k-ed448 k-pss deep spiffe-a spiffe-b spiffe-forged
+adcs-user adcs-machine extmix shortlived'
 
 client alice int 0x0A1B2C \
     '/O=Example Corp/OU=Engineering/OU=Admins/CN=alice' utf8 \
@@ -578,6 +579,81 @@ leaf k-ed448 int-ed448 0x5037 '/O=Example Corp/CN=k-ed448' -algorithm ED448
 leaf k-pss int-pss 0x5038 '/O=Example Corp/CN=k-pss' \
     -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:3072
 
+# --- the chain and any extension: ca, ca_fingerprint, depth, ext:OID ---------
+# (t/026-fields-chain.t, t/194-stream-fields-chain.t)
+
+# two intermediates below the root, which nginx does not trust: the
+# client presents both (deep.pem)
+newkey int-a '/O=certauthz tests/CN=certauthz Test Intermediate A'
+printf '%s\n' "$CA_EXT" "$AKID" \
+    | sed 's/CA:TRUE$/CA:TRUE, pathlen:1/' | ext int-a
+sign int-a root 0x0A
+newkey int-a2 '/O=certauthz tests/CN=certauthz Test Intermediate A2'
+printf '%s\n' "$CA_EXT" "$AKID" \
+    | sed 's/CA:TRUE$/CA:TRUE, pathlen:0/' | ext int-a2
+sign int-a2 int-a 0x0B
+client_ext deep "$AKID"
+leaf deep int-a2 0x5040 '/O=Example Corp/CN=deep'
+cat "$tmp/deep.crt" "$tmp/int-a2.crt" "$tmp/int-a.crt" >"$tmp/deep.pem"
+
+# two SPIFFE trust domains, each its own root; A's CA also mints an
+# identity of B (spiffe-forged).  td-bundle.crt trusts both and ca.crt.
+for td in a b; do
+    newkey "td-$td" "/O=SPIFFE/CN=trust domain $td.example"
+    printf '%s\n' "$CA_EXT" | ext "td-$td"
+    sign "td-$td" self "0x0$( [ $td = a ] && echo C || echo D )"
+done
+client spiffe-a td-a 0x5041 '/O=SPIFFE/CN=web' utf8 \
+    'subjectAltName = URI:spiffe://a.example/ns/prod/sa/web'
+client spiffe-b td-b 0x5042 '/O=SPIFFE/CN=db' utf8 \
+    'subjectAltName = URI:spiffe://b.example/ns/prod/sa/db'
+client spiffe-forged td-a 0x5043 '/O=SPIFFE/CN=db' utf8 \
+    'subjectAltName = URI:spiffe://b.example/ns/prod/sa/db'
+cat "$tmp/ca.crt" "$tmp/td-a.crt" "$tmp/td-b.crt" >"$tmp/td-bundle.crt"
+
+# AD CS: the template name (a BMPString) and the template OID, major and
+# minor version (a SEQUENCE)
+for who in user machine; do
+    name=User
+    [ $who = machine ] && name=Machine
+    ext "adcs-$who" <<CNF
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+$AKID
+1.3.6.1.4.1.311.20.2   = ASN1:BMPSTRING:$name
+1.3.6.1.4.1.311.21.7   = ASN1:SEQUENCE:tmpl
+
+[ tmpl ]
+id    = OID:1.3.6.1.4.1.311.21.8.1.$( [ $who = user ] && echo 1 || echo 2 )
+major = INTEGER:100
+minor = INTEGER:3
+CNF
+    leaf "adcs-$who" int "0x505$( [ $who = user ] && echo 0 || echo 1 )" \
+        "/O=Example Corp/CN=adcs-$who"
+done
+
+# extensions of every shape: an IA5String, an INTEGER (hex), a UTF8String
+# with a line feed (a poisoned value), a value that is not DER (a BOOLEAN
+# cut short: a poisoned field)
+ext extmix <<CNF
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+$AKID
+1.3.6.1.4.1.55555.10   = ASN1:IA5STRING:hello
+1.3.6.1.4.1.55555.9    = ASN1:INTEGER:5
+1.3.6.1.4.1.55555.11   = DER:0C:03:61:0A:62
+1.3.6.1.4.1.55555.12   = DER:01:02
+CNF
+leaf extmix int 0x5052 '/O=Example Corp/CN=extmix'
+
+# a certificate issued for one day, for lifetime
+client_ext shortlived "$AKID"
+days=1 leaf shortlived int 0x5053 '/O=Example Corp/CN=shortlived'
+
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {
     openssl asn1parse -in "$tmp/$1.crt" >"$log" 2>&1 \
@@ -607,7 +683,8 @@ for name in $CLIENTS; do
     case $name in
     eve|mallory|srvauth|viasrvca) continue ;;
     rootclient) set -- -CAfile "$tmp/root.crt" ;;
-    client-*|k-*) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/$name.pem" ;;
+    client-*|k-*|deep) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/$name.pem" ;;
+    spiffe-*) set -- -CAfile "$tmp/td-bundle.crt" ;;
     *) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/int.crt" ;;
     esac
     run openssl verify -purpose sslclient "$@" "$tmp/$name.crt"
@@ -652,6 +729,17 @@ for name in $CLIENTS; do
     [ -n "$sig" ] || die "no signature algorithm for $name.crt"
     printf '%s.sig=%s\n' "$name" "$sig"
 done >"$tmp/expected.txt"
+
+# the CA certificates' subjects and fingerprints, for ca and ca_fingerprint
+for name in root int int-a int-a2 int-rsa td-a td-b; do
+    subject=$(openssl x509 -in "$tmp/$name.crt" -noout -nameopt RFC2253 \
+        -subject) || die "reading $name.crt failed"
+    fp=$(openssl x509 -in "$tmp/$name.crt" -noout -fingerprint -sha256) \
+        || die "reading $name.crt failed"
+    printf '%s.subject=%s\n' "$name" "${subject#subject=}"
+    printf '%s.fingerprint=%s\n' "$name" \
+        "$(printf '%s' "${fp#*=}" | tr -d : | tr 'A-F' 'a-f')"
+done >>"$tmp/expected.txt"
 
 # --- nginx snippet and static files -----------------------------------------
 cat >"$tmp/tls.conf" <<CNF
