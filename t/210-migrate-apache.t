@@ -1,8 +1,9 @@
 # docs/migrating.md, "From Apache httpd": each "apache policy=NAME" block
 # runs in Apache httpd 2.4 (mod_ssl, Require expr), the "nginx policy=NAME"
 # block of the same name in nginx with certauthz, and every certificate of
-# Certauthz::Migrate::@CERTS (21 of the test PKI, two untrusted ones, none)
-# is sent to both: the decisions must agree, but for the differences the
+# Certauthz::Migrate::@CERTS (21 of the test PKI, two untrusted ones, none),
+# or of the policy's own list (AD CS templates; keys and signatures of every
+# kind), is sent to both: the decisions must agree, but for the differences the
 # guide documents, which must show as documented.
 #
 # Not a Test::Nginx file: it starts Apache and nginx itself, on
@@ -22,7 +23,16 @@ plan skip_all => 'apache2 not found (Debian: apache2)'
 
 my $modules = '/usr/lib/apache2/modules';
 
-# what certauthz allows under each policy; where Apache decides otherwise
+# the policies on AD CS template names and on algorithms are tried with
+# certificates made for them (t/lib/mkpki.sh), and with those that every
+# server must refuse
+my @ADCS_CERTS = qw(alice bob adcs-user adcs-machine adcs-fi adcs-print
+                    eve mallory none);
+my @ALG_CERTS = qw(alice k-rsa2048 k-rsa3072 k-pss k-p384 k-ed25519 k-ed448
+                   client-pss client-ed25519 client-ed448 eve mallory none);
+
+# what certauthz allows under each policy; where Apache decides otherwise;
+# certs: other certificates than Certauthz::Migrate::@CERTS
 my %expect = (
     'apache-admin'       => { allow => 'alice bob' },
     'apache-services'    => { allow => 'svc-billing door-1 door-2' },
@@ -33,6 +43,12 @@ my %expect = (
     'apache-subject'     => { allow => 'bob utf8' },
     'apache-serials'     => { allow => 'alice bob highbit' },
     'apache-san'         => { allow => 'alice nosubject' },
+    # a PrintableString is no DisplayText: not in Apache's PeerExtList()
+    'apache-template'    => { certs => \@ADCS_CERTS,
+                              allow => 'adcs-user adcs-fi adcs-print',
+                              differ => { 'adcs-print' => ['deny', 'allow'] } },
+    'apache-algs'        => { certs => \@ALG_CERTS,
+                              allow => 'k-pss k-p384 client-pss' },
 );
 
 Certauthz::Migrate::check_policy_names('apache', qr/^apache-(?!vhost$)/, \%expect);
@@ -87,10 +103,13 @@ $m->write_doc_files;
 $m->nginx('certauthz', $m->certauthz_conf($nginx_port, @nginx), $nginx_port);
 
 # --- the decisions ---------------------------------------------------------------
-my $d = $m->decide_all(map { ([$apache_port, $path{$_}], [$nginx_port, $path{$_}]) }
-                       sort keys %expect);
-
+# each policy with its certificates (Certauthz::Migrate's @CERTS, or certs)
 for my $name (sort keys %expect) {
+    local @Certauthz::Migrate::CERTS = @{ $expect{$name}{certs} }
+        if $expect{$name}{certs};
+
+    my $d = $m->decide_all([$apache_port, $path{$name}], [$nginx_port, $path{$name}]);
+
     Certauthz::Migrate::check_policy(
         name => $name,
         what => 'Apache',

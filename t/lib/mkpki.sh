@@ -654,6 +654,20 @@ leaf extmix int 0x5052 '/O=Example Corp/CN=extmix'
 client_ext shortlived "$AKID"
 days=1 leaf shortlived int 0x5053 '/O=Example Corp/CN=shortlived'
 
+# --- AD CS template names for the Apache comparison (t/210) ------------------
+# Besides adcs-user and adcs-machine: a non-ASCII name as AD CS writes it,
+# a BMPString ("Käyttäjä"), and "User" as a PrintableString, which Apache's
+# PeerExtList() does not read (it decodes the DisplayText types only) and
+# certauthz's ext: does.
+for who in fi print; do
+    value='FORMAT:UTF8,BMPSTRING:Käyttäjä'
+    [ $who = print ] && value=PRINTABLESTRING:User
+    client "adcs-$who" int "0x506$( [ $who = fi ] && echo 0 || echo 1 )" \
+        "/O=Example Corp/CN=adcs-$who" utf8 \
+        "1.3.6.1.4.1.311.20.2 = ASN1:$value"
+done
+CLIENTS="$CLIENTS adcs-fi adcs-print"
+
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {
     openssl asn1parse -in "$tmp/$1.crt" >"$log" 2>&1 \
