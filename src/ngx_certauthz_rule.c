@@ -527,7 +527,7 @@ ngx_certauthz_has_op(ngx_str_t *token)
     u_char  *p;
 
     for (p = token->data; p < token->data + token->len; p++) {
-        if (*p == '=' || *p == '~') {
+        if (*p == '=' || *p == '~' || *p == '<' || *p == '>') {
             return 1;
         }
     }

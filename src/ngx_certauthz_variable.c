@@ -113,10 +113,10 @@ ngx_certauthz_variable(ngx_uint_t index, ngx_connection_t *c,
 
 ngx_int_t
 ngx_certauthz_variable_ext(ngx_str_t *name, ngx_connection_t *c,
-    ngx_str_t *value)
+    ngx_variable_value_t *v)
 {
     u_char                 oid[128], *p;
-    ngx_str_t              dotted;
+    ngx_str_t              dotted, value;
     ngx_certauthz_conn_t  *conn;
 
     conn = ngx_certauthz_conn_get(c);
@@ -124,10 +124,12 @@ ngx_certauthz_variable_ext(ngx_str_t *name, ngx_connection_t *c,
         return NGX_ERROR;
     }
 
+    v->not_found = 1;
+
     dotted.len = name->len - (sizeof("certauthz_ext_") - 1);
 
     if (!conn->cert.present || dotted.len == 0 || dotted.len > sizeof(oid)) {
-        return NGX_DECLINED;
+        return NGX_OK;
     }
 
     dotted.data = oid;
@@ -138,11 +140,23 @@ ngx_certauthz_variable_ext(ngx_str_t *name, ngx_connection_t *c,
             *p = '.';
 
         } else if (*p < '0' || *p > '9') {
-            return NGX_DECLINED;
+            return NGX_OK;
         }
     }
 
-    return ngx_certauthz_cert_ext_text(c, &conn->cert, &dotted, value);
+    if (ngx_certauthz_cert_ext_text(c, &conn->cert, &dotted, &value)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    v->len = value.len;
+    v->data = value.data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
 }
 
 

@@ -55,9 +55,12 @@ ngx_int_t ngx_certauthz_variable(ngx_uint_t index, ngx_connection_t *c,
     ngx_str_t *value);
 
 
-/* $certauthz_ext_OID: name is the variable's whole name */
+/*
+ * $certauthz_ext_OID into v (either face's variable value is nginx's
+ * ngx_variable_value_t): name is the variable's whole name
+ */
 ngx_int_t ngx_certauthz_variable_ext(ngx_str_t *name, ngx_connection_t *c,
-    ngx_str_t *value);
+    ngx_variable_value_t *v);
 
 
 #endif /* _NGX_CERTAUTHZ_VARIABLE_H_INCLUDED_ */

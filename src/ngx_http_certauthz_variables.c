@@ -89,29 +89,7 @@ static ngx_int_t
 ngx_http_certauthz_variable_ext(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_str_t *name = (ngx_str_t *) data;
-
-    ngx_int_t  rc;
-    ngx_str_t  value;
-
-    rc = ngx_certauthz_variable_ext(name, r->connection, &value);
-
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = value.len;
-    v->data = value.data;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-
-    return NGX_OK;
+    return ngx_certauthz_variable_ext((ngx_str_t *) data, r->connection, v);
 }
 
 

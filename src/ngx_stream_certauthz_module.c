@@ -829,29 +829,7 @@ static ngx_int_t
 ngx_stream_certauthz_variable_ext(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data)
 {
-    ngx_str_t *name = (ngx_str_t *) data;
-
-    ngx_int_t  rc;
-    ngx_str_t  value;
-
-    rc = ngx_certauthz_variable_ext(name, s->connection, &value);
-
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = value.len;
-    v->data = value.data;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-
-    return NGX_OK;
+    return ngx_certauthz_variable_ext((ngx_str_t *) data, s->connection, v);
 }
 
 

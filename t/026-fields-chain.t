@@ -486,3 +486,34 @@ access forbidden, reason: unverified
 --- response_body_like eval
 [qr/^result: allow\n.*\nca: "CN=certauthz Test Intermediate CA,O=certauthz tests", "CN=certauthz Test Root CA,O=certauthz tests"\nca_fingerprint: "[0-9a-f]{64}", "[0-9a-f]{64}"\ndepth: "3"\nlifetime: "315360000"\next:1\.3\.6\.1\.4\.1\.311\.20\.2: "User"\n\nrules:\n[^\n]*certauthz_allow key>=rsa:3072: did not hold: key>=rsa:3072: "ec:P-256" is not >=rsa:3072\n[^\n]*: did not hold: ext:1\.3\.6\.1\.4\.1\.311\.20\.2=Machine: "User" is not "Machine"\n[^\n]*: held \(decides\)\n$/s,
  qr/\next:1\.3\.6\.1\.4\.1\.311\.20\.2: \(none\)\n.*: did not hold: ext:1\.3\.6\.1\.4\.1\.311\.20\.2=Machine: the certificate has no ext:1\.3\.6\.1\.4\.1\.311\.20\.2\n/s]
+
+
+
+=== TEST 12: over HTTP/2: the chain, an extension and an ordering decide and show as on HTTP/1.1
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl $TEST_NGINX_H2_LISTEN;
+        $TEST_NGINX_H2
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Got "$certauthz_reason|$certauthz_depth|$certauthz_ext_1_3_6_1_4_1_311_20_2" always;
+
+        location /adcs/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow ext:1.3.6.1.4.1.311.20.2=User depth<=3 "ca~^CN=certauthz Test Intermediate CA,";
+        }
+
+        location /deep/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow depth>3 lifetime>1y;
+        }
+    }
+--- request eval
+["GET /h2/adcs-user/adcs/ok.txt", "GET /h2/alice/adcs/ok.txt",
+ "GET /h2/deep/deep/ok.txt", "GET /h2/alice/deep/ok.txt"]
+--- error_code eval
+[200, 403, 200, 403]
+--- response_headers eval
+["X-Got: allow|3|User", "X-Got: no-match|3|",
+ "X-Got: allow|4|", "X-Got: no-match|3|"]
