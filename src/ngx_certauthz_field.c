@@ -200,8 +200,8 @@ ngx_certauthz_field_multi(ngx_uint_t field)
  * A value written in a rule or a list file, brought into the form the
  * certificate field has: serials as uppercase hex without colons or
  * leading zeros, fingerprints as 64 lowercase hex digits, IP addresses as
- * inet_ntop() writes them, extended key usages and policies as the
- * certificate's field writes them, a depth as a number; key usages must be
+ * inet_ntop() writes them, extended key usages, signature algorithms and
+ * policies as the certificate's field writes them, a depth as a number; key usages must be
  * one of the names; other fields are compared byte for byte.
  * NGX_DECLINED with *err set when the value cannot be one of the field.
  */
@@ -241,6 +241,10 @@ ngx_certauthz_field_normalise(ngx_pool_t *pool, ngx_uint_t field,
 
     case NGX_CERTAUTHZ_FIELD_POLICY:
         *err = "unknown policy";
+        return ngx_certauthz_field_object(pool, field, v);
+
+    case NGX_CERTAUTHZ_FIELD_SIG:
+        *err = "unknown signature algorithm";
         return ngx_certauthz_field_object(pool, field, v);
 
     case NGX_CERTAUTHZ_FIELD_KEY_USAGE:
@@ -325,8 +329,9 @@ ngx_certauthz_field_serial(ngx_pool_t *pool, ngx_str_t *v)
 
 /*
  * An extended key usage as the certificate's field writes it: OpenSSL's
- * short name where it has one, else the dotted OID; a policy dotted.
- * Written as a dotted OID, or by OpenSSL's short or long name.
+ * short name where it has one, else the dotted OID; a signature algorithm
+ * by its long name, else dotted; a policy dotted.  Written as a dotted
+ * OID, or by OpenSSL's short or long name.
  */
 
 static ngx_int_t
@@ -352,8 +357,20 @@ ngx_certauthz_field_object(ngx_pool_t *pool, ngx_uint_t field, ngx_str_t *v)
     }
 
     nid = OBJ_obj2nid(obj);
-    sn = (field == NGX_CERTAUTHZ_FIELD_EKU && nid != NID_undef)
-         ? OBJ_nid2sn(nid) : NULL;
+    sn = NULL;
+
+    if (nid != NID_undef) {
+        if (field == NGX_CERTAUTHZ_FIELD_EKU) {
+            sn = OBJ_nid2sn(nid);
+
+        } else if (field == NGX_CERTAUTHZ_FIELD_SIG) {
+            sn = OBJ_nid2ln(nid);
+
+            if (sn == NULL) {
+                sn = OBJ_nid2sn(nid);
+            }
+        }
+    }
 
     if (sn != NULL) {
         len = ngx_strlen(sn);
@@ -508,6 +525,9 @@ ngx_certauthz_field_hint(ngx_uint_t field)
         return ", expected OpenSSL's name (clientAuth, ...) or a dotted OID";
     case NGX_CERTAUTHZ_FIELD_POLICY:
         return ", expected a dotted OID";
+    case NGX_CERTAUTHZ_FIELD_SIG:
+        return ", expected OpenSSL's name (sha256WithRSAEncryption, "
+               "ecdsa-with-SHA256, ...) or a dotted OID";
     case NGX_CERTAUTHZ_FIELD_KEY_USAGE:
         return ", expected digitalSignature, nonRepudiation, "
                "keyEncipherment, dataEncipherment, keyAgreement, "

@@ -345,7 +345,7 @@ Smartcard User
 
 
 
-=== TEST 8b: eku and policy values are brought to the certificate's form: a dotted OID of a named purpose, a long name
+=== TEST 8b: eku, policy and sig values are brought to the certificate's form: a dotted OID of a named purpose, a long name, HAProxy's short name of a signature
 --- http_config
     server {
         listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
@@ -359,14 +359,18 @@ Smartcard User
         location /sc/     { alias $TEST_NGINX_PKI/www/; certauthz_allow eku=1.3.6.1.4.1.311.20.2.2; }
         location /nsc/    { alias $TEST_NGINX_PKI/www/; certauthz_allow eku!=1.3.6.1.4.1.311.20.2.2; }
         location /pol/    { alias $TEST_NGINX_PKI/www/; certauthz_allow policy=1.3.6.1.4.1.55555.1.2; }
+        location /sigsn/  { alias $TEST_NGINX_PKI/www/; certauthz_allow sig=RSA-SHA256; }
+        location /sigoid/ { alias $TEST_NGINX_PKI/www/; certauthz_allow sig=1.2.840.10045.4.3.2; }
     }
 --- request eval
 ["GET /alice/dotted/ok.txt", "GET /alice/long/ok.txt",
  "GET /kagree/sc/ok.txt", "GET /alice/sc/ok.txt",
  "GET /alice/nsc/ok.txt", "GET /kagree/nsc/ok.txt",
- "GET /eid/pol/ok.txt"]
+ "GET /eid/pol/ok.txt",
+ "GET /k-rsa2048/sigsn/ok.txt", "GET /alice/sigsn/ok.txt",
+ "GET /alice/sigoid/ok.txt", "GET /k-rsa2048/sigoid/ok.txt"]
 --- error_code eval
-[200, 200, 200, 403, 200, 403, 200]
+[200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403]
 
 
 

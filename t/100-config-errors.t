@@ -201,6 +201,12 @@ certauthz_allow policy=eidAuthentication;
 --- error chomp
 unknown policy in "policy=eidAuthentication", expected a dotted OID
 
+=== a signature algorithm OpenSSL does not know
+--- conf
+certauthz_allow sig=sha256withRSA;
+--- error chomp
+unknown signature algorithm in "sig=sha256withRSA", expected OpenSSL's name
+
 === a key usage that is not one of the nine
 --- conf
 certauthz_allow key_usage=digitalsignature;
