@@ -51,6 +51,13 @@ sub exact {
     return '^' . quotemeta(shift) . '\z';
 }
 
+# the OIDs of 100 arcs of longoid (t/lib/mkpki.sh): 1.3.6.1.4.1.55555.3N
+# and 92 arcs 1 to 9 over and over, 204 characters
+sub long_oid {
+    return "1.3.6.1.4.1.55555.3" . shift()
+           . CORE::join('', map { '.' . ($_ % 9 + 1) } 0 .. 91);
+}
+
 no_shuffle();
 run_tests();
 
@@ -852,3 +859,463 @@ certauthz: audit
 --- response_headers eval
 ["X-Reason: allow", "X-Reason: allow", "X-Reason: allow",
  "X-Reason: no-match", "X-Reason: no-match", "X-Reason: no-match"]
+
+
+
+=== TEST 27: extendedKeyUsage and keyUsage that do not parse: OpenSSL's verification refuses them (no issuer found), nginx answers 400, certauthz never runs
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        certauthz_deny eku!=clientAuth;
+        certauthz_allow all;
+    }
+--- request eval
+["GET /badeku/ok.txt", "GET /badku/ok.txt"]
+--- error_code eval
+[400, 400]
+--- error_log
+client SSL certificate verify error: (21:unable to verify the first certificate)
+--- no_error_log
+certauthz: access forbidden
+certauthz: audit
+
+
+
+=== TEST 28: the same under optional_no_ca, which lets "no issuer" through: certauthz denies them "unverified" whatever the rules; the field that does not parse is poisoned, never "(none)"
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client optional_no_ca;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /all/ { alias $TEST_NGINX_PKI/www/; certauthz_allow all; }
+        location /explain {
+            certauthz_deny eku!=clientAuth;
+            certauthz_deny key_usage!=digitalSignature;
+            certauthz_allow all;
+            certauthz_explain;
+        }
+        location /vars/ {
+            certauthz off;
+            return 200 "eku=[$certauthz_eku]\nku=[$certauthz_key_usage]\n";
+        }
+    }
+--- request eval
+["GET /badeku/all/ok.txt", "GET /badku/all/ok.txt", "GET /badeku/explain",
+ "GET /badku/explain", "GET /badeku/vars/", "GET /badku/vars/"]
+--- error_code eval
+[403, 403, 200, 200, 200, 200]
+--- response_headers eval
+["X-Reason: unverified", "X-Reason: unverified", "!X-Reason", "!X-Reason",
+ "!X-Reason", "!X-Reason"]
+--- response_body_like eval
+["403 Forbidden", "403 Forbidden",
+ qr{(?ms)
+   \Aresult:\ deny\nreason:\ unverified\n
+   (?=.*^verify:\ FAILED:)
+   (?=.*^eku:\ \(does\ not\ parse:\ no\ condition\ on\ it\ lets\ the\ certificate\ through\)$)
+   (?=.*^key_usage:\ "digitalSignature"$)
+   (?=.*^\S+:\d+:\ certauthz_deny\ eku!=clientAuth:\ held\ \(not\ consulted:\ unverified\)$)
+ }x,
+ qr{(?ms)
+   \Aresult:\ deny\nreason:\ unverified\n
+   (?=.*^eku:\ "clientAuth"$)
+   (?=.*^key_usage:\ \(does\ not\ parse:\ no\ condition\ on\ it\ lets\ the\ certificate\ through\)$)
+   (?=.*^\S+:\d+:\ certauthz_deny\ key_usage!=digitalSignature:\ held\ \(not\ consulted:\ unverified\)$)
+ }x,
+ main::exact("eku=[]\nku=[digitalSignature]\n"),
+ main::exact("eku=[clientAuth]\nku=[]\n")]
+
+
+
+=== TEST 29: certificatePolicies cut short (polcut) or present twice (poldup: 1.2.3, then 1.2.4): poisoned; no allow rule on policy lets it through, a deny rule on it holds; other fields still match
+--- user_files
+>>> policies.txt
+1.2.3
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /eq/    { alias $TEST_NGINX_PKI/www/; certauthz_allow policy=1.2.3; }
+        location /ne/    { alias $TEST_NGINX_PKI/www/; certauthz_allow policy!=1.2.9; }
+        location /nre/   { alias $TEST_NGINX_PKI/www/; certauthz_allow "policy!~^2\."; }
+        location /nlist/ { alias $TEST_NGINX_PKI/www/; certauthz_allow policy!=@$TEST_NGINX_SERVER_ROOT/html/policies.txt; }
+        location /deny-second/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny policy=1.2.4;
+            certauthz_allow all;
+        }
+        location /deny-ne/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny policy!=1.2.3;
+            certauthz_allow all;
+        }
+        location /cn-any/ { alias $TEST_NGINX_PKI/www/; certauthz_allow "cn~^pol"; }
+        location /vars/ {
+            certauthz off;
+            return 200 "policy=[$certauthz_policy]\n";
+        }
+    }
+--- request eval
+[(map { ("GET /polcut/$_/ok.txt", "GET /poldup/$_/ok.txt") }
+  qw(eq ne nre nlist deny-second deny-ne cn-any)),
+ "GET /alice/deny-second/ok.txt", "GET /alice/ne/ok.txt",
+ "GET /polcut/vars/", "GET /poldup/vars/"]
+--- error_code eval
+[(403) x 12, 200, 200, 200, 200, 200, 200]
+--- response_headers eval
+[("X-Reason: no-match") x 8, ("X-Reason: deny") x 4, ("X-Reason: allow") x 4,
+ "!X-Reason", "!X-Reason"]
+--- response_body_like eval
+[("403 Forbidden") x 12, ("^ok\n") x 4,
+ main::exact("policy=[]\n"), main::exact("policy=[]\n")]
+
+
+
+=== TEST 30: a byte after the DER of extendedKeyUsage, keyUsage, certificatePolicies: read as OpenSSL's verification reads them (the byte ignored); after an ext:OID's DER: poisoned
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /eku/    { alias $TEST_NGINX_PKI/www/; certauthz_allow eku=clientAuth; }
+        location /ku/     { alias $TEST_NGINX_PKI/www/; certauthz_allow key_usage=digitalSignature; }
+        location /policy/ { alias $TEST_NGINX_PKI/www/; certauthz_allow policy=1.2.3; }
+        location /ext/    { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.25=hi; }
+        location /ext-has/ { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.25; }
+        location /ext-ne/ { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.25!=x; }
+        location /ext-deny/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny ext:1.3.6.1.4.1.55555.25=x;
+            certauthz_allow all;
+        }
+        location /vars/ {
+            certauthz off;
+            return 200 "eku=[$certauthz_eku]\nku=[$certauthz_key_usage]\npolicy=[$certauthz_policy]\next=[$certauthz_ext_1_3_6_1_4_1_55555_25]\n";
+        }
+    }
+--- request eval
+[map { "GET /trailing/$_" }
+ qw(eku/ok.txt ku/ok.txt policy/ok.txt ext/ok.txt ext-has/ok.txt
+    ext-ne/ok.txt ext-deny/ok.txt vars/)]
+--- error_code eval
+[200, 200, 200, 403, 403, 403, 403, 200]
+--- response_headers eval
+[("X-Reason: allow") x 3, ("X-Reason: no-match") x 3, "X-Reason: deny",
+ "!X-Reason"]
+--- response_body_like eval
+[("^ok\n") x 3, ("403 Forbidden") x 4,
+ main::exact("eku=[clientAuth]\nku=[digitalSignature]\npolicy=[1.2.3]\next=[]\n")]
+
+
+
+=== TEST 31: ext:OID values that do not parse as one DER string: a BMPString of odd length, a UniversalString of 6 bytes, two encodings: poisoned fields (no allow rule holds, a deny rule holds, presence alone too)
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /bmp-has/  { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.20; }
+        location /bmp-ne/   { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.20!=x; }
+        location /bmp-nre/  { alias $TEST_NGINX_PKI/www/; certauthz_allow "ext:1.3.6.1.4.1.55555.20!~."; }
+        location /bmp-deny/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny ext:1.3.6.1.4.1.55555.20=A;
+            certauthz_allow all;
+        }
+        location /univ-has/ { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.23; }
+        location /univ-ne/  { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.23!=x; }
+        location /univ-deny/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny ext:1.3.6.1.4.1.55555.23;
+            certauthz_allow all;
+        }
+        location /two-eq/   { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.24=hi; }
+        location /two-ne/   { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.24!=x; }
+        location /two-deny/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny ext:1.3.6.1.4.1.55555.24=hi;
+            certauthz_allow all;
+        }
+        location /cn/       { alias $TEST_NGINX_PKI/www/; certauthz_allow cn=extbad; }
+    }
+--- request eval
+[map { "GET /extbad/$_/ok.txt" }
+ qw(bmp-has bmp-ne bmp-nre bmp-deny univ-has univ-ne univ-deny two-eq two-ne
+    two-deny cn)]
+--- error_code eval
+[403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]
+--- response_headers eval
+[("X-Reason: no-match") x 3, "X-Reason: deny", ("X-Reason: no-match") x 2,
+ "X-Reason: deny", ("X-Reason: no-match") x 2, "X-Reason: deny",
+ "X-Reason: allow"]
+
+
+
+=== TEST 32: ext:OID strings that parse but are no text: invalid UTF-8, a lone UTF-16 surrogate, a NUL: poisoned values (never match, negations and presence hold, a deny on the would-be value does not)
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /utf8-re/  { alias $TEST_NGINX_PKI/www/; certauthz_allow "ext:1.3.6.1.4.1.55555.21~^a"; }
+        location /utf8-ne/  { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.21!=x; }
+        location /utf8-has/ { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.21; }
+        location /sur-re/   { alias $TEST_NGINX_PKI/www/; certauthz_allow "ext:1.3.6.1.4.1.55555.26~A$"; }
+        location /sur-ne/   { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.26!=A; }
+        location /nul-eq/   { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.22=admin; }
+        location /nul-re/   { alias $TEST_NGINX_PKI/www/; certauthz_allow "ext:1.3.6.1.4.1.55555.22~^admin"; }
+        location /nul-tail/ { alias $TEST_NGINX_PKI/www/; certauthz_allow "ext:1.3.6.1.4.1.55555.22~evil$"; }
+        location /nul-ne/   { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.22!=admin; }
+        location /nul-deny/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny ext:1.3.6.1.4.1.55555.22=admin;
+            certauthz_allow all;
+        }
+        location /nul-deny-has/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny ext:1.3.6.1.4.1.55555.22;
+            certauthz_allow all;
+        }
+        location /long-len/ { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.27=hi; }
+    }
+--- request eval
+[map { "GET /extbad/$_/ok.txt" }
+ qw(utf8-re utf8-ne utf8-has sur-re sur-ne nul-eq nul-re nul-tail nul-ne
+    nul-deny nul-deny-has long-len)]
+--- error_code eval
+[403, 200, 200, 403, 200, 403, 403, 403, 200, 200, 403, 200]
+--- response_headers eval
+["X-Reason: no-match", "X-Reason: allow", "X-Reason: allow",
+ "X-Reason: no-match", "X-Reason: allow", ("X-Reason: no-match") x 3,
+ "X-Reason: allow", "X-Reason: allow", "X-Reason: deny", "X-Reason: allow"]
+
+
+
+=== TEST 33: $certauthz_ext_* of these values: empty for a poisoned field and for a string that is no text, %00 for the NUL, the string of a non-minimal length; explain tells them apart
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location /vars/ {
+            return 200 "[$certauthz_ext_1_3_6_1_4_1_55555_20][$certauthz_ext_1_3_6_1_4_1_55555_21][$certauthz_ext_1_3_6_1_4_1_55555_22][$certauthz_ext_1_3_6_1_4_1_55555_23][$certauthz_ext_1_3_6_1_4_1_55555_24][$certauthz_ext_1_3_6_1_4_1_55555_26][$certauthz_ext_1_3_6_1_4_1_55555_27]\n";
+        }
+        location /explain {
+            certauthz_allow ext:1.3.6.1.4.1.55555.20 ext:1.3.6.1.4.1.55555.21
+                            ext:1.3.6.1.4.1.55555.22 ext:1.3.6.1.4.1.55555.24
+                            ext:1.3.6.1.4.1.55555.27;
+            certauthz_explain;
+        }
+    }
+--- request eval
+["GET /extbad/vars/", "GET /extbad/explain"]
+--- response_body_like eval
+[main::exact("[][][admin%00.evil][][][][hi]\n"),
+ qr{(?ms)
+   \Aresult:\ deny\nreason:\ no-match\n
+   (?=.*^ext:1\.3\.6\.1\.4\.1\.55555\.20:\ \(does\ not\ parse:\ no\ condition\ on\ it\ lets\ the\ certificate\ through\)$)
+   (?=.*^ext:1\.3\.6\.1\.4\.1\.55555\.21:\ ""\ \(.*never\ matches\)$)
+   (?=.*^ext:1\.3\.6\.1\.4\.1\.55555\.22:\ "admin%00\.evil"\ \(.*never\ matches\)$)
+   (?=.*^ext:1\.3\.6\.1\.4\.1\.55555\.24:\ \(does\ not\ parse:\ no\ condition\ on\ it\ lets\ the\ certificate\ through\)$)
+   (?=.*^ext:1\.3\.6\.1\.4\.1\.55555\.27:\ "hi"$)
+ }x]
+
+
+
+=== TEST 34: OIDs of 100 arcs (204 characters) in an extension, in extendedKeyUsage and in certificatePolicies: matched whole, never a prefix
+--- http_config eval
+my ($ext, $eku, $pol) = map { main::long_oid($_) } 0 .. 2;
+die "long OID is not 204 characters\n" unless length $ext == 204;
+my %v = (EXT => $ext, EKU => $eku, POL => $pol,
+         EKU_CUT => substr($eku, 0, -2), POL_CUT => substr($pol, 0, 128));
+main::fill(<<'_EOC_', %v);
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /eku/     { alias $TEST_NGINX_PKI/www/; certauthz_allow eku=@EKU@; }
+        location /eku-cut/ { alias $TEST_NGINX_PKI/www/; certauthz_allow eku=@EKU_CUT@; }
+        location /pol/     { alias $TEST_NGINX_PKI/www/; certauthz_allow policy=@POL@; }
+        location /pol-cut/ { alias $TEST_NGINX_PKI/www/; certauthz_allow policy=@POL_CUT@; }
+        location /pol-re/  { alias $TEST_NGINX_PKI/www/; certauthz_allow "policy~\.8\.9\.1\.2$"; }
+        location /ext/     { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:@EXT@=long; }
+        location /ext-has/ { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:@EXT@; }
+        location /ext-deny/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny ext:@EXT@;
+            certauthz_allow all;
+        }
+        location /vars/ {
+            certauthz off;
+            return 200 "eku=[$certauthz_eku]\npolicy=[$certauthz_policy]\n";
+        }
+    }
+_EOC_
+--- request eval
+[(map { "GET /longoid/$_/ok.txt" }
+  qw(eku eku-cut pol pol-cut pol-re ext ext-has ext-deny)),
+ "GET /alice/ext-has/ok.txt", "GET /alice/ext-deny/ok.txt", "GET /longoid/vars/"]
+--- error_code eval
+[200, 403, 200, 403, 200, 200, 200, 403, 403, 200, 200]
+--- response_headers eval
+["X-Reason: allow", "X-Reason: no-match", "X-Reason: allow",
+ "X-Reason: no-match", ("X-Reason: allow") x 3, "X-Reason: deny",
+ "X-Reason: no-match", "X-Reason: allow", "!X-Reason"]
+--- response_body_like eval
+my ($eku, $pol) = map { main::long_oid($_) } 1, 2;
+[("^ok\n", "403 Forbidden") x 2, ("^ok\n") x 3, ("403 Forbidden") x 2, "^ok\n",
+ main::exact("eku=[clientAuth,$eku]\npolicy=[$pol]\n")]
+
+
+
+=== TEST 35: 1,000 policies and 500 extended key usages: the first and the last match, one more does not, a negation of a present one does not hold
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /pol-first/ { alias $TEST_NGINX_PKI/www/; certauthz_allow policy=1.3.6.1.4.1.55555.40.1; }
+        location /pol-last/  { alias $TEST_NGINX_PKI/www/; certauthz_allow policy=1.3.6.1.4.1.55555.40.1000; }
+        location /pol-none/  { alias $TEST_NGINX_PKI/www/; certauthz_allow policy=1.3.6.1.4.1.55555.40.1001; }
+        location /pol-re/    { alias $TEST_NGINX_PKI/www/; certauthz_allow "policy~\.40\.1000$"; }
+        location /pol-deny/  {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny policy=1.3.6.1.4.1.55555.40.1000;
+            certauthz_allow all;
+        }
+        location /pol-ne/    { alias $TEST_NGINX_PKI/www/; certauthz_allow policy!=1.3.6.1.4.1.55555.40.1000; }
+        location /eku-first/ { alias $TEST_NGINX_PKI/www/; certauthz_allow eku=clientAuth; }
+        location /eku-last/  { alias $TEST_NGINX_PKI/www/; certauthz_allow eku=1.3.6.1.4.1.55555.41.499; }
+        location /eku-none/  { alias $TEST_NGINX_PKI/www/; certauthz_allow eku=1.3.6.1.4.1.55555.41.500; }
+        location /eku-ne/    { alias $TEST_NGINX_PKI/www/; certauthz_allow eku!=1.3.6.1.4.1.55555.41.499; }
+    }
+--- request eval
+[(map { "GET /manypol/$_/ok.txt" }
+  qw(pol-first pol-last pol-none pol-re pol-deny pol-ne)),
+ (map { "GET /manyeku/$_/ok.txt" } qw(eku-first eku-last eku-none eku-ne))]
+--- error_code eval
+[200, 200, 403, 200, 403, 403, 200, 200, 403, 403]
+--- response_headers eval
+["X-Reason: allow", "X-Reason: allow", "X-Reason: no-match", "X-Reason: allow",
+ "X-Reason: deny", "X-Reason: no-match", "X-Reason: allow", "X-Reason: allow",
+ "X-Reason: no-match", "X-Reason: no-match"]
+
+
+
+=== TEST 36: 1,000 policies and 500 extended key usages: each variable holds all of them, in certificate order
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            return 200 "policy=$certauthz_policy\neku=$certauthz_eku\n";
+        }
+    }
+--- request eval
+["GET /manypol/", "GET /manyeku/"]
+--- response_body eval
+["policy=" . CORE::join(',', map { "1.3.6.1.4.1.55555.40.$_" } 1 .. 1000)
+ . "\neku=clientAuth\n",
+ "policy=\neku=clientAuth,"
+ . CORE::join(',', map { "1.3.6.1.4.1.55555.41.$_" } 1 .. 499) . "\n"]
+
+
+
+=== TEST 37: an extension of 60 KiB (certificate 61,936 bytes: a session ticket still holds it): matched; its variable is the whole DER in hex, 122,888 characters
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /has/   { alias $TEST_NGINX_PKI/www/; certauthz_allow ext:1.3.6.1.4.1.55555.50; }
+        location /head/  { alias $TEST_NGINX_PKI/www/; certauthz_allow "ext:1.3.6.1.4.1.55555.50~^0482f000015a5a"; }
+        location /tail/  { alias $TEST_NGINX_PKI/www/; certauthz_allow "ext:1.3.6.1.4.1.55555.50~5a5aff$"; }
+        location /deny/  {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny "ext:1.3.6.1.4.1.55555.50~ff$";
+            certauthz_allow all;
+        }
+        location /vars/ {
+            certauthz off;
+            return 200 "$certauthz_ext_1_3_6_1_4_1_55555_50";
+        }
+    }
+--- request eval
+["GET /hugeext/has/ok.txt", "GET /hugeext/head/ok.txt", "GET /hugeext/tail/ok.txt",
+ "GET /hugeext/deny/ok.txt", "GET /hugeext/vars/"]
+--- error_code eval
+[200, 200, 200, 403, 200]
+--- response_body_like eval
+my ($cc, $len) = main::client_cert('hugeext');
+die "hugeext.crt is $len bytes, not 60 to 64 KiB\n"
+    unless $len > 61440 && $len < 65280;
+[("^ok\n") x 3, "403 Forbidden",
+ main::exact("0482f00001" . ("5a" x 61438) . "ff")]
+--- no_error_log
+[crit]
+
+
+
+=== TEST 38: a critical extension OpenSSL does not know: its verification refuses the certificate (34), nginx answers 400 under "on" and "optional_no_ca" alike, certauthz never runs
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+        certauthz on;
+        certauthz_allow ext:1.3.6.1.4.1.55555.60;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls2.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client optional_no_ca;
+        certauthz audit;
+        certauthz_allow all;
+    }
+--- config
+    location /nca-critext/ {
+        proxy_pass https://unix:$TEST_NGINX_SERVER_ROOT/tls2.sock:/;
+        proxy_ssl_certificate $TEST_NGINX_PKI/critext.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/critext.key;
+    }
+--- request eval
+["GET /critext/ok.txt", "GET /nca-critext/ok.txt"]
+--- error_code eval
+[400, 400]
+--- error_log
+client SSL certificate verify error: (34:unhandled critical extension)
+--- no_error_log
+certauthz: access forbidden
+certauthz: audit

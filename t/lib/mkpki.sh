@@ -667,6 +667,148 @@ for who in fi print; do
         "1.3.6.1.4.1.311.20.2 = ASN1:$value"
 done
 CLIENTS="$CLIENTS adcs-fi adcs-print"
+# --- extensions that are malformed, long or many (t/160-adversarial.t) -------
+# eku, key_usage, policy and ext:OID against hostile encodings: each a
+# leaf of int.  badeku, badku and critext do not verify (see below).
+CLIENTS="$CLIENTS badeku badku polcut poldup trailing extbad longoid manypol
+manyeku hugeext critext"
+
+# adv_ext NAME [LINE...]: ext/NAME.cnf, a client's extensions but for the
+# ones LINE... give (an extendedKeyUsage or keyUsage LINE replaces the
+# usual one)
+adv_ext() {
+    local name=$1 line ku='keyUsage = critical, digitalSignature'
+    local eku='extendedKeyUsage = clientAuth'
+    shift
+    for line in "$@"; do
+        case $line in
+        keyUsage*) ku= ;;
+        extendedKeyUsage*) eku= ;;
+        esac
+    done
+    {
+        echo 'basicConstraints = critical, CA:FALSE'
+        [ -z "$ku" ] || echo "$ku"
+        [ -z "$eku" ] || echo "$eku"
+        echo 'subjectKeyIdentifier = hash'
+        echo "$AKID"
+        for line in "$@"; do
+            echo "$line"
+        done
+    } | ext "$name"
+}
+
+# extendedKeyUsage and keyUsage that do not parse: a SEQUENCE holding an
+# INTEGER where the purposes' OIDs belong; an OCTET STRING where the BIT
+# STRING belongs.  OpenSSL's verification refuses both.
+adv_ext badeku 'extendedKeyUsage = DER:30:03:02:01:01'
+leaf badeku int 0x5160 '/O=Example Corp/CN=badeku'
+adv_ext badku 'keyUsage = critical, DER:04:01:80'
+leaf badku int 0x5161 '/O=Example Corp/CN=badku'
+
+# certificatePolicies cut short (the PolicyInformation says 4 bytes, 3
+# are there)
+adv_ext polcut 'certificatePolicies = DER:30:05:30:04:06:02:2A:03'
+leaf polcut int 0x5162 '/O=Example Corp/CN=polcut'
+
+# certificatePolicies twice: 1.2.3, then 1.2.4.  openssl keeps one
+# extension of an OID, so the second is written as 2.5.29.99 (06 03 55 1D
+# 63), patched to 2.5.29.32 in the DER of a throw-away self-signed
+# certificate, which is signed again with its own key (so openssl takes
+# it as input), then certified by int, which adds only the AKID.
+newkey poldup '/O=Example Corp/CN=poldup'
+adv_ext poldup 'certificatePolicies = 1.2.3' \
+    "2.5.29.99 = DER:$(tlv 30 "$(tlv 30 "$(tlv 06 2A:04)")")"
+grep -v '^authorityKeyIdentifier' "$tmp/ext/poldup.cnf" >"$tmp/ext/poldup-self.cnf"
+printf '[ ext ]\n%s\n' "$AKID" >"$tmp/ext/akid.cnf"
+run openssl x509 -req -in "$tmp/csr/poldup.csr" -key "$tmp/poldup.key" \
+    -set_serial 0x5163 -days 3650 -sha256 \
+    -extfile "$tmp/ext/poldup-self.cnf" -extensions ext \
+    -out "$tmp/csr/poldup-ph.crt"
+hex=$(der_hex "$tmp/csr/poldup-ph.crt")
+[ "${hex//0603551D63/}" != "$hex" ] || die "poldup: 2.5.29.99 not found in DER"
+printf "$(printf '%s' "${hex//0603551D63/0603551D20}" | sed 's/../\\x&/g')" \
+    >"$tmp/csr/poldup-patched.der"
+run openssl x509 -inform DER -in "$tmp/csr/poldup-patched.der" \
+    -key "$tmp/poldup.key" -days 3650 -sha256 -out "$tmp/csr/poldup-self.crt"
+run openssl x509 -in "$tmp/csr/poldup-self.crt" \
+    -CA "$tmp/int.crt" -CAkey "$tmp/int.key" -set_serial 0x5163 -days 3650 \
+    -sha256 -extfile "$tmp/ext/akid.cnf" -extensions ext -out "$tmp/poldup.crt"
+chain poldup int
+[ "$(openssl x509 -in "$tmp/poldup.crt" -noout -text | grep -c 'X509v3 Certificate Policies')" -eq 2 ] \
+    || die "poldup.crt: not two certificatePolicies extensions"
+
+# a byte after the one DER encoding of each of extendedKeyUsage (clientAuth),
+# keyUsage (digitalSignature), certificatePolicies (1.2.3) and an
+# ext:OID (UTF8String "hi")
+adv_ext trailing \
+    "extendedKeyUsage = DER:$(tlv 30 "$(tlv 06 2B:06:01:05:05:07:03:02)"):00" \
+    'keyUsage = critical, DER:03:02:07:80:00' \
+    "certificatePolicies = DER:$(tlv 30 "$(tlv 30 "$(tlv 06 2A:03)")"):00" \
+    '1.3.6.1.4.1.55555.25 = DER:0C:02:68:69:00'
+leaf trailing int 0x5164 '/O=Example Corp/CN=trailing'
+
+# ext:OID values of every bad shape, 1.3.6.1.4.1.55555.N:
+#   20 a BMPString of odd length (3 bytes)
+#   21 a UTF8String that is not UTF-8 ("a", C3 28)
+#   22 a UTF8String "admin" NUL ".evil"
+#   23 a UniversalString of 6 bytes (not a multiple of 4)
+#   24 two DER encodings, UTF8String "hi" twice
+#   26 a BMPString holding a lone surrogate (D800) and "A"
+#   27 a UTF8String "hi" whose length is not in its shortest form (81 02)
+adv_ext extbad \
+    '1.3.6.1.4.1.55555.20 = DER:1E:03:00:41:00' \
+    '1.3.6.1.4.1.55555.21 = DER:0C:03:61:C3:28' \
+    "1.3.6.1.4.1.55555.22 = DER:$(tlv 0C "$(hexcolon admin):00:$(hexcolon .evil)")" \
+    '1.3.6.1.4.1.55555.23 = DER:1C:06:00:00:00:41:00:00' \
+    '1.3.6.1.4.1.55555.24 = DER:0C:02:68:69:0C:02:68:69' \
+    '1.3.6.1.4.1.55555.26 = DER:1E:04:D8:00:00:41' \
+    '1.3.6.1.4.1.55555.27 = DER:0C:81:02:68:69'
+leaf extbad int 0x5165 '/O=Example Corp/CN=extbad'
+
+# OIDs of 100 arcs (204 characters dotted): 1.3.6.1.4.1.55555.3N and 92
+# arcs 1 to 9 over and over; N 0 for an extension (UTF8String "long"),
+# 1 for an extended key usage (after clientAuth), 2 for a policy
+long_tail=
+for i in $(seq 0 91); do
+    long_tail=$long_tail.$(( i % 9 + 1 ))
+done
+adv_ext longoid \
+    "extendedKeyUsage = clientAuth, 1.3.6.1.4.1.55555.31$long_tail" \
+    "certificatePolicies = 1.3.6.1.4.1.55555.32$long_tail" \
+    "1.3.6.1.4.1.55555.30$long_tail = ASN1:UTF8String:long"
+leaf longoid int 0x5166 '/O=Example Corp/CN=longoid'
+
+# 1,000 policies 1.3.6.1.4.1.55555.40.1 to .1000, and 500 extended key
+# usages: clientAuth, then 1.3.6.1.4.1.55555.41.1 to .499
+adv_ext manypol "certificatePolicies = $(seq -s ', ' -f '1.3.6.1.4.1.55555.40.%g' 1 1000)"
+leaf manypol int 0x5167 '/O=Example Corp/CN=manypol'
+adv_ext manyeku "extendedKeyUsage = clientAuth, $(seq -s ', ' -f '1.3.6.1.4.1.55555.41.%g' 1 499)"
+leaf manyeku int 0x5168 '/O=Example Corp/CN=manyeku'
+
+# an extension of 60 KiB: an OCTET STRING of 61,440 bytes, 01, then 5A,
+# then FF (its DER starts 04 82 F0 00)
+adv_ext hugeext \
+    "1.3.6.1.4.1.55555.50 = ASN1:FORMAT:HEX,OCTETSTRING:01$(printf '%*s' 61438 '' | sed 's/ /5A/g')FF"
+leaf hugeext int 0x5169 '/O=Example Corp/CN=hugeext'
+
+# a critical extension that OpenSSL does not know
+adv_ext critext '1.3.6.1.4.1.55555.60 = critical, ASN1:UTF8String:must understand'
+leaf critext int 0x516A '/O=Example Corp/CN=critext'
+
+# badeku and badku: OpenSSL cannot decode their extensions and finds no
+# issuer for them (error 20); critext: error 34.  The others verify (the
+# loop below).
+for name in badeku:20 badku:20 critext:34; do
+    set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/int.crt" "$tmp/${name%:*}.crt"
+    if openssl verify -purpose sslclient "$@" >"$log" 2>&1; then
+        die "${name%:*}.crt verifies"
+    fi
+    grep -q "error ${name#*:} at 0" "$log" \
+        || die "${name%:*}.crt: not refused with error ${name#*:}: $(cat "$log")"
+done
+[ "$(openssl x509 -in "$tmp/hugeext.crt" -outform DER | wc -c)" -lt 65280 ] \
+    || die "hugeext.crt: too big for a session ticket"
 
 # --- sanity checks on the encodings the tests depend on ----------------------
 asn1_has() {
@@ -695,7 +837,7 @@ esac
 
 for name in $CLIENTS; do
     case $name in
-    eve|mallory|srvauth|viasrvca) continue ;;
+    eve|mallory|srvauth|viasrvca|badeku|badku|critext) continue ;;
     rootclient) set -- -CAfile "$tmp/root.crt" ;;
     client-*|k-*|deep) set -- -CAfile "$tmp/root.crt" -untrusted "$tmp/$name.pem" ;;
     spiffe-*) set -- -CAfile "$tmp/td-bundle.crt" ;;

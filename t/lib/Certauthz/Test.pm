@@ -41,7 +41,9 @@ our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
                   capcn eid kagree badpolicy k-rsa2048 k-rsa3072 k-p384
                   k-ed25519 k-ed448 k-pss deep spiffe-a spiffe-b
                   spiffe-forged adcs-user adcs-machine extmix
-                  shortlived);
+                  shortlived
+                  badeku badku polcut poldup trailing extbad longoid
+                  manypol manyeku hugeext critext);
 
 my $root = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..', '..'));
 my $pki = "$root/t/pki";
