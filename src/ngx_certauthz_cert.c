@@ -893,7 +893,11 @@ ngx_certauthz_cert_lifetime(ngx_certauthz_cert_t *cert, ngx_pool_t *pool)
 }
 
 
-/* the SHA-256 digest of a certificate's DER, in lowercase hex */
+/*
+ * The SHA-256 digest of a certificate's DER, in lowercase hex.  Of any
+ * other length it is not one: OpenSSL 3.0, out of memory in its first
+ * allocation there, answers with the cached SHA-1 digest and no error.
+ */
 
 ngx_int_t
 ngx_certauthz_cert_digest(X509 *x509, ngx_pool_t *pool, ngx_str_t *hex)
@@ -901,7 +905,9 @@ ngx_certauthz_cert_digest(X509 *x509, ngx_pool_t *pool, ngx_str_t *hex)
     unsigned int  len;
     u_char        md[EVP_MAX_MD_SIZE];
 
-    if (X509_digest(x509, EVP_sha256(), md, &len) == 0) {
+    if (X509_digest(x509, EVP_sha256(), md, &len) == 0
+        || len != SHA256_DIGEST_LENGTH)
+    {
         return NGX_ERROR;
     }
 

@@ -68,7 +68,7 @@ ngx_certauthz_cert_chain(SSL *ssl, X509 *leaf, ngx_pool_t *pool,
 static ngx_int_t
 ngx_certauthz_cert_chain_build(SSL *ssl, X509 *leaf, STACK_OF(X509) **chain)
 {
-    int              rc;
+    int              rc, oom;
     X509_STORE      *store;
     X509_STORE_CTX  *ctx;
 
@@ -105,13 +105,20 @@ ngx_certauthz_cert_chain_build(SSL *ssl, X509 *leaf, STACK_OF(X509) **chain)
         *chain = X509_STORE_CTX_get1_chain(ctx);
     }
 
+    /*
+     * out of memory is an internal failure; OpenSSL 3.0 reports some of
+     * it as "no issuer", which leaves the chain unknown (denied)
+     */
+
+    oom = (X509_STORE_CTX_get_error(ctx) == X509_V_ERR_OUT_OF_MEM);
+
     X509_STORE_CTX_free(ctx);
 
     if (rc == 1 && *chain != NULL) {
         return NGX_OK;
     }
 
-    if (ngx_certauthz_ssl_oom()) {
+    if (oom || ngx_certauthz_ssl_oom()) {
         return NGX_ERROR;
     }
 

@@ -589,7 +589,11 @@ ngx_certauthz_cert_ext_values(X509 *x509, ngx_str_t *oid, ngx_pool_t *pool,
 
     rc = ngx_certauthz_cert_ext_value(X509_get_ext(x509, i), pool, vals);
 
-    ERR_clear_error();
+    /* an internal failure keeps OpenSSL's reason, for the log */
+
+    if (rc == NGX_OK) {
+        ERR_clear_error();
+    }
 
     return rc;
 }

@@ -115,7 +115,7 @@ ngx_int_t
 ngx_certauthz_variable_ext(ngx_str_t *name, ngx_connection_t *c,
     ngx_variable_value_t *v)
 {
-    u_char                 oid[128], *p;
+    u_char                 oid[256], *p;
     ngx_str_t              dotted, value;
     ngx_certauthz_conn_t  *conn;
 
