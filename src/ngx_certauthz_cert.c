@@ -118,17 +118,35 @@ ngx_certauthz_values_t *
 ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_uint_t field)
 {
-    X509        *x509;
-    ngx_int_t    rc;
-    ngx_uint_t   built;
-    ngx_pool_t  *pool;
-    X509_NAME   *name;
+    X509                    *x509;
+    ngx_int_t                rc;
+    ngx_uint_t               built;
+    ngx_pool_t              *pool;
+    X509_NAME               *name;
+    ngx_certauthz_values_t  *vals;
 
-    if (!cert->present || (cert->ready & (1 << field))
-        || field == NGX_CERTAUTHZ_FIELD_EXT)
-    {
-        /* "ext:OID" is asked for by ngx_certauthz_cert_ext() */
-        return &cert->fields[field];
+    static ngx_certauthz_values_t  none;
+
+    /* "ext:OID" is asked for by ngx_certauthz_cert_ext() */
+
+    if (field == NGX_CERTAUTHZ_FIELD_EXT) {
+        return &none;
+    }
+
+    if (field >= NGX_CERTAUTHZ_FIELD_EKU && cert->more == NULL) {
+        if (!cert->present) {
+            return &none;
+        }
+
+        if (ngx_certauthz_cert_more(c, cert) == NULL) {
+            return NULL;
+        }
+    }
+
+    vals = ngx_certauthz_cert_slot(cert, field);
+
+    if (!cert->present || (cert->ready & (1 << field))) {
+        return vals;
     }
 
     x509 = SSL_get_peer_certificate(c->ssl->connection);
@@ -149,17 +167,17 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
                  (field == NGX_CERTAUTHZ_FIELD_CN) ? NID_commonName
                  : (field == NGX_CERTAUTHZ_FIELD_O) ? NID_organizationName
                  : NID_organizationalUnitName,
-                 field == NGX_CERTAUTHZ_FIELD_CN, pool, &cert->fields[field]);
+                 field == NGX_CERTAUTHZ_FIELD_CN, pool, vals);
         break;
 
     case NGX_CERTAUTHZ_FIELD_SUBJECT:
         rc = ngx_certauthz_cert_dn(X509_get_subject_name(x509), pool,
-                                   &cert->fields[field]);
+                                   vals);
         break;
 
     case NGX_CERTAUTHZ_FIELD_ISSUER:
         rc = ngx_certauthz_cert_dn(X509_get_issuer_name(x509), pool,
-                                   &cert->fields[field]);
+                                   vals);
         break;
 
     case NGX_CERTAUTHZ_FIELD_EMAIL:
@@ -177,15 +195,15 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         break;
 
     case NGX_CERTAUTHZ_FIELD_EKU:
-        rc = ngx_certauthz_cert_eku(x509, pool, &cert->fields[field]);
+        rc = ngx_certauthz_cert_eku(x509, pool, vals);
         break;
 
     case NGX_CERTAUTHZ_FIELD_KEY_USAGE:
-        rc = ngx_certauthz_cert_key_usage(x509, pool, &cert->fields[field]);
+        rc = ngx_certauthz_cert_key_usage(x509, pool, vals);
         break;
 
     case NGX_CERTAUTHZ_FIELD_POLICY:
-        rc = ngx_certauthz_cert_policy(x509, pool, &cert->fields[field]);
+        rc = ngx_certauthz_cert_policy(x509, pool, vals);
         break;
 
     case NGX_CERTAUTHZ_FIELD_KEY:
@@ -193,7 +211,7 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         break;
 
     case NGX_CERTAUTHZ_FIELD_SIG:
-        rc = ngx_certauthz_cert_sig(x509, pool, &cert->fields[field]);
+        rc = ngx_certauthz_cert_sig(x509, pool, vals);
         break;
 
     case NGX_CERTAUTHZ_FIELD_LIFETIME:
@@ -213,7 +231,7 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         break;
 
     default: /* NGX_CERTAUTHZ_FIELD_FINGERPRINT */
-        rc = ngx_certauthz_cert_fingerprint(x509, pool, &cert->fields[field]);
+        rc = ngx_certauthz_cert_fingerprint(x509, pool, vals);
         break;
     }
 
@@ -241,7 +259,21 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
 
     cert->ready |= built;
 
-    return &cert->fields[field];
+    return vals;
+}
+
+
+/* the room for the fields from eku on, allocated on first use */
+
+ngx_certauthz_cert_more_t *
+ngx_certauthz_cert_more(ngx_connection_t *c, ngx_certauthz_cert_t *cert)
+{
+    if (cert->more == NULL) {
+        cert->more = ngx_pcalloc(ngx_certauthz_cert_pool(c),
+                                 sizeof(ngx_certauthz_cert_more_t));
+    }
+
+    return cert->more;
 }
 
 
@@ -875,8 +907,8 @@ ngx_certauthz_cert_lifetime(ngx_certauthz_cert_t *cert, ngx_pool_t *pool)
     }
 
     v = ngx_certauthz_cert_values(pool,
-                                  &cert->fields[NGX_CERTAUTHZ_FIELD_LIFETIME],
-                                  1);
+                    ngx_certauthz_cert_slot(cert, NGX_CERTAUTHZ_FIELD_LIFETIME),
+                    1);
     if (v == NULL) {
         return NGX_ERROR;
     }

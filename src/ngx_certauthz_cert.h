@@ -26,6 +26,25 @@ typedef struct {
 } ngx_certauthz_ext_t;
 
 
+/*
+ * The fields from eku on, with what they need: kept apart, and allocated
+ * on a connection's first use of one, so that a connection whose policies
+ * do not name them does not carry their room
+ */
+typedef struct {
+    ngx_certauthz_values_t    fields[NGX_CERTAUTHZ_FIELD_EXT
+                                     - NGX_CERTAUTHZ_FIELD_EKU];
+
+    /* the size of the key in bits, for "key>=...", with the field key */
+    ngx_uint_t                key_bits;
+
+    /* the extensions asked for by OID so far */
+    ngx_certauthz_ext_t      *exts;
+    ngx_uint_t                nexts;
+    ngx_uint_t                exts_room;
+} ngx_certauthz_cert_more_t;
+
+
 typedef struct {
     /* the peer presented a certificate */
     unsigned                  present:1;
@@ -45,15 +64,8 @@ typedef struct {
      */
     ngx_uint_t                ready;
 
-    ngx_certauthz_values_t    fields[NGX_CERTAUTHZ_NFIELDS];
-
-    /* the size of the key in bits, for "key>=...", with the field key */
-    ngx_uint_t                key_bits;
-
-    /* the extensions asked for by OID so far */
-    ngx_certauthz_ext_t      *exts;
-    ngx_uint_t                nexts;
-    ngx_uint_t                exts_room;
+    ngx_certauthz_values_t    fields[NGX_CERTAUTHZ_FIELD_EKU];
+    ngx_certauthz_cert_more_t *more;       /* NULL until first needed */
 
     ngx_str_t                 der;        /* built on first use */
 } ngx_certauthz_cert_t;
@@ -61,6 +73,8 @@ typedef struct {
 
 ngx_int_t ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl,
     X509 *x509, ngx_pool_t *pool);
+ngx_certauthz_cert_more_t *ngx_certauthz_cert_more(ngx_connection_t *c,
+    ngx_certauthz_cert_t *cert);
 ngx_pool_t *ngx_certauthz_cert_pool(ngx_connection_t *c);
 ngx_certauthz_values_t *ngx_certauthz_cert_field(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field);
@@ -109,6 +123,17 @@ ngx_int_t ngx_certauthz_cert_utf8(ASN1_STRING *s, ngx_pool_t *pool,
     ngx_certauthz_value_t *v);
 ngx_int_t ngx_certauthz_cert_digest(X509 *x509, ngx_pool_t *pool,
     ngx_str_t *hex);
+
+
+/* where a field's values are kept: cert->more must exist for eku on */
+
+static ngx_inline ngx_certauthz_values_t *
+ngx_certauthz_cert_slot(ngx_certauthz_cert_t *cert, ngx_uint_t field)
+{
+    return (field < NGX_CERTAUTHZ_FIELD_EKU)
+           ? &cert->fields[field]
+           : &cert->more->fields[field - NGX_CERTAUTHZ_FIELD_EKU];
+}
 
 
 #endif /* _NGX_CERTAUTHZ_CERT_H_INCLUDED_ */

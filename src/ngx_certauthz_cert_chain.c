@@ -40,9 +40,10 @@ ngx_certauthz_cert_chain(SSL *ssl, X509 *leaf, ngx_pool_t *pool,
     rc = ngx_certauthz_cert_chain_build(ssl, leaf, &built);
 
     if (rc == NGX_DECLINED) {
-        cert->fields[NGX_CERTAUTHZ_FIELD_CA].unknown = 1;
-        cert->fields[NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT].unknown = 1;
-        cert->fields[NGX_CERTAUTHZ_FIELD_DEPTH].unknown = 1;
+        ngx_certauthz_cert_slot(cert, NGX_CERTAUTHZ_FIELD_CA)->unknown = 1;
+        ngx_certauthz_cert_slot(cert, NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT)
+            ->unknown = 1;
+        ngx_certauthz_cert_slot(cert, NGX_CERTAUTHZ_FIELD_DEPTH)->unknown = 1;
         return NGX_OK;
     }
 
@@ -143,7 +144,8 @@ ngx_certauthz_cert_chain_fields(STACK_OF(X509) *chain, ngx_pool_t *pool,
     *p = '\0';
 
     if (ngx_certauthz_cert_copy((char *) text, 0, pool,
-                                &cert->fields[NGX_CERTAUTHZ_FIELD_DEPTH])
+                            ngx_certauthz_cert_slot(cert,
+                                                    NGX_CERTAUTHZ_FIELD_DEPTH))
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -154,11 +156,12 @@ ngx_certauthz_cert_chain_fields(STACK_OF(X509) *chain, ngx_pool_t *pool,
     }
 
     ca = ngx_certauthz_cert_values(pool,
-                                   &cert->fields[NGX_CERTAUTHZ_FIELD_CA],
-                                   n - 1);
+                    ngx_certauthz_cert_slot(cert, NGX_CERTAUTHZ_FIELD_CA),
+                    n - 1);
     fp = ngx_certauthz_cert_values(pool,
-                            &cert->fields[NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT],
-                            n - 1);
+                    ngx_certauthz_cert_slot(cert,
+                                            NGX_CERTAUTHZ_FIELD_CA_FINGERPRINT),
+                    n - 1);
     if (ca == NULL || fp == NULL) {
         return NGX_ERROR;
     }

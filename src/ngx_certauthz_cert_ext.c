@@ -231,7 +231,7 @@ ngx_certauthz_cert_key(X509 *x509, ngx_pool_t *pool,
     EC_KEY                  *ec;
 #endif
 
-    vals = &cert->fields[NGX_CERTAUTHZ_FIELD_KEY];
+    vals = ngx_certauthz_cert_slot(cert, NGX_CERTAUTHZ_FIELD_KEY);
 
     ERR_clear_error();
 
@@ -249,10 +249,10 @@ ngx_certauthz_cert_key(X509 *x509, ngx_pool_t *pool,
 
 #if (OPENSSL_VERSION_NUMBER >= 0x30000000L)
     id = EVP_PKEY_get_base_id(pkey);
-    cert->key_bits = EVP_PKEY_get_bits(pkey);
+    cert->more->key_bits = EVP_PKEY_get_bits(pkey);
 #else
     id = EVP_PKEY_base_id(pkey);
-    cert->key_bits = EVP_PKEY_bits(pkey);
+    cert->more->key_bits = EVP_PKEY_bits(pkey);
 #endif
 
     kind = NULL;
@@ -321,7 +321,8 @@ ngx_certauthz_cert_key(X509 *x509, ngx_pool_t *pool,
         return ngx_certauthz_cert_copy(kind, 1, pool, vals);
     }
 
-    p = ngx_snprintf(text, sizeof(text) - 1, "%s:%ui", kind, cert->key_bits);
+    p = ngx_snprintf(text, sizeof(text) - 1, "%s:%ui", kind,
+                     cert->more->key_bits);
     *p = '\0';
 
     return ngx_certauthz_cert_copy((char *) text, 0, pool, vals);
@@ -436,43 +437,49 @@ ngx_certauthz_values_t *
 ngx_certauthz_cert_ext(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_str_t *oid)
 {
-    X509                 *x509;
-    ngx_int_t             rc;
-    ngx_uint_t            i;
-    ngx_pool_t           *pool;
-    ngx_certauthz_ext_t  *e;
+    X509                       *x509;
+    ngx_int_t                   rc;
+    ngx_uint_t                  i;
+    ngx_pool_t                 *pool;
+    ngx_certauthz_ext_t        *e;
+    ngx_certauthz_cert_more_t  *more;
 
     if (!cert->present) {
         return &ngx_certauthz_cert_ext_none;
     }
 
-    for (i = 0; i < cert->nexts; i++) {
-        if (cert->exts[i].oid.len == oid->len
-            && ngx_memcmp(cert->exts[i].oid.data, oid->data, oid->len) == 0)
+    more = ngx_certauthz_cert_more(c, cert);
+    if (more == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < more->nexts; i++) {
+        if (more->exts[i].oid.len == oid->len
+            && ngx_memcmp(more->exts[i].oid.data, oid->data, oid->len) == 0)
         {
-            return &cert->exts[i].vals;
+            return &more->exts[i].vals;
         }
     }
 
     pool = ngx_certauthz_cert_pool(c);
 
-    if (cert->nexts == cert->exts_room) {
-        e = ngx_palloc(pool, (2 * cert->exts_room + 2)
+    if (more->nexts == more->exts_room) {
+        e = ngx_palloc(pool, (2 * more->exts_room + 2)
                              * sizeof(ngx_certauthz_ext_t));
         if (e == NULL) {
             return NULL;
         }
 
-        if (cert->nexts) {
-            ngx_memcpy(e, cert->exts,
-                       cert->nexts * sizeof(ngx_certauthz_ext_t));
+        if (more->nexts) {
+            ngx_memcpy(e, more->exts,
+                       more->nexts * sizeof(ngx_certauthz_ext_t));
         }
 
-        cert->exts = e;
-        cert->exts_room = 2 * cert->exts_room + 2;
+        more->exts = e;
+        more->exts_room = 2 * more->exts_room + 2;
     }
 
-    e = &cert->exts[cert->nexts];
+    e = &more->exts[more->nexts];
     ngx_memzero(e, sizeof(ngx_certauthz_ext_t));
 
     e->oid.data = ngx_pnalloc(pool, oid->len);
@@ -501,7 +508,7 @@ ngx_certauthz_cert_ext(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
 
     /* kept only once built: a failure is tried again by the next use */
 
-    cert->nexts++;
+    more->nexts++;
 
     return &e->vals;
 }

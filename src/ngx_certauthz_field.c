@@ -201,8 +201,9 @@ ngx_certauthz_field_multi(ngx_uint_t field)
  * certificate field has: serials as uppercase hex without colons or
  * leading zeros, fingerprints as 64 lowercase hex digits, IP addresses as
  * inet_ntop() writes them, extended key usages, signature algorithms and
- * policies as the certificate's field writes them, a depth as a number; key usages must be
- * one of the names; other fields are compared byte for byte.
+ * policies as the certificate's field writes them, a depth as a number,
+ * a lifetime in seconds; key usages must be one of the names; other
+ * fields are compared byte for byte.
  * NGX_DECLINED with *err set when the value cannot be one of the field.
  */
 

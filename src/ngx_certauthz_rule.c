@@ -399,7 +399,7 @@ ngx_certauthz_cond_order(ngx_certauthz_cond_t *cond,
             return NGX_DECLINED;
         }
 
-        n = cert->key_bits;
+        n = cert->more->key_bits;
     }
 
     cmp = ((ngx_uint_t) n < cond->number) ? NGX_CERTAUTHZ_ORDER_LT
