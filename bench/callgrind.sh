@@ -121,7 +121,7 @@ for a in $ARMS; do
     cg_arm "$a" "$a" "$N1" "$N2"
 done
 # a new connection per request, as in the H runs (wrk resumes the session)
-for a in A0 C10; do
+for a in A0 C10 C10ext; do
     cg_arm "H-$a" "$a" "$HN1" "$HN2" -H 'Connection: close'
 done
 
@@ -136,7 +136,7 @@ done
     echo "callgrind call counts in each dump (one dump = the requests and connections shown)"
     printf '%-7s %5s %5s %5s | %8s %8s %7s %9s %10s\n' arm reqs conns full \
         conn_get decide cert_dn get1_peer set_exdata
-    for name in C10 C10grp C10cap C100k CRL1M H-C10 A0 H-A0; do
+    for name in C10 C10grp C10cap C100k CRL1M C10ext H-C10 H-C10ext A0 H-A0; do
         case $name in H-*) ns="$HN1 $HN2" ;; *) ns="$N1 $N2" ;; esac
         for n in $ns; do
             awk -v arm="$name" '
@@ -160,7 +160,9 @@ done
     echo " the certificate (ngx_certauthz_cert_parse, inlined) only when the connection"
     echo " has no parsed copy yet: the parse calls SSL_get1_peer_certificate and"
     echo " SSL_set_ex_data once, from conn_get; cert_dn builds the subject or issuer"
-    echo " string, only for a rule, variable or log line that asks for it: none here)"
+    echo " string, only for a rule, variable or log line that asks for it: none here;"
+    echo " H-C10ext's X509_verify_cert calls are certauthz building the chain of each"
+    echo " resumed session again for ca_fingerprint, not full handshakes)"
 } > "$out/parse-once.txt"
 
 # where the instructions of a request go: per function and per request,
@@ -175,12 +177,14 @@ delta() {   # delta ARM BASE N1 N2 self|inclusive
         "$cg/$1.$3.$5" "$cg/$1.$4.$5" "$cg/$2.$3.$5" "$cg/$2.$4.$5" \
     | sort -g -r -k1,1
 }
-for a in A1 A2 C10 C10grp C10cap C100k CRL1M; do
+for a in A1 A2 C10 C10grp C10cap C100k CRL1M C10ext; do
     delta "$a" A0 "$N1" "$N2" self > "$out/delta-$a-minus-A0.txt"
     delta "$a" A0 "$N1" "$N2" inclusive > "$out/delta-$a-minus-A0.inclusive.txt"
 done
 delta H-C10 H-A0 "$HN1" "$HN2" self > "$out/delta-H-C10-minus-H-A0.txt"
 delta H-C10 H-A0 "$HN1" "$HN2" inclusive > "$out/delta-H-C10-minus-H-A0.inclusive.txt"
+delta H-C10ext H-A0 "$HN1" "$HN2" self > "$out/delta-H-C10ext-minus-H-A0.txt"
+delta H-C10ext H-A0 "$HN1" "$HN2" inclusive > "$out/delta-H-C10ext-minus-H-A0.inclusive.txt"
 
 # the authorization step alone: inclusive instructions per request of the
 # function that does it, (F(N2) - F(N1)) / (N2 - N1)
@@ -207,7 +211,7 @@ per_fn() {   # per_fn NAME N1 N2 FUNCTION
         "access_by_lua_block (ngx_http_lua_access_handler), of which"
     printf '  %-7s %8s  %s\n' '' "$(per_fn A2 "$N1" "$N2" ngx_ssl_get_subject_dn)" \
         "  \$ssl_client_s_dn (ngx_ssl_get_subject_dn)"
-    for a in C10 C10grp C10cap C100k CRL1M; do
+    for a in C10 C10grp C10cap C100k CRL1M C10ext; do
         printf '  %-7s %8s  %s\n' "$a" "$(per_fn "$a" "$N1" "$N2" ngx_http_certauthz_handler)" \
             "ngx_http_certauthz_handler, of which ngx_certauthz_decide: $(per_fn "$a" "$N1" "$N2" ngx_certauthz_decide)"
     done
@@ -219,4 +223,8 @@ per_fn() {   # per_fn NAME N1 N2 FUNCTION
         "  ngx_certauthz_cert_dn (subject and issuer DN strings)"
     printf '  %-7s %8s  %s\n' '' "$(per_fn H-C10 "$HN1" "$HN2" ngx_certauthz_decide)" \
         "  and ngx_certauthz_decide (the 10 rules, first request of the connection)"
+    printf '  %-7s %8s  %s\n' H-C10ext "$(per_fn H-C10ext "$HN1" "$HN2" ngx_http_certauthz_handler)" \
+        "ngx_http_certauthz_handler, C10ext, a new connection each request, of which"
+    printf '  %-7s %8s  %s\n' '' "$(per_fn H-C10ext "$HN1" "$HN2" ngx_certauthz_decide)" \
+        "  ngx_certauthz_decide (the 10 rules with eku, policy, ca_fingerprint)"
 } > "$out/authz-step.txt"

@@ -47,7 +47,11 @@ table=$out/table.txt
         printf '%-7s %8.0f %6s %-13s %7.2f %7.2f %7.1f %10s %9s %8s\n' "$a" "$rps" \
             "$ratio" "$range" "$p50" "$p99" "$cpu" "$ins" "$d" "$r"
     done
-    echo "(RSS: VmRSS of the worker after the wrk runs; H-* rows run on the A0/C10 workers."
+    awk '$1 == "H-C10ext" { x = $6 } $1 == "H-A0" { y = $6 }
+         END { printf "%-7s %8s %6s %-13s %7s %7s %7s %10s %+9d %8s\n",
+                      "H-C10ext", "-", "-", "", "-", "-", "-", x, x - y, "-" }' "$cgres"
+    echo "(RSS: VmRSS of the worker after the wrk runs; H-* rows run on the A0/C10 workers;"
+    echo " H-C10ext: callgrind only, its instructions over H-A0's."
     echo " The worker was busy $(awk -v d="$DUR" '$3 == "ka" { print $9 / d }' "$res" | median)% of the" \
          "time in the median -c32 run: nginx, not wrk, is the bottleneck.)"
     awk '{ per[$1] = ($3 - $2) * 1024 / $4; n = $4 }
@@ -66,7 +70,7 @@ cat "$out/parse-once.txt"
 echo
 cat "$out/authz-step.txt"
 echo
-for a in C10 C10grp C10cap; do
+for a in C10 C10grp C10cap C10ext; do
     echo "== $a minus A0: instructions per request by function (exclusive, top 12) =="
     head -12 "$out/delta-$a-minus-A0.txt"
 done

@@ -20,10 +20,15 @@
 #     C10cap  C10 with a named capture in the last regex instead
 #             (certauthz keeps the outcome with the connection either way,
 #             with the captures, and sets them again per request)
+#     C10ext  C10 with conditions on eku, policy and ca_fingerprint in each
+#             rule (issue 23): the clientAuth key purpose, not the test
+#             PKI's eID policy, the test root CA in the verified chain
 #     C100k   certauthz, the serial in a 100,000-entry list file
 #     CRL1M   certauthz, a CRL of 1,000,000 revoked serials
 #     H-A0, H-C10  A0 and C10 with a new TLS connection per request
 #             ("Connection: close"; wrk resumes the TLS session, TLS 1.2)
+#     H-C10ext  C10ext so, under callgrind only (instructions per new
+#             connection: the resumed session's chain built again)
 #
 # Measures, printed as one table:
 #   req/s      wrk -t1 -c32, median of ROUNDS runs, the arms alternating
@@ -50,7 +55,7 @@
 # Environment: BENCH_QUICK=1 (smoke run, ~2 minutes), BENCH_ROUNDS and
 # BENCH_LAT_ROUNDS (throughput and latency rounds: 7 and 3), BENCH_DIR (work dir,
 # /tmp/certauthz-bench), BENCH_OUT (raw results, /tmp/bench-out),
-# BENCH_PORT (first of 10 loopback ports, 9951), BENCH_FRESH=1 (new PKI,
+# BENCH_PORT (first of 10 loopback ports, 9951: one per arm, the last for callgrind), BENCH_FRESH=1 (new PKI,
 # list and CRL even if the ones in BENCH_DIR are usable).
 # Only loopback TCP is used; every loop and every run is bounded.
 #
@@ -86,13 +91,13 @@ fi
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
 LAT_ROUNDS=${BENCH_LAT_ROUNDS:-$LAT_ROUNDS}
 
-ARMS="A0 A1 A2 C10 C10grp C10cap C100k CRL1M"
+ARMS="A0 A1 A2 C10 C10grp C10cap C100k CRL1M C10ext"
 
 # nginx's pcre_jit for every arm (BENCH_PCRE_JIT=off: nginx's default)
 pcre_jit=${BENCH_PCRE_JIT:-on}
 
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"   # hold-conns.py
-PAIRED="A1 A2 C10 C10grp C10cap C100k CRL1M"    # each run next to an A0 run
+PAIRED="A1 A2 C10 C10grp C10cap C100k CRL1M C10ext"    # each run next to an A0 run
 
 say() { echo "bench: [$SECONDS s] $*" | tee -a "$out/run.log" >&2; }
 
