@@ -255,8 +255,17 @@ sub case_b {
     ok(!grep({ keys %$_ != 1 || !$_->{403} } values %by_worker),
        'and every worker denied her') or diag explain \%by_worker;
 
-    my @got = grep { $_->{status} == 200 } (access($s))[$before .. access($s) - 1];
-    is(scalar @got, 1, 'the changed CRL was fetched once (one 200)');
+    # once; twice only where a holder stalled for the lease's second and
+    # another worker took over (the design's answer to a stuck worker,
+    # logged at notice), which a loaded machine can cause
+    my @all = (access($s))[$before .. access($s) - 1];
+    my @got = grep { $_->{status} == 200 } @all;
+    my $takeover = error_log($n) =~ /this worker takes over/;
+    ok(@got == 1 || (@got == 2 && $takeover),
+       'the changed CRL was fetched once (one 200)'
+       . ($takeover ? ' (a lease was taken over: twice allowed)' : ''))
+        or diag explain { answers => \@all,
+                          log => [ error_log($n) =~ /^(.*certauthz.*)$/mg ] };
 
     stop($n);
     stop($s);
