@@ -1016,9 +1016,19 @@ ngx_certauthz_cert_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         return NGX_ERROR;
     }
 
+    return ngx_certauthz_cert_joined(c, vals,
+                                     ngx_certauthz_field_multi(field), out);
+}
+
+
+/* the values of a field joined for variables, once per connection */
+
+ngx_int_t
+ngx_certauthz_cert_joined(ngx_connection_t *c, ngx_certauthz_values_t *vals,
+    ngx_uint_t multi, ngx_str_t *out)
+{
     if (!vals->joined_done && vals->nelts) {
-        if (ngx_certauthz_field_join(ngx_certauthz_cert_pool(c), vals,
-                                     ngx_certauthz_field_multi(field),
+        if (ngx_certauthz_field_join(ngx_certauthz_cert_pool(c), vals, multi,
                                      &vals->joined)
             != NGX_OK)
         {

@@ -84,6 +84,8 @@ ngx_certauthz_values_t *ngx_certauthz_cert_ext(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_str_t *oid);
 ngx_int_t ngx_certauthz_cert_ext_text(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_str_t *oid, ngx_str_t *out);
+ngx_int_t ngx_certauthz_cert_joined(ngx_connection_t *c,
+    ngx_certauthz_values_t *vals, ngx_uint_t multi, ngx_str_t *out);
 
 ngx_int_t ngx_certauthz_asn1_time(const ASN1_TIME *t, time_t *out);
 ngx_uint_t ngx_certauthz_ssl_oom(void);

@@ -525,20 +525,7 @@ ngx_certauthz_cert_ext_text(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
         return NGX_ERROR;
     }
 
-    if (!vals->joined_done && vals->nelts) {
-        if (ngx_certauthz_field_join(ngx_certauthz_cert_pool(c), vals, 0,
-                                     &vals->joined)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        vals->joined_done = 1;
-    }
-
-    *out = vals->joined;
-
-    return NGX_OK;
+    return ngx_certauthz_cert_joined(c, vals, 0, out);
 }
 
 
