@@ -39,6 +39,8 @@ static ngx_int_t ngx_certauthz_explain_field(ngx_certauthz_explain_t *e,
     ngx_str_t *name, ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_explain_exts(ngx_certauthz_explain_t *e,
     ngx_certauthz_policy_t *policy);
+static ngx_uint_t ngx_certauthz_explain_named(ngx_certauthz_rule_t *rule,
+    ngx_uint_t i, ngx_uint_t j);
 static ngx_int_t ngx_certauthz_explain_rules(ngx_certauthz_explain_t *e,
     ngx_certauthz_policy_t *policy, ngx_certauthz_decision_t *d);
 static ngx_int_t ngx_certauthz_explain_rule(ngx_certauthz_explain_t *e,
@@ -255,11 +257,9 @@ ngx_certauthz_explain_fields(ngx_certauthz_explain_t *e,
         return NGX_ERROR;
     }
 
-    for (field = 0; field < NGX_CERTAUTHZ_NFIELDS; field++) {
+    /* "ext:OID", the last, is shown for the OIDs that the rules name */
 
-        if (field == NGX_CERTAUTHZ_FIELD_EXT) {
-            continue;
-        }
+    for (field = 0; field < NGX_CERTAUTHZ_FIELD_EXT; field++) {
 
         vals = ngx_certauthz_cert_field(e->c, &e->conn->cert, field);
         if (vals == NULL) {
@@ -284,8 +284,8 @@ static ngx_int_t
 ngx_certauthz_explain_exts(ngx_certauthz_explain_t *e,
     ngx_certauthz_policy_t *policy)
 {
-    ngx_uint_t               i, j, k, l;
-    ngx_certauthz_cond_t    *cond, *seen;
+    ngx_uint_t               i, j;
+    ngx_certauthz_cond_t    *cond;
     ngx_certauthz_rule_t    *rule;
     ngx_certauthz_values_t  *vals;
 
@@ -299,33 +299,9 @@ ngx_certauthz_explain_exts(ngx_certauthz_explain_t *e,
         for (j = 0; j < rule[i].nconds; j++) {
             cond = &rule[i].conds[j];
 
-            if (cond->field != NGX_CERTAUTHZ_FIELD_EXT) {
-                continue;
-            }
-
-            /* named before? */
-
-            seen = NULL;
-
-            for (k = 0; k <= i && seen == NULL; k++) {
-                for (l = 0; l < rule[k].nconds; l++) {
-                    if (k == i && l == j) {
-                        break;
-                    }
-
-                    if (rule[k].conds[l].field == NGX_CERTAUTHZ_FIELD_EXT
-                        && rule[k].conds[l].oid.len == cond->oid.len
-                        && ngx_memcmp(rule[k].conds[l].oid.data,
-                                      cond->oid.data, cond->oid.len)
-                           == 0)
-                    {
-                        seen = &rule[k].conds[l];
-                        break;
-                    }
-                }
-            }
-
-            if (seen) {
+            if (cond->field != NGX_CERTAUTHZ_FIELD_EXT
+                || ngx_certauthz_explain_named(rule, i, j))
+            {
                 continue;
             }
 
@@ -340,6 +316,37 @@ ngx_certauthz_explain_exts(ngx_certauthz_explain_t *e,
     }
 
     return NGX_OK;
+}
+
+
+/* whether a condition before rule[i].conds[j] names the same ext:OID */
+
+static ngx_uint_t
+ngx_certauthz_explain_named(ngx_certauthz_rule_t *rule, ngx_uint_t i,
+    ngx_uint_t j)
+{
+    ngx_uint_t             k, l, n;
+    ngx_str_t             *oid;
+    ngx_certauthz_cond_t  *c;
+
+    oid = &rule[i].conds[j].oid;
+
+    for (k = 0; k <= i; k++) {
+        n = (k == i) ? j : rule[k].nconds;
+
+        for (l = 0; l < n; l++) {
+            c = &rule[k].conds[l];
+
+            if (c->field == NGX_CERTAUTHZ_FIELD_EXT
+                && c->oid.len == oid->len
+                && ngx_memcmp(c->oid.data, oid->data, oid->len) == 0)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
 }
 
 
