@@ -434,6 +434,15 @@ sub report {
         my $a = $s->{acc};
         my $life = $s->{end} - $s->{start};
         my $by_kill = $s->{how} eq 'server' && $killed->($s);
+
+        # closed by us at the end of the run while it was still opening
+        # (no connection seen, no access log line): nginx decided nothing
+        if (!$a && $s->{how} eq 'helper' && $s->{port} eq '-') {
+            $n{'undecided'}++;
+            print $det join(' ', map { $s->{$_} } qw(id name start conn end how port owner exit)),
+                " | life $life ms, closed by us while opening: not judged\n";
+            next;
+        }
         # no line: a session lost with its killed worker, or one of ours
         my $accepted = $a ? ($a->{status} == 200)
                           : ($s->{how} eq 'helper' || $life >= 1000
@@ -580,9 +589,10 @@ sub report {
         $nginx_wrong,
         (%nginx ? ' = ' . join(', ', map { "$nginx{$_} $_" } sort keys %nginx) : ''),
         $door2_err;
-    printf "  (closed by a worker kill: %d; error log: door-1 refused %d, door-1"
+    printf "  (closed by a worker kill: %d; closed by us at the end while opening,"
+         . " not judged: %d; error log: door-1 refused %d, door-1"
          . " closed live %d; access log: %d lines, %d of the %d sessions matched)\n",
-        $n{'closed by a kill'} // 0, $door1_open, $door1_live, scalar @acc,
+        $n{'closed by a kill'} // 0, $n{'undecided'} // 0, $door1_open, $door1_live, scalar @acc,
         $matched, scalar @ses;
 
     push @fail, scalar(keys %outlived) . " stream sessions outlived their revocation"

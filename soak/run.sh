@@ -56,6 +56,35 @@
 # revocations, sessions closed by a revocation with the max and median
 # delay, sessions that outlived their revocation, wrong stream decisions.
 #
+# And the WebSocket part (soak/ws.py, python3-websockets): location /ws
+# of the same server (certauthz on, the same CRL file, refresh 500ms,
+# ws-ok and ws-revoked allowed) proxies WebSockets (Upgrade) to an echo
+# server of ws.py's on SOAK_WS_ECHO_PORT.  ws.py keeps WS_SESSIONS (20)
+# sessions open, half with the certificate ws-revoked, half with ws-ok
+# (both made here, issued by the test PKI's intermediate, in WORK/wspki),
+# each sending a message every 200 ms and checking the echo; it reopens
+# them as they end, and closes ws-ok ones after 10-40 s and ws-revoked
+# ones after 3-20 s (so that some are young at a revocation, and old
+# workers can leave).  The good CRLs of the ticks come in two more
+# versions that also revoke ws-revoked (good-[ab]-ws), written on the
+# even ticks of every other ten seconds (s / 10 odd; 10, 30, ... are
+# corrupt): ws-revoked is revoked at each tick 20k+12 and restored at
+# each tick 20k+20.  In force is the last GOOD file written (a corrupt one
+# keeps the last good CRLs).  Each revocation lands 0.5 s before a
+# reload: most sessions are on old workers (shutting down), which must
+# end them, a few on the current ones, which turn old 0.5 s later; the
+# new workers load the revoking CRL with the configuration.  For each
+# revocation, every ws-revoked session open at it must end
+# (ConnectionClosed, as ws.py sees it): a "survivor" is one that still
+# gets an echo later than refresh + 1 s = 1,500 ms after the rename; one
+# still open at 1,500 + 500 ms (tolerance) with no echo since is "not
+# ended".  A ws-revoked handshake must be refused with 403 while revoked
+# and accepted once restored (each from 2 s after the rename: before,
+# either is right); a ws-ok session must never be refused or ended by
+# nginx, except by the SIGKILL of its worker (ends within 1.5 s of it).
+# The figures: sessions, revocation events, ends with the max and median
+# delay, survivors, wrong ends, reconnects refused and accepted.
+#
 # Failed requests are wrk's socket error counts; a failed request always
 # makes wrk reconnect, and the times of those connection drops are matched
 # with the kills and reloads (see "connection drops" below).  RSS: VmRSS,
@@ -68,21 +97,26 @@
 # a request was stuck, a worker died of a signal other than SIGKILL, a
 # reload did not do what it should, the master died, or the CRL swaps were
 # not seen at all (then the test proved nothing); or a stream session
-# outlived its revocation, or a stream decision was wrong.
+# outlived its revocation, or a stream decision was wrong; or a WebSocket
+# session survived its revocation (or was not ended), or one was ended or
+# refused wrongly.
 #
 # Environment: SOAK_SECONDS (300), SOAK_DIR (work dir, /tmp/certauthz-soak),
 # SOAK_PORT (9971), SOAK_CONNS (4), SOAK_DELAY_MS (10), SOAK_FRESH=1 (new PKI),
 # SOAK_CRL_ENTRIES (0; 1000000: the good CRLs revoke a million more serials,
 # so that each swap is a load of a large CRL),
 # SOAK_CORES=1 (core dumps of crashed nginx processes in WORK/cores),
-# SOAK_DOORS_PORT (SOAK_PORT + 1), SOAK_STREAM_MODULE (certauthz's stream
+# SOAK_DOORS_PORT (SOAK_PORT + 1), SOAK_WS_ECHO_PORT (SOAK_PORT + 2),
+# WS_SESSIONS (20), WS_SEED (ws.py's random times), SOAK_WS_LIVE (on;
+# off: certauthz_live off in location /ws, the control: the WebSocket
+# part must then fail with survivors), SOAK_STREAM_MODULE (certauthz's stream
 # module: ngx_stream_certauthz_module.so next to MODULE),
 # SOAK_SYSTEM_STREAM (nginx's own stream module, loaded first:
 # /usr/lib/nginx/modules/ngx_stream_module.so if it is there; set it empty
 # for an nginx with stream built in), DOORS_SEED (doors.pl's random swaps).
 #
 # Debian packages: wrk, procps (pgrep), openssl, gcc, libssl-dev, curl,
-# perl, libnginx-mod-stream
+# perl, libnginx-mod-stream, python3, python3-websockets
 # ("make soak" installs them through the Makefile's bench-deps and deps);
 # iproute2 (ss) if present: without it the kills pick any current worker.
 
@@ -112,6 +146,11 @@ fi
 system_stream=${SOAK_SYSTEM_STREAM:-}
 doors_refresh_ms=1000       # certauthz_crl_refresh in soak/nginx.conf
 doors_tolerance_ms=500
+ws_echo_port=${SOAK_WS_ECHO_PORT:-$((port + 2))}
+ws_live=${SOAK_WS_LIVE:-on}   # certauthz_live of location /ws (off: the control)
+ws_refresh_ms=500           # certauthz_crl_refresh of location /ws
+ws_tolerance_ms=500
+python=/usr/bin/python3
 
 say() { echo "soak: [$SECONDS s] $*" >&2; }
 
@@ -121,6 +160,7 @@ case $secs in ''|*[!0-9]*) die "SOAK_SECONDS must be a number of seconds" ;; esa
 case $conns in ''|*[!0-9]*|0) die "SOAK_CONNS must be a positive number" ;; esac
 case $crl_entries in ''|*[!0-9]*) die "SOAK_CRL_ENTRIES must be a number" ;; esac
 case $work in /tmp/?*) ;; *) die "SOAK_DIR must be a directory under /tmp" ;; esac
+case $ws_live in on|off) ;; *) die "SOAK_WS_LIVE must be on or off" ;; esac
 
 need wrk curl openssl cc pgrep awk timeout sed sort head perl
 need_nginx "$nginx" "$module"
@@ -128,6 +168,9 @@ need_nginx "$nginx" "$stream_module"
 [ -z "$system_stream" ] || [ -f "$system_stream" ] \
     || die "no stream module at $system_stream (SOAK_SYSTEM_STREAM)"
 need_wrk_ssl
+[ -x "$python" ] || die "no $python (python3)"
+"$python" -c 'import websockets' 2>/dev/null \
+    || die "$python cannot import websockets (python3-websockets)"
 [ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
 command -v ss >/dev/null \
     || echo "soak: no ss (iproute2): the kills pick any current worker" >&2
@@ -173,6 +216,29 @@ for f in alice bob svc-billing door-1 door-2; do
     [ -s "$pki/$f.pem" ] && [ -s "$pki/$f.key" ] || die "no $f in $pki"
 done
 
+# the WebSocket part's clients, issued by the test PKI's intermediate
+# (serials 5A01 and 5A02: no certificate of t/lib/mkpki.sh has them)
+wspki=$work/wspki
+rm -rf "$wspki"
+mkdir -p "$wspki"
+cp "$pki/ca.crt" "$wspki/ca.crt"
+printf '%s\n' '[ ext ]' 'basicConstraints = critical, CA:FALSE' \
+    'keyUsage = critical, digitalSignature' 'extendedKeyUsage = clientAuth' \
+    'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid:always' \
+    > "$wspki/ext.cnf"
+for f in ws-revoked:0x5A01 ws-ok:0x5A02; do
+    wsn=${f%%:*}
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$wspki/$wsn.key" -subj "/O=Example Corp/OU=websockets/CN=$wsn" \
+        -out "$wspki/$wsn.csr" > "$wspki/openssl.log" 2>&1 \
+    && openssl x509 -req -in "$wspki/$wsn.csr" -CA "$pki/int.crt" \
+        -CAkey "$pki/int.key" -set_serial "${f#*:}" -days 30 -sha256 \
+        -extfile "$wspki/ext.cnf" -extensions ext -out "$wspki/$wsn.crt" \
+        >> "$wspki/openssl.log" 2>&1 \
+    || die "cannot make the certificate $wsn: $(cat "$wspki/openssl.log")"
+    cat "$wspki/$wsn.crt" "$pki/int.crt" > "$wspki/$wsn.pem"
+done
+
 # Two good CRLs of the intermediate CA (CRL numbers 1000 and 1001), both
 # revoking svc-billing, made with "openssl ca" as README.md describes; and
 # four corrupt files
@@ -189,6 +255,16 @@ for v in a b; do
 done
 grep -q 'Serial Number: 5001' <<< "$(openssl crl -in "$work/crl/good-a.crl" -noout -text)" \
     || die "good-a.crl does not revoke svc-billing (serial 5001)"
+# and two that also revoke ws-revoked (CRL numbers 1002 and 1003)
+crl_revoke "$ca" "$pki/int.key" "$pki/int.crt" "$wspki/ws-revoked.crt"
+for v in a b; do
+    crl_gen "$ca" "$pki/int.key" "$pki/int.crt" "$work/crl/good-$v-ws.crl" \
+        -crldays 30
+    crl_text=$(openssl crl -in "$work/crl/good-$v-ws.crl" -noout -text)
+    grep -q 'Serial Number: 5001' <<< "$crl_text" \
+        && grep -q 'Serial Number: 5A01' <<< "$crl_text" \
+        || die "good-$v-ws.crl does not revoke svc-billing and ws-revoked (5001, 5A01)"
+done
 size=$(wc -c < "$work/crl/good-a.crl")
 head -c $((size / 2)) "$work/crl/good-a.crl" > "$work/crl/trunc-pem.crl"
 head -c 3000 /dev/urandom > "$work/crl/garbage.crl"
@@ -215,17 +291,21 @@ for v in a b; do
 done
 cp "$work/crl/doors-none-a.crl" "$work/crl/doors.crl"
 
-# put_crl NAME: replace crl/current.crl by crl/NAME.crl, atomically
+# put_crl NAME: replace crl/current.crl by crl/NAME.crl, atomically;
+# crl_ms: the time just before the rename (ws.py's report measures from it)
 put_crl() {
     cp "$work/crl/$1.crl" "$work/crl/.next.crl"
+    crl_ms=$(now_ms)
     mv -f "$work/crl/.next.crl" "$work/crl/current.crl"
 }
 put_crl good-a
+echo "$crl_ms crl0 good-a" >> "$events"
 
 # --- nginx ------------------------------------------------------------------------
 
 sed -e "s|@WORK@|$work|g" -e "s|@PKI@|$pki|g" -e "s|@MODULE@|$module|g" \
     -e "s|@PORT@|$port|g" -e "s|@DOORS_PORT@|$doors_port|g" \
+    -e "s|@WS_ECHO_PORT@|$ws_echo_port|g" -e "s|@WS_LIVE@|$ws_live|g" \
     -e "s|@STREAM_LOAD@|$stream_load|g" \
     -e "s|@STREAM_MODULE@|$stream_module|g" "$here/nginx.conf" > "$work/nginx.conf"
 
@@ -247,6 +327,7 @@ ngx -t -q 2> "$work/out/nginx-t.txt" || die "nginx -t fails: $(cat "$work/out/ng
 master=
 wrk_pids=
 doors_pid=
+ws_pid=
 seen=$work/run/workers-seen     # every worker pid seen, for the cleanup
 : > "$seen"
 
@@ -268,6 +349,10 @@ cleanup() {
         kill -TERM "$doors_pid" 2>/dev/null || true
         wait "$doors_pid" 2>/dev/null || true
     fi
+    if [ -n "$ws_pid" ]; then
+        kill -TERM "$ws_pid" 2>/dev/null || true
+        wait "$ws_pid" 2>/dev/null || true
+    fi
     if [ -n "$master" ] && kill -0 "$master" 2>/dev/null; then
         kill -QUIT "$master" 2>/dev/null || true
         for i in $(seq 50); do
@@ -286,7 +371,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-for p in "$port" "$doors_port"; do
+for p in "$port" "$doors_port" "$ws_echo_port"; do
     if ss -ltn 2>/dev/null | awk '{ print $4 }' | grep -q ":$p\$"; then
         die "127.0.0.1:$p is in use (an nginx left behind by an earlier run?)"
     fi
@@ -386,6 +471,13 @@ doors_pid=$!
 say "doors.pl: door-1 and door-2 stream sessions on 127.0.0.1:$doors_port," \
     "door-1 revoked and restored every 6-10 s"
 
+# the WebSocket part, until the last tick
+"$python" "$here/ws.py" run "$work" "$port" "$ws_echo_port" "$wspki" \
+    $((t0 + secs * 1000 - 1000)) 2> "$work/out/ws-stderr.txt" &
+ws_pid=$!
+say "ws.py: WebSocket sessions (ws-revoked, ws-ok) on wss://127.0.0.1:$port/ws," \
+    "echo server on 127.0.0.1:$ws_echo_port; ws-revoked revoked on ticks 12-19 of every 20"
+
 # sleep_until MS: sleep until t0 + MS (at once if that has passed)
 sleep_until() {
     local d=$(( t0 + $1 - $(now_ms) ))
@@ -443,11 +535,13 @@ for s in $(seq 1 "$ticks"); do
     sleep_until $((s * 1000))
     if [ $((s % 2)) = 0 ] && [ $((s % 20)) != 10 ]; then
         v=good-a; [ $((s / 2 % 2)) = 1 ] && v=good-b
+        # ws-revoked revoked on the good ticks of s / 10 odd (12-18, ...)
+        [ $((s / 10 % 2)) = 1 ] && v=$v-ws
     else
         v=${corrupt[$(( (s / 2) % 4 ))]}
     fi
     put_crl "$v"
-    event crl "$v" "$s"
+    echo "$crl_ms crl $v $s" >> "$events"
 
     if [ $((s % 30)) = 15 ]; then
         sleep_until $((s * 1000 + 250))
@@ -491,6 +585,10 @@ doors_rc=0
 wait "$doors_pid" || doors_rc=$?
 doors_pid=
 [ "$doors_rc" = 0 ] || fail "doors.pl exited with status $doors_rc (see $work/out/doors-stderr.txt)"
+ws_rc=0
+wait "$ws_pid" || ws_rc=$?
+ws_pid=
+[ "$ws_rc" = 0 ] || fail "ws.py exited with status $ws_rc (see $work/out/ws-stderr.txt)"
 say "traffic done"
 
 # the decisions once more, after all the faults; then stop nginx
@@ -612,7 +710,7 @@ n_load_ok=$(awk '/loaded CRL file/ { n += $1 } END { print n + 0 }' "$out/errorl
 n_sig9=$(awk '/exited on signal 9/ { n += $1 } END { print n + 0 }' "$out/errorlog-kinds.txt")
 n_sig_other=$(grep -E 'exited on signal' "$out/errorlog-kinds.txt" | grep -vc 'signal 9' || true)
 n_bad_reason=$(grep 'access forbidden' "$out/errorlog-kinds.txt" \
-    | grep -Evc 'reason: deny subject: "CN=bob,|reason: revoked subject: "CN=(svc-billing|door-1),|reason: no-cert$' || true)
+    | grep -Evc 'reason: deny subject: "CN=bob,|reason: revoked subject: "CN=(svc-billing|door-1|ws-revoked),|reason: no-cert$' || true)
 
 # the stream part's verdict (doors.pl report: its lines, and "fail: " ones)
 doors_report=$(perl "$here/doors.pl" report "$work" "$doors_refresh_ms" \
@@ -620,6 +718,15 @@ doors_report=$(perl "$here/doors.pl" report "$work" "$doors_refresh_ms" \
 while IFS= read -r l; do
     case $l in "fail: "*) fail "${l#fail: }" ;; esac
 done <<< "$doors_report"
+
+# the WebSocket part's verdict (ws.py report)
+ws_report=$("$python" "$here/ws.py" report "$work" "$ws_refresh_ms" \
+    "$ws_tolerance_ms" 2>&1) || true
+grep -q '^websocket sessions:' <<< "$ws_report" \
+    || fail "ws.py report failed: $(tail -3 <<< "$ws_report" | tr '\n' ' ')"
+while IFS= read -r l; do
+    case $l in "fail: "*) fail "${l#fail: }" ;; esac
+done <<< "$ws_report"
 
 # --- the verdict -----------------------------------------------------------------------
 
@@ -676,6 +783,11 @@ awk -v g="$m_growth" 'BEGIN { exit !(g == "n/a" || g > 5) }' \
     echo "rename of the revoking CRL + refresh + 1 s + ${doors_tolerance_ms} ms tolerance):"
     printf '%s\n' "$doors_report" | grep -v '^fail: ' | sed 's/^/  /'
     echo
+    echo "websocket (ws.py, wss://127.0.0.1:$port/ws, certauthz_crl_refresh 500ms; limit:"
+    echo "no echo later than the rename of the revoking CRL + refresh + 1 s, ended by"
+    echo "then + ${ws_tolerance_ms} ms tolerance):"
+    printf '%s\n' "$ws_report" | grep -v '^fail: ' | sed 's/^/  /'
+    echo
     echo "error log ($(wc -l < "$work/logs/error.log") lines), by kind:"
     sed 's/^/  /' "$out/errorlog-kinds.txt"
     echo
@@ -683,10 +795,12 @@ awk -v g="$m_growth" 'BEGIN { exit !(g == "n/a" || g > 5) }' \
         echo "FAILED:$fails"
     else
         echo "PASSED: no wrong decision, RSS growth within 5 %, every reload as planned," \
-             "no stream session outlived its revocation, no wrong stream decision"
+             "no stream session outlived its revocation, no wrong stream decision," \
+             "no WebSocket session survived its revocation, no wrong WebSocket end"
     fi
-    echo "raw data: $out (events.txt, rss.txt, drops.txt, wrk-*.txt, doors-*.txt)," \
-         "$work/logs/error.log, $work/logs/doors-access.log"
+    echo "raw data: $out (events.txt, rss.txt, drops.txt, wrk-*.txt, doors-*.txt," \
+         "ws-*.txt), $work/logs/error.log, $work/logs/doors-access.log," \
+         "$work/logs/ws-access.log"
 } > "$report"
 
 cat "$report"
