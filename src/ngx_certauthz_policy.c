@@ -26,9 +26,9 @@ static ngx_int_t ngx_certauthz_conn_init(ngx_log_t *log);
 static void ngx_certauthz_files_forget(void *data);
 static void ngx_certauthz_crl_files_each(ngx_cycle_t *cycle,
     void (*handler)(ngx_certauthz_crl_file_t *file, ngx_log_t *log));
-static ngx_int_t ngx_certauthz_decide_state(ngx_certauthz_policy_t *policy,
-    SSL_CTX *trusted, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
-    ngx_certauthz_decision_t *d);
+static ngx_inline ngx_int_t ngx_certauthz_decide_state(
+    ngx_certauthz_policy_t *policy, SSL_CTX *trusted, ngx_connection_t *c,
+    ngx_certauthz_conn_t *conn, ngx_certauthz_decision_t *d);
 static ngx_int_t ngx_certauthz_rules(ngx_certauthz_policy_t *policy,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
@@ -851,7 +851,7 @@ ngx_certauthz_decide_live(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
  * is on its way, NGX_ERROR
  */
 
-static ngx_int_t
+static ngx_inline ngx_int_t
 ngx_certauthz_decide_state(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d)

@@ -43,22 +43,18 @@ static void ngx_http_certauthz_live_reset(ngx_connection_t *c);
 
 
 /*
- * After the request's policy allowed it: its connection is watched for
- * the policy, and the request (a main one) is one that the connection's
- * end ends.  NGX_OK, or NGX_ERROR.
+ * The first request of a policy on a connection (see
+ * ngx_http_certauthz_live() in ngx_http_certauthz_module.h): the
+ * connection is watched for the policy from now on, unless the policy
+ * says certauthz_live off.  NGX_OK, or NGX_ERROR.
  */
 
 ngx_int_t
-ngx_http_certauthz_live(ngx_http_request_t *r,
-    ngx_http_certauthz_loc_conf_t *lcf, ngx_http_certauthz_ctx_t *ctx,
-    ngx_certauthz_conn_t *conn, SSL_CTX *trusted)
+ngx_http_certauthz_live_watch(ngx_http_request_t *r,
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_conn_t *conn,
+    SSL_CTX *trusted)
 {
-    ngx_int_t                   rc;
-    ngx_certauthz_live_conn_t  *lc;
-
-    if (r != r->main) {
-        return NGX_OK;
-    }
+    ngx_int_t  rc;
 
 #if (NGX_QUIC)
     /* HTTP/3 connections are decided per request only */
@@ -67,27 +63,18 @@ ngx_http_certauthz_live(ngx_http_request_t *r,
     }
 #endif
 
-    rc = ngx_certauthz_live_watch(&lcf->policy, trusted, r->connection,
-                                  conn, ngx_http_certauthz_live_end);
+    rc = ngx_certauthz_live_add(&lcf->policy, trusted, r->connection, conn,
+                                ngx_http_certauthz_live_end);
 
-    if (rc != NGX_OK) {
-        return (rc == NGX_DECLINED) ? NGX_OK : NGX_ERROR;
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
     }
-
-    if (ctx->live.next != NULL || lcf->policy.mode != NGX_CERTAUTHZ_ON) {
-        return NGX_OK;
-    }
-
-    lc = conn->live;
 
 #if (NGX_HTTP_V2)
-    if (r->stream) {
-        lc->kind = NGX_HTTP_CERTAUTHZ_LIVE_H2;
+    if (rc == NGX_OK && r->stream) {
+        conn->live->kind = NGX_HTTP_CERTAUTHZ_LIVE_H2;
     }
 #endif
-
-    ctx->request = r;
-    ngx_queue_insert_tail(&lc->users, &ctx->live);
 
     return NGX_OK;
 }

@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include "ngx_certauthz_policy.h"
+#include "ngx_certauthz_live.h"
 #include "ngx_http_certauthz_variables.h"
 
 
@@ -44,9 +45,9 @@ typedef struct {
 extern ngx_module_t  ngx_http_certauthz_module;
 
 
-ngx_int_t ngx_http_certauthz_live(ngx_http_request_t *r,
-    ngx_http_certauthz_loc_conf_t *lcf, ngx_http_certauthz_ctx_t *ctx,
-    ngx_certauthz_conn_t *conn, SSL_CTX *trusted);
+ngx_int_t ngx_http_certauthz_live_watch(ngx_http_request_t *r,
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_certauthz_conn_t *conn,
+    SSL_CTX *trusted);
 void ngx_http_certauthz_regex_ops(ngx_http_request_t *r,
     ngx_certauthz_regex_ops_t *ops);
 char *ngx_http_certauthz_content(ngx_conf_t *cf,
@@ -60,6 +61,51 @@ char *ngx_http_certauthz_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_certauthz_explain(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+
+
+
+/*
+ * After the request's policy allowed it: its connection is watched for the
+ * policy (ngx_certauthz_live.c), and a main request of an enforcing policy
+ * is one that the connection's end ends (ngx_http_certauthz_live.c).  On
+ * the request path: a request of the policy watched last costs a few
+ * comparisons and a link.  NGX_OK, or NGX_ERROR.
+ */
+
+static ngx_inline ngx_int_t
+ngx_http_certauthz_live(ngx_http_request_t *r,
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_http_certauthz_ctx_t *ctx,
+    ngx_certauthz_conn_t *conn, SSL_CTX *trusted)
+{
+    ngx_certauthz_live_conn_t  *lc;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    lc = conn->live;
+
+    if (lc == NULL || lc->last != &lcf->policy) {
+
+        if (ngx_http_certauthz_live_watch(r, lcf, conn, trusted) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        lc = conn->live;
+
+        if (lc == NULL || lc->last != &lcf->policy) {
+            /* not watched: certauthz_live off, HTTP/3 */
+            return NGX_OK;
+        }
+    }
+
+    if (lcf->policy.mode == NGX_CERTAUTHZ_ON && ctx->live.next == NULL) {
+        ctx->request = r;
+        ngx_queue_insert_tail(&lc->users, &ctx->live);
+    }
+
+    return NGX_OK;
+}
 
 
 #endif /* _NGX_HTTP_CERTAUTHZ_MODULE_H_INCLUDED_ */
