@@ -301,7 +301,10 @@ ok(!grep({ event($_, 'closed') || exited($_) } values %c),
 
 my $t0 = swap("$dir/live.crl", 'int-alice.crl');
 
-# the connections of alice that "on" must end, and how each shows it
+# the connections of alice that "on" must end, and how each shows it.
+# HTTP/2 connections end with a GOAWAY (after the RST_STREAM of a stream
+# in flight), which a client takes as the end: a real one closes then, ours
+# waits for the server's reset (a second later), looked at below
 my %ends = (
     'ws-alice' => sub { event($c{'ws-alice'}, 'closed') },
     'grpc-alice' => sub { event($c{'grpc-alice'}, 'error')
@@ -309,8 +312,10 @@ my %ends = (
     'sse-alice' => sub { exited($c{'sse-alice'}) },
     'download' => sub { exited($c{'download'}) },
     'h1-idle' => sub { event($c{'h1-idle'}, 'closed') },
-    'h2-idle' => sub { event($c{'h2-idle'}, 'closed') },
-    'h2-sse' => sub { event($c{'h2-sse'}, 'closed') },
+    'h2-idle' => sub { event($c{'h2-idle'}, 'goaway')
+                       || event($c{'h2-idle'}, 'closed') },
+    'h2-sse' => sub { event($c{'h2-sse'}, 'goaway')
+                      || event($c{'h2-sse'}, 'closed') },
 );
 wait_for(sub { !grep { !$_->() } values %ends }, $limit + 3);
 
@@ -395,6 +400,19 @@ closed_logged('h2-sse', '/h2-sse');
     is("@seq", 'rst_stream goaway closed',
        'then GOAWAY, then the connection is closed')
         or diag slurp($c{'h2-sse'}{out});
+
+    # the close: a reset a second after the GOAWAY, the client not having
+    # closed
+    for my $name (qw(h2-idle h2-sse)) {
+        wait_for(sub { event($c{$name}, 'closed') }, 3);
+        my $g = event($c{$name}, 'goaway');
+        my $e = event($c{$name}, 'closed');
+        my $t = $g && $e ? $e->{t} - $g->{t} : undef;
+        ok(defined $t && $t <= 1.5,
+           "$name: nginx closes the connection within 1.5 s of the GOAWAY"
+           . (defined $t ? sprintf(' (%.2f s, %s)', $t, $e->{args}[0]) : ''))
+            or diag slurp($c{$name}{out});
+    }
     access_reason('/h2-sse', 'h2-sse', 'revoked');
     upstream_closed($sse_server, 'h2-sse');
 }
