@@ -127,15 +127,17 @@ HAVE_APT    := $(shell command -v dpkg-query >/dev/null 2>&1 \
 # Debian packages the build, the tests and the demo need (apache2 and
 # haproxy: the migration guide's equivalence tests run them, python3-yaml
 # checks the docs' YAML, procps: pgrep in t/147, python3-cryptography:
-# the crafted CRLs of t/136 (t/lib/mkscope.py); installing starts no
-# service, see policy-rc.d in "install")
+# the crafted CRLs of t/136 (t/lib/mkscope.py), python3-websockets and
+# python3-grpcio: the WebSocket and gRPC servers and clients of t/196;
+# installing starts no service, see policy-rc.d in "install")
 PACKAGES    := nginx nginx-dev libnginx-mod-stream libpcre2-dev mosquitto \
                mosquitto-clients libssl-dev zlib1g-dev gcc make \
                libc6-dev openssl curl perl libtest-base-perl \
                libtest-longstring-perl liblist-moreutils-perl \
                libtext-diff-perl libwww-perl libipc-run-perl \
                libhttp-message-perl apache2 haproxy python3-yaml procps \
-               python3-cryptography libcurl4-openssl-dev
+               python3-cryptography libcurl4-openssl-dev python3-websockets \
+               python3-grpcio
 
 # and what "make bench" needs besides
 BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux python3

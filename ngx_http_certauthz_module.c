@@ -191,6 +191,14 @@ static ngx_command_t  ngx_http_certauthz_commands[] = {
       offsetof(ngx_http_certauthz_loc_conf_t, policy.crl.warn),
       NULL },
 
+    { ngx_string("certauthz_live"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+                        |NGX_HTTP_LMT_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_certauthz_loc_conf_t, policy.live),
+      NULL },
+
     { ngx_string("certauthz_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_certauthz_metrics,
@@ -244,6 +252,7 @@ static ngx_int_t
 ngx_http_certauthz_handler(ngx_http_request_t *r)
 {
     ngx_int_t                       rc;
+    SSL_CTX                        *trusted;
     ngx_event_t                    *wev;
     ngx_certauthz_conn_t           *conn;
     ngx_http_certauthz_ctx_t       *ctx;
@@ -282,8 +291,10 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 
     d = &ctx->decision;
 
-    rc = ngx_certauthz_decide(&lcf->policy, ngx_http_certauthz_trusted(r),
-                              r->connection, conn, &ops, d);
+    trusted = ngx_http_certauthz_trusted(r);
+
+    rc = ngx_certauthz_decide(&lcf->policy, trusted, r->connection, conn,
+                              &ops, d);
 
     if (rc == NGX_AGAIN && r == r->main) {
         /* a CRL that the certificate names is being fetched: the request
@@ -317,6 +328,13 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
                        ngx_certauthz_reason_name(d->reason),
                        d->rule ? ", rule: " : "",
                        d->rule ? &d->rule->where : &ngx_http_certauthz_none);
+
+        /* the connection is watched from now on: ended, with the request
+         * if it still runs, when its certificate is revoked or expires */
+
+        if (ngx_http_certauthz_live(r, lcf, ctx, conn, trusted) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
         return (lcf->policy.mode == NGX_CERTAUTHZ_AUDIT) ? NGX_DECLINED
                                                          : NGX_OK;
@@ -381,7 +399,7 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
             ctx->logged_notice = 1;
             ngx_certauthz_log_denial(NGX_LOG_NOTICE,
                                      "certauthz: audit: would deny",
-                                     r->connection, conn, d);
+                                     r->connection, conn, d, NULL);
         }
 
         return;
@@ -397,7 +415,7 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
             ctx->logged_info = 1;
             ngx_certauthz_log_denial(NGX_LOG_INFO,
                                      "certauthz: access forbidden",
-                                     r->connection, conn, d);
+                                     r->connection, conn, d, NULL);
         }
 
         return;
@@ -406,7 +424,7 @@ ngx_http_certauthz_log_denial(ngx_http_request_t *r,
     if (!ctx->logged_error) {
         ctx->logged_error = 1;
         ngx_certauthz_log_denial(NGX_LOG_ERR, "certauthz: access forbidden",
-                                 r->connection, conn, d);
+                                 r->connection, conn, d, NULL);
     }
 }
 

@@ -22,7 +22,8 @@
 #include "ngx_certauthz_text.h"
 
 
-#define NGX_CERTAUTHZ_METRICS_LINE     128
+#define NGX_CERTAUTHZ_METRICS_LINE     128     /* NGX_CERTAUTHZ_COUNT_ALL
+                                                  atomics at least */
 #define NGX_CERTAUTHZ_METRICS_REASONS  (NGX_CERTAUTHZ_REASON_CRL_STALE + 1)
 
 #define NGX_CERTAUTHZ_METRICS_POLICY   0
@@ -138,6 +139,10 @@ ngx_certauthz_metrics_policy(ngx_conf_t *cf, ngx_certauthz_policy_t *policy,
             return NGX_ERROR;
         }
     }
+
+    /* the label names the policy in the log of a connection it closes */
+    mp = files->policies.elts;
+    policy->location = mp[i].location;
 
     if (ngx_certauthz_metrics_bind(files->binds,
                                    &policy->counters,
@@ -446,6 +451,44 @@ ngx_certauthz_metrics_decisions(ngx_certauthz_metrics_out_t *out,
 
             if (ngx_certauthz_metrics_line(out, "certauthz_decisions_total",
                                            labels, 5, values, c[r])
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (npolicies
+        && ngx_certauthz_metrics_head(out,
+               "certauthz_connections_closed_total", "counter",
+               "Live connections closed after the policy admitted them "
+               "(audit: that would have been), by server, location, mode "
+               "and reason, since the last start or reload.")
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&labels[3], "reason");
+
+    for (i = 0; i < npolicies; i++) {
+
+        c = (ngx_atomic_t *) ((u_char *) files->counters.addr + line * i);
+
+        values[0] = mp[i].server;
+        values[1] = mp[i].location;
+        values[2] = modes[mp[i].policy->mode % 3];
+
+        for (r = NGX_CERTAUTHZ_REASON_EXPIRED;
+             r <= NGX_CERTAUTHZ_REASON_CRL_STALE;
+             r++)
+        {
+            values[3] = *ngx_certauthz_reason_name(r);
+
+            if (ngx_certauthz_metrics_line(out,
+                    "certauthz_connections_closed_total", labels, 4, values,
+                    c[NGX_CERTAUTHZ_COUNT_CLOSED + r
+                      - NGX_CERTAUTHZ_REASON_EXPIRED])
                 != NGX_OK)
             {
                 return NGX_ERROR;

@@ -26,6 +26,9 @@ static ngx_int_t ngx_certauthz_conn_init(ngx_log_t *log);
 static void ngx_certauthz_files_forget(void *data);
 static void ngx_certauthz_crl_files_each(ngx_cycle_t *cycle,
     void (*handler)(ngx_certauthz_crl_file_t *file, ngx_log_t *log));
+static ngx_int_t ngx_certauthz_decide_state(ngx_certauthz_policy_t *policy,
+    SSL_CTX *trusted, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_decision_t *d);
 static ngx_int_t ngx_certauthz_rules(ngx_certauthz_policy_t *policy,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
@@ -438,6 +441,7 @@ ngx_certauthz_policy_init(ngx_certauthz_policy_t *policy)
     policy->crl.refresh = NGX_CONF_UNSET_MSEC;
     policy->crl.stale_allow = NGX_CONF_UNSET_UINT;
     policy->crl.warn = NGX_CONF_UNSET;
+    policy->live = NGX_CONF_UNSET;
 }
 
 
@@ -765,6 +769,7 @@ ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
     ngx_conf_merge_uint_value(conf->crl.stale_allow, prev->crl.stale_allow,
                               0);
     ngx_conf_merge_sec_value(conf->crl.warn, prev->crl.warn, 86400);
+    ngx_conf_merge_value(conf->live, prev->live, 1);
 
     if (conf->crl.files != NULL) {
         ngx_certauthz_crl_watch_conf(&conf->crl);
@@ -789,6 +794,67 @@ ngx_int_t
 ngx_certauthz_decide(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_certauthz_decide_state(policy, trusted, c, conn, d);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (policy->rules == NULL || policy->rules->nelts == 0) {
+        d->allow = 1;
+        d->reason = NGX_CERTAUTHZ_REASON_ALLOW;
+        return NGX_OK;
+    }
+
+    return ngx_certauthz_rules(policy, c, conn, ops, d);
+}
+
+
+/*
+ * A live connection that the policy allowed, decided again: what can
+ * change while a connection lives is whether its certificate is valid now
+ * and what the CRLs say of it; what the rules make of the certificate
+ * cannot change (lists are read with the configuration).  A live
+ * connection does not wait for a distribution point's CRL: crl-missing.
+ */
+
+ngx_int_t
+ngx_certauthz_decide_live(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
+    ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_decision_t *d)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_certauthz_decide_state(policy, trusted, c, conn, d);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_OK;
+    }
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    d->allow = 1;
+    d->reason = NGX_CERTAUTHZ_REASON_ALLOW;
+
+    return NGX_OK;
+}
+
+
+/*
+ * All but the rules: NGX_DECLINED when they decide, NGX_OK with the
+ * decision, NGX_AGAIN (crl-missing) when a CRL that the certificate names
+ * is on its way, NGX_ERROR
+ */
+
+static ngx_int_t
+ngx_certauthz_decide_state(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
+    ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_decision_t *d)
 {
     time_t                 now;
     ngx_uint_t             revocation;
@@ -862,13 +928,7 @@ ngx_certauthz_decide(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
         }
     }
 
-    if (policy->rules == NULL || policy->rules->nelts == 0) {
-        d->allow = 1;
-        d->reason = NGX_CERTAUTHZ_REASON_ALLOW;
-        return NGX_OK;
-    }
-
-    return ngx_certauthz_rules(policy, c, conn, ops, d);
+    return NGX_DECLINED;
 }
 
 
@@ -1095,9 +1155,9 @@ ngx_certauthz_outcome_replay(ngx_certauthz_outcome_t *o,
 void
 ngx_certauthz_log_denial(ngx_uint_t level, const char *what,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
-    ngx_certauthz_decision_t *d)
+    ngx_certauthz_decision_t *d, ngx_str_t *location)
 {
-    ngx_str_t                rule, subject, serial;
+    ngx_str_t                rule, subject, serial, where;
     ngx_certauthz_values_t  *vals;
 
     static ngx_str_t         empty = ngx_null_string;
@@ -1119,10 +1179,14 @@ ngx_certauthz_log_denial(ngx_uint_t level, const char *what,
         }
     }
 
+    where = (location && location->len) ? *location : empty;
+
     ngx_log_error(level, c->log, 0,
-                  "%s, reason: %V%s%V%s%V%s%V",
+                  "%s, reason: %V%s%V%s%V%s%V%s%V%s",
                   what, ngx_certauthz_reason_name(d->reason),
                   d->rule ? ", rule: " : "", &rule,
                   subject.data ? ", subject: \"" : "", &subject,
-                  subject.data ? "\", serial: " : "", &serial);
+                  subject.data ? "\", serial: " : "", &serial,
+                  where.len ? ", location: \"" : "", &where,
+                  where.len ? "\"" : "");
 }

@@ -59,12 +59,32 @@ typedef struct {
 } ngx_certauthz_files_t;
 
 
+typedef struct ngx_certauthz_live_conn_s  ngx_certauthz_live_conn_t;
+
+
+/*
+ * This worker's live connections that a policy admitted and that a change
+ * of its CRLs is to decide again (ngx_certauthz_live.c), and the timer
+ * that looks for one
+ */
+typedef struct {
+    ngx_queue_t               entries;    /* next NULL: none yet */
+    ngx_event_t               refresh;
+    ngx_uint_t                generation;
+} ngx_certauthz_live_list_t;
+
+
 typedef struct {
     ngx_uint_t                mode;       /* NGX_CERTAUTHZ_OFF, ... */
     ngx_array_t              *rules;      /* of ngx_certauthz_rule_t */
     ngx_certauthz_crl_conf_t  crl;
-    ngx_atomic_t             *counters;   /* by reason, host-wide; NULL:
-                                             not counted */
+    ngx_flag_t                live;       /* certauthz_live */
+    ngx_atomic_t             *counters;   /* by reason, host-wide, then
+                                             the connections closed by
+                                             reason; NULL: not counted */
+    ngx_str_t                 location;   /* its counters' label: the
+                                             location it decides */
+    ngx_certauthz_live_list_t  watch;
     unsigned                  counted:1;  /* registered for counters */
 } ngx_certauthz_policy_t;
 
@@ -133,6 +153,7 @@ typedef struct {
     ngx_certauthz_crl_verdict_t   crl;
     ngx_msec_t                    cdp_until;  /* waits for a distribution
                                                  point's CRL until then */
+    ngx_certauthz_live_conn_t    *live;       /* NULL: not watched */
 } ngx_certauthz_conn_t;
 
 
@@ -174,9 +195,12 @@ void ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
 ngx_int_t ngx_certauthz_decide(ngx_certauthz_policy_t *policy,
     SSL_CTX *trusted, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
+ngx_int_t ngx_certauthz_decide_live(ngx_certauthz_policy_t *policy,
+    SSL_CTX *trusted, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
+    ngx_certauthz_decision_t *d);
 void ngx_certauthz_log_denial(ngx_uint_t level, const char *what,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
-    ngx_certauthz_decision_t *d);
+    ngx_certauthz_decision_t *d, ngx_str_t *location);
 
 
 #endif /* _NGX_CERTAUTHZ_POLICY_H_INCLUDED_ */

@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include "ngx_certauthz_policy.h"
+#include "ngx_http_certauthz_variables.h"
 
 
 typedef struct {
@@ -43,6 +44,9 @@ typedef struct {
 extern ngx_module_t  ngx_http_certauthz_module;
 
 
+ngx_int_t ngx_http_certauthz_live(ngx_http_request_t *r,
+    ngx_http_certauthz_loc_conf_t *lcf, ngx_http_certauthz_ctx_t *ctx,
+    ngx_certauthz_conn_t *conn, SSL_CTX *trusted);
 void ngx_http_certauthz_regex_ops(ngx_http_request_t *r,
     ngx_certauthz_regex_ops_t *ops);
 char *ngx_http_certauthz_content(ngx_conf_t *cf,

@@ -145,10 +145,21 @@ ngx_http_certauthz_create_ctx(ngx_http_request_t *r)
 }
 
 
+/*
+ * The handler marks our ctx in the list; a request that its live
+ * connection may end (ngx_http_certauthz_live()) leaves that connection's
+ * list of requests
+ */
+
 static void
 ngx_http_certauthz_cleanup(void *data)
 {
-    /* nothing to free: the handler only marks our ctx in the list */
+    ngx_http_certauthz_ctx_t *ctx = data;
+
+    if (ctx->live.next != NULL) {
+        ngx_queue_remove(&ctx->live);
+        ctx->live.next = NULL;
+    }
 }
 
 

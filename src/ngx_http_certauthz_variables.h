@@ -19,6 +19,10 @@
 /* per request; survives internal redirects (see ..._get_ctx()) */
 typedef struct {
     ngx_certauthz_decision_t  decision;
+    /* in the list of requests of its live connection, which ends them
+     * when the certificate is revoked or expires; next NULL: not */
+    ngx_queue_t               live;
+    ngx_http_request_t       *request;
     unsigned                  evaluated:1;
     /* a denial is logged once per request at each level: an audit line
      * (notice) or one under "satisfy any" (info) never stands in for an

@@ -2,9 +2,9 @@
 /*
  * certauthz: the stream face.  Directives, the preread-phase handler (the
  * first phase after the TLS handshake: a denied connection is closed
- * before any byte is proxied), the $certauthz_* variables, and the watch
- * over live connections: one whose certificate a CRL change revokes, or
- * whose certificate expires, is closed then.
+ * before any byte is proxied), the $certauthz_* variables, and how a live
+ * session that the engine finds denied now (its certificate revoked by a
+ * CRL change, or expired) is closed.
  */
 
 
@@ -13,6 +13,7 @@
 #include <ngx_stream.h>
 
 #include "ngx_certauthz_policy.h"
+#include "ngx_certauthz_live.h"
 #include "ngx_certauthz_metrics.h"
 #include "ngx_certauthz_variable.h"
 
@@ -24,17 +25,8 @@ typedef ngx_stream_ssl_conf_t      ngx_stream_certauthz_ssl_conf_t;
 #endif
 
 
-/* a certificate's notAfter is looked at again at least this often */
-#define NGX_STREAM_CERTAUTHZ_EXPIRY_STEP  86400000
-
 typedef struct {
     ngx_certauthz_policy_t        policy;
-
-    /* this worker's live connections allowed by the policy, and the timer
-     * that refreshes its CRL for them */
-    ngx_queue_t                   live;
-    ngx_event_t                   refresh;
-    ngx_uint_t                    generation;
 } ngx_stream_certauthz_srv_conf_t;
 
 
@@ -42,12 +34,9 @@ typedef struct {
     ngx_certauthz_decision_t           decision;
     ngx_stream_session_t              *session;
     ngx_stream_certauthz_srv_conf_t   *conf;
-    ngx_queue_t                        queue;
-    ngx_event_t                        expiry;
     ngx_event_t                        wait;      /* for a distribution
                                                      point's CRL */
     unsigned                           evaluated:1;
-    unsigned                           closing:1;
     unsigned                           waiting:1;
 } ngx_stream_certauthz_ctx_t;
 
@@ -56,17 +45,10 @@ static ngx_int_t ngx_stream_certauthz_handler(ngx_stream_session_t *s);
 static ngx_int_t ngx_stream_certauthz_decide(ngx_stream_session_t *s,
     ngx_stream_certauthz_srv_conf_t *conf, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d);
-static ngx_int_t ngx_stream_certauthz_watch(ngx_stream_session_t *s,
-    ngx_stream_certauthz_ctx_t *ctx, ngx_certauthz_conn_t *conn);
-static void ngx_stream_certauthz_unwatch(void *data);
-static void ngx_stream_certauthz_refresh(ngx_event_t *ev);
-static void ngx_stream_certauthz_expiry(ngx_event_t *ev);
 static ngx_int_t ngx_stream_certauthz_wait(ngx_stream_certauthz_ctx_t *ctx);
 static void ngx_stream_certauthz_wait_handler(ngx_event_t *ev);
 static void ngx_stream_certauthz_wait_cleanup(void *data);
-static void ngx_stream_certauthz_recheck(ngx_stream_certauthz_ctx_t *ctx);
-static void ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
-    ngx_certauthz_conn_t *conn);
+static ngx_msec_t ngx_stream_certauthz_end(ngx_certauthz_live_conn_t *lc);
 static void ngx_stream_certauthz_no_wait_shutdown(ngx_connection_t *c);
 static SSL_CTX *ngx_stream_certauthz_trusted(ngx_stream_session_t *s);
 
@@ -226,6 +208,13 @@ static ngx_command_t  ngx_stream_certauthz_commands[] = {
       offsetof(ngx_stream_certauthz_srv_conf_t, policy.crl.warn),
       NULL },
 
+    { ngx_string("certauthz_live"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_certauthz_srv_conf_t, policy.live),
+      NULL },
+
       ngx_null_command
 };
 
@@ -328,8 +317,13 @@ ngx_stream_certauthz_handler(ngx_stream_session_t *s)
                        "certauthz: access allowed, reason: %V",
                        ngx_certauthz_reason_name(ctx->decision.reason));
 
-        if (conf->policy.mode == NGX_CERTAUTHZ_ON
-            && ngx_stream_certauthz_watch(s, ctx, conn) != NGX_OK)
+        /* watched from now on: closed when a CRL change revokes its
+         * certificate, or when it expires (ngx_certauthz_live.c) */
+
+        if (ngx_certauthz_live_watch(&conf->policy,
+                                     ngx_stream_certauthz_trusted(s), c,
+                                     conn, ngx_stream_certauthz_end)
+            == NGX_ERROR)
         {
             return NGX_STREAM_INTERNAL_SERVER_ERROR;
         }
@@ -340,12 +334,12 @@ ngx_stream_certauthz_handler(ngx_stream_session_t *s)
     if (conf->policy.mode == NGX_CERTAUTHZ_AUDIT) {
         ngx_certauthz_log_denial(NGX_LOG_NOTICE,
                                  "certauthz: audit: would deny",
-                                 c, conn, &ctx->decision);
+                                 c, conn, &ctx->decision, NULL);
         return NGX_DECLINED;
     }
 
     ngx_certauthz_log_denial(NGX_LOG_ERR, "certauthz: access forbidden",
-                             c, conn, &ctx->decision);
+                             c, conn, &ctx->decision, NULL);
 
     ngx_stream_certauthz_no_wait_shutdown(c);
 
@@ -368,77 +362,6 @@ ngx_stream_certauthz_decide(ngx_stream_session_t *s,
     return ngx_certauthz_decide(&conf->policy,
                                 ngx_stream_certauthz_trusted(s),
                                 s->connection, conn, &ops, d);
-}
-
-
-/*
- * An allowed connection is watched for as long as it lives: a timer at
- * its certificate's notAfter, and a place in the worker's list of live
- * connections of its policy, which a CRL change walks (a cost per CRL
- * change, none per packet).
- */
-
-static ngx_int_t
-ngx_stream_certauthz_watch(ngx_stream_session_t *s,
-    ngx_stream_certauthz_ctx_t *ctx, ngx_certauthz_conn_t *conn)
-{
-    time_t                            left;
-    ngx_connection_t                 *c;
-    ngx_pool_cleanup_t               *cln;
-    ngx_certauthz_crl_conf_t         *crl;
-    ngx_stream_certauthz_srv_conf_t  *conf;
-
-    c = s->connection;
-    conf = ctx->conf;
-    crl = &conf->policy.crl;
-
-    if (!conn->cert.present) {
-        return NGX_OK;
-    }
-
-    cln = ngx_pool_cleanup_add(c->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_stream_certauthz_unwatch;
-    cln->data = ctx;
-
-    ctx->expiry.handler = ngx_stream_certauthz_expiry;
-    ctx->expiry.data = ctx;
-    ctx->expiry.log = c->log;
-    ctx->expiry.cancelable = 1;
-
-    left = conn->cert.not_after - ngx_time() + 1;
-
-    ngx_add_timer(&ctx->expiry,
-                  ngx_min((ngx_msec_t) left * 1000,
-                          NGX_STREAM_CERTAUTHZ_EXPIRY_STEP));
-
-    if (crl->files == NULL || crl->refresh == 0) {
-        ngx_queue_init(&ctx->queue);
-        return NGX_OK;
-    }
-
-    if (conf->live.next == NULL) {
-        ngx_queue_init(&conf->live);
-        conf->refresh.handler = ngx_stream_certauthz_refresh;
-        conf->refresh.data = conf;
-        conf->refresh.log = ngx_cycle->log;
-        conf->refresh.cancelable = 1;
-    }
-
-    if (ngx_queue_empty(&conf->live)) {
-        conf->generation = ngx_certauthz_crl_generation(crl);
-    }
-
-    ngx_queue_insert_tail(&conf->live, &ctx->queue);
-
-    if (!conf->refresh.timer_set) {
-        ngx_add_timer(&conf->refresh, ngx_certauthz_crl_poll(crl));
-    }
-
-    return NGX_OK;
 }
 
 
@@ -497,165 +420,30 @@ ngx_stream_certauthz_wait_cleanup(void *data)
 }
 
 
-static void
-ngx_stream_certauthz_unwatch(void *data)
-{
-    ngx_stream_certauthz_ctx_t *ctx = data;
-
-    if (ctx->expiry.timer_set) {
-        ngx_del_timer(&ctx->expiry);
-    }
-
-    if (ctx->expiry.posted) {
-        ngx_delete_posted_event(&ctx->expiry);
-    }
-
-    ngx_queue_remove(&ctx->queue);
-}
-
-
 /*
- * Every second at most (certauthz_crl_refresh if shorter) while the worker
- * has live connections of the policy: if the host has loaded a changed CRL
- * file since (ngx_certauthz_crl_watch.c), each of them is decided again.
- */
-
-static void
-ngx_stream_certauthz_refresh(ngx_event_t *ev)
-{
-    ngx_uint_t                        generation;
-    ngx_queue_t                      *q, *next;
-    ngx_certauthz_crl_conf_t         *crl;
-    ngx_stream_certauthz_ctx_t       *ctx;
-    ngx_stream_certauthz_srv_conf_t  *conf;
-
-    conf = ev->data;
-    crl = &conf->policy.crl;
-
-    if (ngx_queue_empty(&conf->live)) {
-        return;
-    }
-
-    generation = ngx_certauthz_crl_generation(crl);
-
-    if (generation != conf->generation) {
-        conf->generation = generation;
-
-        ngx_log_debug0(NGX_LOG_DEBUG_STREAM, ev->log, 0,
-                       "certauthz: CRLs changed, live connections decided "
-                       "again");
-
-        for (q = ngx_queue_head(&conf->live);
-             q != ngx_queue_sentinel(&conf->live);
-             q = next)
-        {
-            /* a connection closed now leaves the list */
-            next = ngx_queue_next(q);
-
-            ctx = ngx_queue_data(q, ngx_stream_certauthz_ctx_t, queue);
-            ngx_stream_certauthz_recheck(ctx);
-        }
-    }
-
-    if (ngx_queue_empty(&conf->live)) {
-        return;
-    }
-
-    ngx_add_timer(ev, ngx_certauthz_crl_poll(crl));
-}
-
-
-static void
-ngx_stream_certauthz_expiry(ngx_event_t *ev)
-{
-    time_t                       left;
-    ngx_certauthz_conn_t        *conn;
-    ngx_stream_certauthz_ctx_t  *ctx;
-
-    ctx = ev->data;
-
-    conn = ngx_certauthz_conn_get(ctx->session->connection);
-
-    if (conn != NULL) {
-        left = conn->cert.not_after - ngx_time() + 1;
-
-        if (left > 0) {
-            ngx_add_timer(ev, ngx_min((ngx_msec_t) left * 1000,
-                                      NGX_STREAM_CERTAUTHZ_EXPIRY_STEP));
-            return;
-        }
-    }
-
-    ngx_stream_certauthz_recheck(ctx);
-}
-
-
-/* the connection's policy, decided again; denied now: closed */
-
-static void
-ngx_stream_certauthz_recheck(ngx_stream_certauthz_ctx_t *ctx)
-{
-    ngx_int_t                  rc;
-    ngx_connection_t          *c;
-    ngx_certauthz_conn_t      *conn;
-    ngx_certauthz_decision_t   d;
-
-    if (ctx->closing) {
-        return;
-    }
-
-    c = ctx->session->connection;
-
-    conn = ngx_certauthz_conn_get(c);
-
-    rc = (conn == NULL) ? NGX_ERROR
-                        : ngx_stream_certauthz_decide(ctx->session, ctx->conf,
-                                                      conn, &d);
-
-    /* a live session does not wait: crl-missing is its verdict */
-
-    if (rc != NGX_OK && rc != NGX_AGAIN) {
-        /* an internal failure is no verdict, and lets nobody stay */
-        ngx_log_error(NGX_LOG_ERR, c->log, 0,
-                      "certauthz: rule evaluation failed, "
-                      "connection closed");
-
-        ctx->closing = 1;
-        ngx_stream_certauthz_close(ctx, NULL);
-        return;
-    }
-
-    if (d.allow) {
-        return;
-    }
-
-    ctx->decision = d;
-    ctx->closing = 1;
-
-    ngx_stream_certauthz_close(ctx, conn);
-}
-
-
-/*
+ * A live session that a policy now denies (ngx_certauthz_live.c).
  * Whatever handles the session (proxy, return, njs) owns it: the client
  * side is shut for reading and its read event posted, so that the handler
  * reads the end of the stream and finalizes the session its own way
  * (closing the upstream too); nginx then closes the TLS connection.
  */
 
-static void
-ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
-    ngx_certauthz_conn_t *conn)
+static ngx_msec_t
+ngx_stream_certauthz_end(ngx_certauthz_live_conn_t *lc)
 {
-    ngx_connection_t  *c;
+    ngx_connection_t            *c;
+    ngx_stream_session_t        *s;
+    ngx_stream_certauthz_ctx_t  *ctx;
 
-    c = ctx->session->connection;
+    c = lc->connection;
+    s = c->data;
 
-    if (conn != NULL) {
-        ngx_certauthz_log_denial(NGX_LOG_ERR,
-                                 "certauthz: access forbidden, "
-                                 "connection closed",
-                                 c, conn, &ctx->decision);
+    /* $certauthz_reason of the session's access log line */
+
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_certauthz_module);
+
+    if (ctx != NULL) {
+        ctx->decision = lc->decision;
     }
 
     ngx_stream_certauthz_no_wait_shutdown(c);
@@ -667,6 +455,8 @@ ngx_stream_certauthz_close(ngx_stream_certauthz_ctx_t *ctx,
 
     c->read->ready = 1;
     ngx_post_event(c->read, &ngx_posted_events);
+
+    return 0;
 }
 
 
@@ -1061,9 +851,7 @@ ngx_stream_certauthz_create_srv_conf(ngx_conf_t *cf)
     /*
      * set by ngx_pcalloc():
      *
-     *     conf->live = { NULL, NULL };   (initialised by the worker)
-     *     conf->refresh = { 0 };
-     *     conf->generation = 0;
+     *     conf->policy.watch = { 0 };   (initialised by the worker)
      */
 
     ngx_certauthz_policy_init(&conf->policy);

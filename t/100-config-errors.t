@@ -453,6 +453,18 @@ certauthz_crl_stale maybe;
 --- error chomp
 invalid value "maybe"
 
+=== certauthz_live takes on or off
+--- conf
+certauthz_live always;
+--- error chomp
+invalid value "always" in "certauthz_live" directive, it must be "on" or "off"
+
+=== certauthz_live twice
+--- conf
+certauthz_live on; certauthz_live off;
+--- error chomp
+"certauthz_live" directive is duplicate
+
 === certauthz_explain takes no argument
 --- conf
 certauthz_explain on;

@@ -161,7 +161,7 @@ GET /page.html
 
 
 
-=== TEST 3: the change reaches an open keep-alive connection
+=== TEST 3: the change reaches an open keep-alive connection: certauthz closes it (certauthz_live is on), and the next request, on a new connection, is denied
 --- user_files eval
 $::Crls . ">>> crl/current.crl\n" . Certauthz::Test::crl('int-empty.crl') . $::Pages . <<'_EOF_'
 >>> page.html
@@ -177,7 +177,9 @@ _EOF_
 GET /page.html
 --- error_code: 200
 --- response_body_like chomp
-^ok:(\d+):\.:allow\n+ok\n+ok\n+denied:\1:\.:revoked\n+$
+^ok:(\d+):\.:allow\n+ok\n+ok\n+denied:(?!\1\n)\d+:\.:revoked\n+$
+--- error_log eval
+qr/\[error\] .*certauthz: access forbidden, connection closed, reason: revoked, subject: "CN=alice,[^"]*", serial: A1B2C, location: "\/"/
 
 
 

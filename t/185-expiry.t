@@ -6,6 +6,9 @@
 # about ten seconds (limit_rate), so the last two come after the
 # certificate expired: one on the same upstream connection as the first,
 # one on a new connection that resumes the TLS session of the second.
+# "certauthz_live off" keeps the expired connection open, so that its next
+# request shows the per-request check; with it on (the default), that
+# connection is closed at notAfter (t/196-http-live.t).
 
 use lib 't/lib';
 use Certauthz::Test;
@@ -45,6 +48,7 @@ __DATA__
 
         location / {
             certauthz on;
+            certauthz_live off;
             certauthz_allow cn=short;
             add_header X-Reason $certauthz_reason always;
             add_header X-Requests $connection_requests always;

@@ -115,3 +115,78 @@ main::swap_crl_later('door.crl', 'int-door-1.crl', 1);
 certauthz: access forbidden, connection closed, reason: revoked, subject: "CN=door-1,OU=doors,O=Example Corp"
 --- no_error_log
 door-2,OU=doors
+
+
+
+=== TEST 3: in audit mode a CRL change closes nothing: the would-be close is logged at notice
+--- user_files eval
+">>> door.crl\n" . Certauthz::Test::crl('int-empty.crl')
+--- stream_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/sink.sock;
+        ssl_preread on;
+        preread_timeout 4s;
+        return "never reached\n";    # preread_timeout ends the session
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/stream.sock ssl;
+        include $TEST_NGINX_PKI/stream-tls.conf;
+        ssl_verify_client on;
+
+        certauthz audit;
+        certauthz_crl $TEST_NGINX_SERVER_ROOT/html/door.crl;
+        certauthz_crl_refresh 1s;
+        certauthz_allow ou=doors;
+
+        proxy_pass unix:$TEST_NGINX_SERVER_ROOT/sink.sock;
+    }
+--- init
+main::swap_crl_later('door.crl', 'int-door-1.crl', 1);
+--- stream_server_config
+    proxy_pass unix:$TEST_NGINX_SERVER_ROOT/stream.sock;
+    include $TEST_NGINX_PKI/as/door-1.conf;
+--- stream_response
+--- timeout: 10
+--- error_log
+certauthz: audit: would close the connection, reason: revoked, subject: "CN=door-1,OU=doors,O=Example Corp"
+--- no_error_log
+connection closed
+
+
+
+=== TEST 4: with certauthz_live off a CRL change leaves the live connection alone
+--- user_files eval
+">>> door.crl\n" . Certauthz::Test::crl('int-empty.crl')
+--- stream_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/sink.sock;
+        ssl_preread on;
+        preread_timeout 4s;
+        return "never reached\n";    # preread_timeout ends the session
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/stream.sock ssl;
+        include $TEST_NGINX_PKI/stream-tls.conf;
+        ssl_verify_client on;
+
+        certauthz on;
+        certauthz_live off;
+        certauthz_crl $TEST_NGINX_SERVER_ROOT/html/door.crl;
+        certauthz_crl_refresh 1s;
+        certauthz_allow ou=doors;
+
+        proxy_pass unix:$TEST_NGINX_SERVER_ROOT/sink.sock;
+    }
+--- init
+main::swap_crl_later('door.crl', 'int-door-1.crl', 1);
+--- stream_server_config
+    proxy_pass unix:$TEST_NGINX_SERVER_ROOT/stream.sock;
+    include $TEST_NGINX_PKI/as/door-1.conf;
+--- stream_response
+--- timeout: 10
+--- error_log eval
+qr/certauthz: loaded CRL file "[^"]*door\.crl": 1 CRLs?, 1 revoked/
+--- no_error_log
+certauthz: access forbidden
