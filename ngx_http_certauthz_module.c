@@ -711,6 +711,7 @@ ngx_http_certauthz_create_loc_conf(ngx_conf_t *cf)
      *     conf->content = NULL;
      *     conf->content_where = { 0, NULL };
      *     conf->explain = 0;
+     *     conf->policy.watch = { 0 };   (initialised by the worker)
      */
 
     /* where the block begins, for the warnings of merge */
