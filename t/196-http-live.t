@@ -108,16 +108,6 @@ for (qw(logs tmp www www/files www/idle www/h2-idle)) {
 my %alice = (subject => Certauthz::Test::expected('alice', 'subject'),
              serial => serial(Certauthz::Test::expected('alice', 'serial')));
 
-# --- short-live: valid for $short_secs more seconds ----------------------
-# long enough for everything to start and for the revocations to be over
-# before it expires
-my $short_secs = $valgrind ? 40 : 12;
-system('bash', 't/lib/mkshort.sh', $pki, $dir, 'short-live', $short_secs) == 0
-    or give_up('t/lib/mkshort.sh makes short-live');
-my $not_after = not_after("$dir/short-live.pem");
-my $short_serial = serial(`openssl x509 -in $dir/short-live.pem -noout -serial`
-                          =~ /serial=(\S+)/);
-
 # --- what the workers read (nobody may read $dir) -------------------------
 write_file("$dir/live.crl", Certauthz::Test::crl('int-empty.crl'));
 write_file("$dir/reload.crl", Certauthz::Test::crl('int-empty.crl'));
@@ -256,6 +246,17 @@ ok(wait_for(sub { listens($port) && listens($h2_port) }, 10), 'nginx listens');
 my @workers;
 wait_for(sub { @workers = children($master); @workers >= 2 }, 5);
 is(scalar @workers, 2, 'two workers');
+
+# --- short-live: valid for $short_secs more seconds ----------------------
+# made now, once nginx runs (only the client reads it): long enough for the
+# clients to start and, on a machine that is not too busy, for the
+# revocations to be over before it expires
+my $short_secs = $valgrind ? 40 : 12;
+system('bash', 't/lib/mkshort.sh', $pki, $dir, 'short-live', $short_secs) == 0
+    or give_up('t/lib/mkshort.sh makes short-live');
+my $not_after = not_after("$dir/short-live.pem");
+my $short_serial = serial(`openssl x509 -in $dir/short-live.pem -noout -serial`
+                          =~ /serial=(\S+)/);
 
 # --- the clients ------------------------------------------------------------
 my $url = "https://127.0.0.1:$port";
@@ -447,7 +448,10 @@ closed_logged('h2-sse', '/h2-sse');
 # file (7), and no more lines than the connections ended -------------------
 my $still = $t0 + $limit + 0.5;
 sleep $still - time if time < $still;
-for my $name (qw(ws-bob audit-alice nolive-alice reload-old short)) {
+# (short-live too, unless a slow start brought its expiry this close)
+my @stay = qw(ws-bob audit-alice nolive-alice reload-old);
+push @stay, 'short' if $not_after + 1 > time;
+for my $name (@stay) {
     ok(!event($c{$name}, 'closed') && echoes_after($c{$name}, $t0 + $limit),
        "$name still echoes " . sprintf('%.1f', $limit) . ' s after the swap')
         or diag "$name: " . slurp($c{$name}{out});
@@ -455,9 +459,10 @@ for my $name (qw(ws-bob audit-alice nolive-alice reload-old short)) {
 unlike(join('', error_lines()), qr/connection closed.*CN=bob/,
        "bob's WebSocket was not ended");
 {
-    my @closed = grep { /connection closed/ } error_lines();
-    is(scalar @closed, 7, 'seven "connection closed" lines, one per ended '
-                          . 'connection') or diag join '', @closed;
+    my @closed = grep { /connection closed, reason: revoked/ } error_lines();
+    is(scalar @closed, 7, 'seven "connection closed, reason: revoked" lines, '
+                          . 'one per ended connection')
+        or diag join '', @closed;
     my %pid = map { /\] (\d+)#/ ? ($1 => 1) : () } @closed;
     diag 'ended by the workers ' . join(', ', sort keys %pid);
 }
@@ -496,8 +501,10 @@ unlike(join('', error_lines()), qr/connection closed.*CN=bob/,
              $not_after + $limit + 1 - time);
     my $e = event($c{'short'}, 'closed');
     my $after = $e ? $e->{t} - $not_after : undef;
-    ok($e && $after >= -0.05 && $after <= 2.0,
-       'it is ended at its notAfter + at most 2 s'
+    # expired once a whole second is past notAfter (as OpenSSL compares,
+    # and the per-request check): not before notAfter + 1 s
+    ok($e && $after >= 0.95 && $after <= 2.0,
+       'it is ended between notAfter + 1 s and notAfter + 2 s'
        . (defined $after ? sprintf(' (%+.2f s)', $after) : ''))
         or diag slurp($c{'short'}{out});
     diag sprintf 'short-live ended %+.2f s after its notAfter', $after
