@@ -108,7 +108,7 @@ for (qw(logs tmp www www/files www/idle www/h2-idle)) {
 my %alice = (subject => Certauthz::Test::expected('alice', 'subject'),
              serial => serial(Certauthz::Test::expected('alice', 'serial')));
 
-# --- what the workers read (nobody may read $dir) -------------------------
+# --- what the workers (nobody) read: in $dir, not in the checkout ----------
 write_file("$dir/live.crl", Certauthz::Test::crl('int-empty.crl'));
 write_file("$dir/reload.crl", Certauthz::Test::crl('int-empty.crl'));
 write_file("$dir/www/idle/idle.txt", "idle\n");
@@ -146,6 +146,9 @@ my $ws_proxy = <<"EOF";
             proxy_set_header Connection "upgrade";
 EOF
 
+# two workers, as deployments run, and reuseport so that the connections
+# spread over both (each must end its own); one location per case, so that
+# the log lines and the counters tell them apart
 write_file("$dir/nginx.conf", nginx_main(2, @modules) . <<"EOF");
 http {
     client_body_temp_path tmp/body;
@@ -345,6 +348,14 @@ my %took;
 for my $name (sort keys %ends) {
     my $e = $ends{$name}->();
     $took{$name} = $e ? $e->{t} - $t0 : undef;
+
+    # without ss, only curl's exit tells, later than nginx's reset
+    if ($name eq 'download' && !$have_ss) {
+        SKIP: { skip 'no ss (iproute2): when the download ended is not '
+                     . 'known', 1 }
+        next;
+    }
+
     ok($e && $took{$name} >= 0 && $took{$name} <= $limit,
        "$name is ended within $limit s of the swap" . took($took{$name}))
         or diag "$name: " . slurp($c{$name}{out});
