@@ -24,6 +24,8 @@
 #define NGX_CERTAUTHZ_LIVE_EXPIRY_STEP  86400000
 
 
+static ngx_msec_t ngx_certauthz_live_expiry_timer(time_t not_after);
+
 static ngx_certauthz_live_conn_t *ngx_certauthz_live_conn(
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_live_end_pt end);
@@ -115,7 +117,6 @@ static ngx_certauthz_live_conn_t *
 ngx_certauthz_live_conn(ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_live_end_pt end)
 {
-    time_t                      left;
     ngx_connection_t           *tc;
     ngx_pool_cleanup_t         *cln;
     ngx_certauthz_live_conn_t  *lc;
@@ -145,10 +146,8 @@ ngx_certauthz_live_conn(ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     lc->event.log = tc->log;
     lc->event.cancelable = 1;
 
-    left = conn->cert.not_after - ngx_time() + 1;
-
-    ngx_add_timer(&lc->event, ngx_min((ngx_msec_t) ngx_max(left, 0) * 1000,
-                                      NGX_CERTAUTHZ_LIVE_EXPIRY_STEP));
+    ngx_add_timer(&lc->event,
+                  ngx_certauthz_live_expiry_timer(conn->cert.not_after));
 
     cln->handler = ngx_certauthz_live_unwatch;
     conn->live = lc;
@@ -189,20 +188,45 @@ ngx_certauthz_live_unwatch(void *data)
 }
 
 
+/*
+ * Until the first second after the notAfter begins (a certificate is
+ * valid through its notAfter second), in milliseconds, at most a day
+ */
+
+static ngx_msec_t
+ngx_certauthz_live_expiry_timer(time_t not_after)
+{
+    time_t       left;
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    left = not_after + 1 - tp->sec;
+
+    if (left <= 0) {
+        return 0;
+    }
+
+    if (left > NGX_CERTAUTHZ_LIVE_EXPIRY_STEP / 1000) {
+        return NGX_CERTAUTHZ_LIVE_EXPIRY_STEP;
+    }
+
+    return (ngx_msec_t) left * 1000 - tp->msec;
+}
+
+
 static void
 ngx_certauthz_live_expiry(ngx_event_t *ev)
 {
-    time_t                      left;
+    time_t                      not_after;
     ngx_certauthz_live_t       *e;
     ngx_certauthz_live_conn_t  *lc;
 
     lc = ev->data;
+    not_after = lc->conn->cert.not_after;
 
-    left = lc->conn->cert.not_after - ngx_time() + 1;
-
-    if (left > 0) {
-        ngx_add_timer(ev, ngx_min((ngx_msec_t) left * 1000,
-                                  NGX_CERTAUTHZ_LIVE_EXPIRY_STEP));
+    if (ngx_time() <= not_after) {
+        ngx_add_timer(ev, ngx_certauthz_live_expiry_timer(not_after));
         return;
     }
 

@@ -115,6 +115,15 @@ ngx_http_certauthz_live_end(ngx_certauthz_live_conn_t *lc)
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, fc->log, 0,
                        "certauthz: request of a denied connection ended");
 
+        /*
+         * A reference of our own while it ends: the cleanups that
+         * ngx_http_terminate_request() runs (the upstream's) finalize the
+         * request with NGX_DONE, which would free it (HTTP/1.x: keep the
+         * connection alive) under ngx_http_terminate_request(); its
+         * terminal handler closes the request whatever the count is.
+         */
+        r->main->count++;
+
         ngx_http_finalize_request(r, NGX_HTTP_CLOSE);
         ngx_http_run_posted_requests(fc);
 
@@ -152,7 +161,9 @@ ngx_http_certauthz_live_end(ngx_certauthz_live_conn_t *lc)
     case 1:
         c->close = 1;
         c->read->handler(c->read);
-        return NGX_HTTP_CERTAUTHZ_LIVE_GOAWAY;
+
+        /* closed now: lc went with the connection's pool */
+        return c->destroyed ? 0 : NGX_HTTP_CERTAUTHZ_LIVE_GOAWAY;
 
     default:
         /* still there (lingering on a client that reads slowly): as its
