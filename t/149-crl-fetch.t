@@ -38,7 +38,7 @@ use lib 't/lib';
 use Certauthz::Test ();
 use Certauthz::Proc qw(run tempdir_0755 alive wait_pid free_port wait_for
                        write_file slurp children stop_master
-                       nginx_main);
+                       nginx_main parse_metrics);
 
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
@@ -995,27 +995,6 @@ sub scrape {
     return scalar `curl -sk --max-time 5 --cert $pki/bob.pem --key $pki/bob.key https://127.0.0.1:$n->{port}/metrics`;
 }
 
-# the samples of a scrape: ({ name, labels => { NAME => VALUE }, value }, ...)
-sub parse_metrics {
-    my ($text) = @_;
-    my @m;
-
-    for (split /\n/, $text) {
-        next if /^#/ || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/;
-        my ($name, $labels, $value) = ($1, $2 // '', $3);
-        my %l;
-
-        while ($labels =~ /\G([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/gc) {
-            my ($k, $v) = ($1, $2);
-            $v =~ s/\\(.)/$1 eq 'n' ? "\n" : $1/ge;
-            $l{$k} = $v;
-        }
-
-        push @m, { name => $name, labels => \%l, value => $value };
-    }
-
-    return @m;
-}
 
 # the value of the sample NAME with exactly these labels, or undef
 sub sample {

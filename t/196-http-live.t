@@ -52,7 +52,8 @@ use warnings;
 use lib 't/lib';
 use Certauthz::Test ();
 use Certauthz::Proc qw(run tempdir_0755 alive wait_pid free_port wait_for
-                       write_file slurp children stop_master nginx_main);
+                       write_file slurp children stop_master nginx_main
+                       parse_metrics);
 
 use Cwd qw(abs_path);
 use IO::Socket::INET;
@@ -809,27 +810,6 @@ sub error_lines {
     return split /^/m, slurp("$dir/logs/error.log");
 }
 
-# the samples of a scrape: ({ name, labels => { NAME => VALUE }, value }, ...)
-sub parse_metrics {
-    my ($text) = @_;
-    my @m;
-
-    for (split /\n/, $text) {
-        next if /^#/ || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/;
-        my ($name, $labels, $value) = ($1, $2 // '', $3);
-        my %l;
-
-        while ($labels =~ /\G([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/gc) {
-            my ($k, $v) = ($1, $2);
-            $v =~ s/\\(.)/$1 eq 'n' ? "\n" : $1/ge;
-            $l{$k} = $v;
-        }
-
-        push @m, { name => $name, labels => \%l, value => $value };
-    }
-
-    return @m;
-}
 
 # the value of the sample with exactly these labels, or undef
 sub sample {

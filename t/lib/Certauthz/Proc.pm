@@ -1,8 +1,9 @@
 package Certauthz::Proc;
 
 # What the plain-Perl tests that start their own nginx and servers share
-# (t/149-crl-fetch.t, t/151-crl-cdp.t): running a command, free ports,
-# waiting for a pid file or a condition, whether a process lives, files.
+# (t/149-crl-fetch.t, t/151-crl-cdp.t, t/196-http-live.t): running a
+# command, free ports, waiting for a pid file or a condition, whether a
+# process lives, files, the samples of a metrics scrape.
 
 use strict;
 use warnings;
@@ -15,7 +16,8 @@ use Test::More ();
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(run tempdir_0755 alive wait_pid free_port wait_for
-                    write_file slurp children stop_master nginx_main);
+                    write_file slurp children stop_master nginx_main
+                    parse_metrics);
 
 # the main and events blocks of an nginx.conf under its own prefix: the
 # modules loaded, N workers, logs/nginx.pid, logs/error.log at info;
@@ -137,6 +139,28 @@ sub slurp {
     open my $f, '<', $file or return '';
     local $/;
     return <$f> // '';
+}
+
+# the samples of a scrape: ({ name, labels => { NAME => VALUE }, value }, ...)
+sub parse_metrics {
+    my ($text) = @_;
+    my @m;
+
+    for (split /\n/, $text) {
+        next if /^#/ || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/;
+        my ($name, $labels, $value) = ($1, $2 // '', $3);
+        my %l;
+
+        while ($labels =~ /\G([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/gc) {
+            my ($k, $v) = ($1, $2);
+            $v =~ s/\\(.)/$1 eq 'n' ? "\n" : $1/ge;
+            $l{$k} = $v;
+        }
+
+        push @m, { name => $name, labels => \%l, value => $value };
+    }
+
+    return @m;
 }
 
 1;
