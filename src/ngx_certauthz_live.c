@@ -23,6 +23,15 @@
 /* a certificate's notAfter is looked at again at least this often */
 #define NGX_CERTAUTHZ_LIVE_EXPIRY_STEP  86400000
 
+/*
+ * Connections are ended this many at a time, a batch every this many
+ * milliseconds: a CRL change that revokes thousands of live connections
+ * at once (about 50 us each to end) must not hold up the worker's other
+ * clients for all of it
+ */
+#define NGX_CERTAUTHZ_LIVE_BATCH        256
+#define NGX_CERTAUTHZ_LIVE_BATCH_EVERY  10
+
 
 static ngx_msec_t ngx_certauthz_live_expiry_timer(time_t not_after);
 
@@ -33,6 +42,7 @@ static void ngx_certauthz_live_unwatch(void *data);
 static void ngx_certauthz_live_expiry(ngx_event_t *ev);
 static void ngx_certauthz_live_refresh(ngx_event_t *ev);
 static void ngx_certauthz_live_recheck(ngx_certauthz_live_t *e);
+static void ngx_certauthz_live_schedule(ngx_event_t *ev);
 static void ngx_certauthz_live_ending(ngx_event_t *ev);
 
 
@@ -359,15 +369,37 @@ ngx_certauthz_live_recheck(ngx_certauthz_live_t *e)
         return;
     }
 
-    /* the face ends it from a posted event: the lists this is called
-     * from are not walked while a connection leaves them */
+    /* the face ends it from a posted event or a timer: the lists this is
+     * called from are not walked while a connection leaves them */
 
     if (lc->event.timer_set) {
         ngx_del_timer(&lc->event);
     }
 
     lc->event.handler = ngx_certauthz_live_ending;
-    ngx_post_event(&lc->event, &ngx_posted_events);
+    ngx_certauthz_live_schedule(&lc->event);
+}
+
+
+static void
+ngx_certauthz_live_schedule(ngx_event_t *ev)
+{
+    static ngx_msec_t  tick;
+    static ngx_uint_t  scheduled;
+
+    if (tick != ngx_current_msec) {
+        tick = ngx_current_msec;
+        scheduled = 0;
+    }
+
+    if (scheduled < NGX_CERTAUTHZ_LIVE_BATCH) {
+        scheduled++;
+        ngx_post_event(ev, &ngx_posted_events);
+        return;
+    }
+
+    ngx_add_timer(ev, scheduled++ / NGX_CERTAUTHZ_LIVE_BATCH
+                      * NGX_CERTAUTHZ_LIVE_BATCH_EVERY);
 }
 
 
