@@ -428,6 +428,16 @@ bench-stream: deps bench-deps
 	@$(MAKE) --no-print-directory build
 	bash bench/stream.sh "$(NGINX_BIN)" "$(MODULE)" "$(STREAM_MODULE)"
 
+# 10,000 idle keep-alive connections and a CRL swap: the time and CPU to
+# decide them again, and their memory (docs/benchmarks.md, "Live
+# connections (issue 24)")
+.PHONY: bench-live
+bench-live: deps bench-deps
+	@$(MAKE) --no-print-directory build
+	@[ -e t/pki/crl/.stamp ] || { bash t/lib/mkpki.sh t/pki \
+	    && bash t/lib/mkcrl.sh t/pki && touch t/pki/crl/.stamp; }
+	bash bench/live.sh "$(NGINX_BIN)" "$(MODULE)" "$(CURDIR)/t/pki"
+
 # certauthz_metrics under load: the decision counters equal the requests
 # answered, across two workers (docs/benchmarks.md)
 bench-metrics: deps bench-deps
