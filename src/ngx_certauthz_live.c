@@ -343,6 +343,7 @@ ngx_certauthz_live_recheck(ngx_certauthz_live_t *e)
     } else {
         lc->ending = 1;
         lc->decision = d;
+        lc->location = (rc == NGX_OK) ? &policy->location : NULL;
     }
 
     if (d.reason >= NGX_CERTAUTHZ_REASON_EXPIRED && policy->counters) {
@@ -351,21 +352,14 @@ ngx_certauthz_live_recheck(ngx_certauthz_live_t *e)
         (void) ngx_atomic_fetch_add(&policy->counters[closed], 1);
     }
 
-    if (rc == NGX_OK) {
-        if (policy->mode == NGX_CERTAUTHZ_AUDIT) {
+    if (!lc->ending) {
+        if (rc == NGX_OK) {
             ngx_certauthz_log_denial(NGX_LOG_NOTICE,
                                      "certauthz: audit: would close the "
                                      "connection",
                                      c, lc->conn, &d, &policy->location);
-        } else {
-            ngx_certauthz_log_denial(NGX_LOG_ERR,
-                                     "certauthz: access forbidden, "
-                                     "connection closed",
-                                     c, lc->conn, &d, &policy->location);
         }
-    }
 
-    if (!lc->ending) {
         return;
     }
 
@@ -410,6 +404,17 @@ ngx_certauthz_live_ending(ngx_event_t *ev)
     ngx_certauthz_live_conn_t  *lc;
 
     lc = ev->data;
+
+    /* logged when it is ended, batch by batch, not all in the walk that
+     * found it denied (lc->location NULL: a failure, logged then) */
+
+    if (lc->tries == 0 && lc->location != NULL) {
+        ngx_certauthz_log_denial(NGX_LOG_ERR,
+                                 "certauthz: access forbidden, "
+                                 "connection closed",
+                                 lc->connection, lc->conn, &lc->decision,
+                                 lc->location);
+    }
 
     /* lc may be gone when the face answers 0 */
 

@@ -51,6 +51,7 @@ struct ngx_certauthz_live_conn_s {
     /* at the certificate's notAfter; once it is ending, the face's */
     ngx_event_t                   event;
     ngx_certauthz_decision_t      decision;   /* why it is ended */
+    ngx_str_t                    *location;   /* and by which location */
     ngx_uint_t                    tries;
 
     /* the face's: what runs on the connection (requests), and what kind
