@@ -15,27 +15,7 @@ use lib 't/lib';
 use Certauthz::Test;
 use Test::Nginx::Socket::Lua::Stream 'no_plan';
 
-use POSIX ();
-
 Certauthz::Test::fault('EVP_PKEY_CTX_new:2');
-
-# for --- init: in the background, after SECONDS, html/DEST becomes a copy
-# of the CRL NAME of t/pki/crl (written beside it, renamed into place)
-sub swap_crl_later {
-    my ($dest, $name, $seconds) = @_;
-    my $root = Certauthz::Test::servroot();
-    my $data = Certauthz::Test::crl($name);
-
-    my $pid = fork // die "fork: $!\n";
-    return if $pid;
-
-    select undef, undef, undef, $seconds;
-    open my $out, '>', "$root/html/$dest.tmp" or POSIX::_exit(1);
-    print $out $data;
-    close $out;
-    rename "$root/html/$dest.tmp", "$root/html/$dest";
-    POSIX::_exit(0);
-}
 
 no_shuffle();
 run_tests();
@@ -69,7 +49,7 @@ __DATA__
         proxy_pass unix:$TEST_NGINX_SERVER_ROOT/sink.sock;
     }
 --- init
-main::swap_crl_later('door.crl', 'int-door-1.crl', 1);
+Certauthz::Test::swap_crl_later('door.crl', 'int-door-1.crl', 1);
 --- stream_server_config
     proxy_pass unix:$TEST_NGINX_SERVER_ROOT/stream.sock;
     include $TEST_NGINX_PKI/as/door-1.conf;

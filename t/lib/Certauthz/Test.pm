@@ -31,6 +31,7 @@ use Cwd qw(abs_path);
 use Fcntl qw(:flock);
 use File::Basename qw(dirname);
 use File::Spec;
+use POSIX ();
 
 our @CLIENTS = qw(alice bob svc-billing multicn nosan utf8 bmp univ
                   nulemail special big-serial highbit eve mallory
@@ -131,6 +132,28 @@ sub reload_then_replace {
     rename "$root/html/$dest.tmp", "$root/html/$dest" or die "rename: $!\n";
 
     select undef, undef, undef, $wait;
+}
+
+
+# For "--- init" (t/191-stream-live.t, t/174-faults-live.t): in the
+# background, after SECONDS, html/DEST becomes a copy of the CRL NAME of
+# t/pki/crl (written beside it, renamed into place), while the block's
+# requests run.
+
+sub swap_crl_later {
+    my ($dest, $name, $seconds) = @_;
+    my $root = servroot();
+    my $data = crl($name);
+
+    my $pid = fork // die "fork: $!\n";
+    return if $pid;
+
+    select undef, undef, undef, $seconds;
+    open my $out, '>', "$root/html/$dest.tmp" or POSIX::_exit(1);
+    print $out $data;
+    close $out;
+    rename "$root/html/$dest.tmp", "$root/html/$dest";
+    POSIX::_exit(0);
 }
 
 
