@@ -278,18 +278,27 @@ ngx_certauthz_cert_more(ngx_connection_t *c, ngx_certauthz_cert_t *cert)
 
 
 /*
- * What the certificate's data is kept in: the pool of the TCP connection
- * that owns the SSL object (c may be an HTTP/2 stream's fake connection).
+ * The TCP connection that owns the SSL object: c may be an HTTP/2 stream's
+ * fake connection
  */
 
-ngx_pool_t *
-ngx_certauthz_cert_pool(ngx_connection_t *c)
+ngx_connection_t *
+ngx_certauthz_cert_connection(ngx_connection_t *c)
 {
     ngx_connection_t  *tc;
 
     tc = ngx_ssl_get_connection(c->ssl->connection);
 
-    return tc ? tc->pool : c->pool;
+    return tc ? tc : c;
+}
+
+
+/* what the certificate's data is kept in: that connection's pool */
+
+ngx_pool_t *
+ngx_certauthz_cert_pool(ngx_connection_t *c)
+{
+    return ngx_certauthz_cert_connection(c)->pool;
 }
 
 

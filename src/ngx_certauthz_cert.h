@@ -75,6 +75,7 @@ ngx_int_t ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl,
     X509 *x509, ngx_pool_t *pool);
 ngx_certauthz_cert_more_t *ngx_certauthz_cert_more(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert);
+ngx_connection_t *ngx_certauthz_cert_connection(ngx_connection_t *c);
 ngx_pool_t *ngx_certauthz_cert_pool(ngx_connection_t *c);
 ngx_certauthz_values_t *ngx_certauthz_cert_field(ngx_connection_t *c,
     ngx_certauthz_cert_t *cert, ngx_uint_t field);

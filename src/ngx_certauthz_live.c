@@ -42,6 +42,8 @@ static void ngx_certauthz_live_unwatch(void *data);
 static void ngx_certauthz_live_expiry(ngx_event_t *ev);
 static void ngx_certauthz_live_refresh(ngx_event_t *ev);
 static void ngx_certauthz_live_recheck(ngx_certauthz_live_t *e);
+static void ngx_certauthz_live_count(ngx_certauthz_policy_t *policy,
+    ngx_certauthz_decision_t *d);
 static void ngx_certauthz_live_schedule(ngx_event_t *ev);
 static void ngx_certauthz_live_ending(ngx_event_t *ev);
 
@@ -131,12 +133,7 @@ ngx_certauthz_live_conn(ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_pool_cleanup_t         *cln;
     ngx_certauthz_live_conn_t  *lc;
 
-    /* c may be an HTTP/2 stream's fake connection */
-
-    tc = ngx_ssl_get_connection(c->ssl->connection);
-    if (tc == NULL) {
-        tc = c;
-    }
+    tc = ngx_certauthz_cert_connection(c);
 
     cln = ngx_pool_cleanup_add(tc->pool, sizeof(ngx_certauthz_live_conn_t));
     if (cln == NULL) {
@@ -300,7 +297,6 @@ static void
 ngx_certauthz_live_recheck(ngx_certauthz_live_t *e)
 {
     ngx_int_t                   rc;
-    ngx_uint_t                  closed;
     ngx_connection_t           *c;
     ngx_certauthz_policy_t     *policy;
     ngx_certauthz_decision_t    d;
@@ -339,20 +335,8 @@ ngx_certauthz_live_recheck(ngx_certauthz_live_t *e)
         }
 
         e->said = 1;
+        ngx_certauthz_live_count(policy, &d);
 
-    } else {
-        lc->ending = 1;
-        lc->decision = d;
-        lc->location = (rc == NGX_OK) ? &policy->location : NULL;
-    }
-
-    if (d.reason >= NGX_CERTAUTHZ_REASON_EXPIRED && policy->counters) {
-        closed = NGX_CERTAUTHZ_COUNT_CLOSED
-                 + d.reason - NGX_CERTAUTHZ_REASON_EXPIRED;
-        (void) ngx_atomic_fetch_add(&policy->counters[closed], 1);
-    }
-
-    if (!lc->ending) {
         if (rc == NGX_OK) {
             ngx_certauthz_log_denial(NGX_LOG_NOTICE,
                                      "certauthz: audit: would close the "
@@ -363,6 +347,12 @@ ngx_certauthz_live_recheck(ngx_certauthz_live_t *e)
         return;
     }
 
+    ngx_certauthz_live_count(policy, &d);
+
+    lc->ending = 1;
+    lc->decision = d;
+    lc->location = (rc == NGX_OK) ? &policy->location : NULL;
+
     /* the face ends it from a posted event or a timer: the lists this is
      * called from are not walked while a connection leaves them */
 
@@ -372,6 +362,20 @@ ngx_certauthz_live_recheck(ngx_certauthz_live_t *e)
 
     lc->event.handler = ngx_certauthz_live_ending;
     ngx_certauthz_live_schedule(&lc->event);
+}
+
+
+/* a connection closed (in audit mode: that would be), by reason */
+
+static void
+ngx_certauthz_live_count(ngx_certauthz_policy_t *policy,
+    ngx_certauthz_decision_t *d)
+{
+    if (d->reason >= NGX_CERTAUTHZ_REASON_EXPIRED && policy->counters) {
+        (void) ngx_atomic_fetch_add(&policy->counters[
+                   NGX_CERTAUTHZ_COUNT_CLOSED + d->reason
+                   - NGX_CERTAUTHZ_REASON_EXPIRED], 1);
+    }
 }
 
 

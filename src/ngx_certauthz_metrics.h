@@ -20,9 +20,6 @@
  * it closed (in audit mode: would have), by reason from "expired" on
  */
 #define NGX_CERTAUTHZ_COUNT_CLOSED  (NGX_CERTAUTHZ_REASON_CRL_STALE + 1)
-#define NGX_CERTAUTHZ_COUNT_ALL     (NGX_CERTAUTHZ_COUNT_CLOSED            \
-                                     + NGX_CERTAUTHZ_REASON_CRL_STALE      \
-                                     - NGX_CERTAUTHZ_REASON_EXPIRED + 1)
 
 
 /* a counted policy, with the labels of its decisions */

@@ -63,7 +63,6 @@ char *ngx_http_certauthz_explain(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 
-
 /*
  * After the request's policy allowed it: its connection is watched for the
  * policy (ngx_certauthz_live.c), and a main request of an enforcing policy
