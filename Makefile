@@ -90,6 +90,10 @@ endif
 
 # what our own sources are held to; nginx's own flags come first
 WARN        := -Wall -Wextra -Werror -Wno-unused-parameter
+# a module's functions are not replaced by another object's at run time:
+# calls between its files may be direct, and small ones inlined (-fPIC
+# alone makes each such call go through the PLT)
+OPT         := -fno-semantic-interposition
 
 CC_OPT      := -g -O2 -fstack-protector-strong -Wformat \
                -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2
@@ -297,7 +301,7 @@ $(STAMP): config Makefile $(ARGS_FILE) | check
 
 $(MODULE): $(STAMP) $(SOURCES)
 	cd $(TREE) && $(MAKE) -s -f objs/Makefile $(BUILD_GOAL) \
-	    CFLAGS="$$(sed -n 's/^CFLAGS = //p' objs/Makefile) $(WARN)"
+	    CFLAGS="$$(sed -n 's/^CFLAGS = //p' objs/Makefile) $(WARN) $(OPT)"
 	cp $(TREE)/objs/ngx_http_certauthz_module.so $@.tmp
 	mv -f $@.tmp $@    # a running nginx keeps the file it loaded
 	if [ -f $(TREE)/objs/ngx_stream_certauthz_module.so ]; then \

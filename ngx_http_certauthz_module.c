@@ -257,6 +257,7 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     ngx_certauthz_conn_t           *conn;
     ngx_http_certauthz_ctx_t       *ctx;
     ngx_certauthz_decision_t       *d;
+    ngx_http_ssl_srv_conf_t        *sscf;
     ngx_certauthz_regex_ops_t       ops;
     ngx_http_certauthz_loc_conf_t  *lcf;
 
@@ -269,16 +270,7 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_certauthz_get_ctx(r);
-
-    if (ctx == NULL) {
-        ctx = ngx_http_certauthz_create_ctx(r);
-        if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    conn = ngx_certauthz_conn_get(r->connection);
+    conn = ngx_certauthz_conn_find(r->connection);
 
     if (conn == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -287,11 +279,27 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certauthz_module);
+
+    if (ctx == NULL) {
+        if (r->internal || r->filter_finalize) {
+            ctx = ngx_http_certauthz_get_ctx(r);
+        }
+
+        if (ctx == NULL) {
+            ctx = ngx_http_certauthz_create_ctx(r, conn);
+            if (ctx == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+
     ngx_http_certauthz_regex_ops(r, &ops);
 
     d = &ctx->decision;
 
-    trusted = ngx_http_certauthz_trusted(r);
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_ssl_module);
+    trusted = sscf->ssl.ctx;
 
     rc = ngx_certauthz_decide(&lcf->policy, trusted, r->connection, conn,
                               &ops, d);
@@ -586,7 +594,7 @@ ngx_http_certauthz_regex_restore(void *data, void *regex, ngx_str_t *s,
 
         r->realloc_captures = 0;
 
-        r->captures = ngx_palloc(r->pool, cmcf->ncaptures * sizeof(int));
+        r->captures = ngx_http_certauthz_captures(r, cmcf->ncaptures);
         if (r->captures == NULL) {
             return NGX_ERROR;
         }

@@ -22,7 +22,7 @@ static ngx_int_t ngx_certauthz_cert_dn(X509_NAME *name, ngx_pool_t *pool,
 static ngx_int_t ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
     ngx_uint_t last_only, ngx_pool_t *pool, ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_cert_t *cert);
+    ngx_certauthz_cert_t *cert, ngx_uint_t field);
 static ngx_uint_t ngx_certauthz_cert_san_field(int tag);
 static ngx_int_t ngx_certauthz_cert_san_value(ngx_uint_t field,
     const u_char *p, long len, ngx_pool_t *pool, ngx_certauthz_value_t *v);
@@ -34,9 +34,14 @@ static ngx_int_t ngx_certauthz_cert_serial(X509 *x509, ngx_pool_t *pool,
     ngx_certauthz_values_t *vals);
 static ngx_int_t ngx_certauthz_cert_fingerprint(X509 *x509,
     ngx_pool_t *pool, ngx_certauthz_values_t *vals);
+static ngx_int_t ngx_certauthz_cert_time(const ASN1_TIME *t,
+    ngx_uint_t which, time_t *out);
 static ngx_int_t ngx_certauthz_cert_lifetime(ngx_certauthz_cert_t *cert,
     ngx_pool_t *pool);
 
+
+/* the names of a kind whose place one walk of subjectAltName keeps */
+#define NGX_CERTAUTHZ_SAN_KEEP       8
 
 #define NGX_CERTAUTHZ_STR_CONVERT    0
 #define NGX_CERTAUTHZ_STR_ASCII      1
@@ -61,9 +66,11 @@ ngx_certauthz_cert_parse(ngx_certauthz_cert_t *cert, SSL *ssl, X509 *x509,
 
     /* dates that cannot be read (OpenSSL refuses them too): never valid */
 
-    if (ngx_certauthz_asn1_time(X509_get0_notBefore(x509), &cert->not_before)
+    if (ngx_certauthz_cert_time(X509_get0_notBefore(x509), 0,
+                                &cert->not_before)
         != NGX_OK
-        || ngx_certauthz_asn1_time(X509_get0_notAfter(x509), &cert->not_after)
+        || ngx_certauthz_cert_time(X509_get0_notAfter(x509), 1,
+                                   &cert->not_after)
            != NGX_OK)
     {
         ERR_clear_error();
@@ -185,13 +192,12 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     case NGX_CERTAUTHZ_FIELD_URI:
     case NGX_CERTAUTHZ_FIELD_IP:
 
-        /* one decode of the extension gives all four */
+        /*
+         * only the names of this kind: the others cost as much again
+         * (an address's text most), and a location seldom asks for all
+         */
 
-        rc = ngx_certauthz_cert_san(x509, pool, cert);
-        built = (1 << NGX_CERTAUTHZ_FIELD_EMAIL)
-                | (1 << NGX_CERTAUTHZ_FIELD_DNS)
-                | (1 << NGX_CERTAUTHZ_FIELD_URI)
-                | (1 << NGX_CERTAUTHZ_FIELD_IP);
+        rc = ngx_certauthz_cert_san(x509, pool, cert, field);
         break;
 
     case NGX_CERTAUTHZ_FIELD_EKU:
@@ -238,20 +244,22 @@ ngx_certauthz_cert_field(ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     X509_free(x509);
 
     if (rc != NGX_OK) {
-        if (built == (1U << field)) {
-            ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
-                          "certauthz: cannot build the %V of the client "
-                          "certificate", ngx_certauthz_field_name(field));
-
-        } else if (built & (1 << NGX_CERTAUTHZ_FIELD_CA)) {
+        if (built != (1U << field)) {
             ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
                           "certauthz: cannot read the verified chain of "
                           "the client certificate");
 
-        } else {
+        } else if (field >= NGX_CERTAUTHZ_FIELD_EMAIL
+                   && field <= NGX_CERTAUTHZ_FIELD_IP)
+        {
             ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
                           "certauthz: cannot decode the subjectAltName "
                           "extension of the client certificate");
+
+        } else {
+            ngx_ssl_error(NGX_LOG_ERR, c->log, 0,
+                          "certauthz: cannot build the %V of the client "
+                          "certificate", ngx_certauthz_field_name(field));
         }
 
         return NULL;
@@ -442,15 +450,19 @@ ngx_certauthz_cert_name_entries(X509_NAME *name, int nid,
 
 static ngx_int_t
 ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
-    ngx_certauthz_cert_t *cert)
+    ngx_certauthz_cert_t *cert, ngx_uint_t field)
 {
-    int                      idx, tag, xclass, ret;
-    long                     len;
-    ngx_uint_t               pass, field, counts[NGX_CERTAUTHZ_NFIELDS];
-    const u_char            *p, *end;
-    X509_EXTENSION          *ext;
-    ASN1_OCTET_STRING       *der;
-    ngx_certauthz_value_t   *next[NGX_CERTAUTHZ_NFIELDS];
+    int                     idx, tag, xclass, ret;
+    long                    len;
+    ngx_uint_t              pass, count, i;
+    const u_char           *p, *end;
+    X509_EXTENSION         *ext;
+    ASN1_OCTET_STRING      *der;
+    ngx_certauthz_value_t  *next;
+    struct {
+        const u_char       *data;
+        long                len;
+    }                       found[NGX_CERTAUTHZ_SAN_KEEP];
 
     idx = X509_get_ext_by_NID(x509, NID_subject_alt_name, -1);
 
@@ -467,10 +479,15 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
     ext = X509_get_ext(x509, idx);
     der = X509_EXTENSION_get_data(ext);
 
-    ngx_memzero(counts, sizeof(counts));
-    ngx_memzero(next, sizeof(next));
+    count = 0;
+    next = NULL;
 
-    /* the first pass counts the names of each kind, the second copies */
+    /*
+     * The first pass counts the names of the kind and notes where the
+     * first few are; a second copies them only if there are more.
+     * Every name is checked, whatever its kind, so that a malformed
+     * extension fails whichever kind is asked for first.
+     */
 
     for (pass = 0; pass < 2; pass++) {
 
@@ -499,52 +516,58 @@ ngx_certauthz_cert_san(X509 *x509, ngx_pool_t *pool,
                 return NGX_ERROR;
             }
 
-            field = ngx_certauthz_cert_san_field(tag);
+            idx = ngx_certauthz_cert_san_field(tag);
 
-            if (field != NGX_CERTAUTHZ_NFIELDS && ret != 0) {
+            if ((ngx_uint_t) idx != NGX_CERTAUTHZ_NFIELDS && ret != 0) {
                 return NGX_ERROR;     /* these are primitive */
             }
 
-            if (field == NGX_CERTAUTHZ_NFIELDS) {
-                p += len;
-                continue;
+            if ((ngx_uint_t) idx == field) {
+
+                if (pass == 0) {
+                    if (count < NGX_CERTAUTHZ_SAN_KEEP) {
+                        found[count].data = p;
+                        found[count].len = len;
+                    }
+
+                    count++;
+
+                } else {
+                    if (ngx_certauthz_cert_san_value(field, p, len, pool,
+                                                     next)
+                        != NGX_OK)
+                    {
+                        return NGX_ERROR;
+                    }
+
+                    next++;
+                }
             }
 
-            if (pass == 0) {
-                counts[field]++;
-                p += len;
-                continue;
-            }
-
-            if (ngx_certauthz_cert_san_value(field, p, len, pool,
-                                             next[field])
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            next[field]++;
             p += len;
         }
 
-        if (pass == 1) {
+        if (pass == 1 || count == 0) {
             break;
         }
 
-        for (field = NGX_CERTAUTHZ_FIELD_EMAIL;
-             field <= NGX_CERTAUTHZ_FIELD_IP;
-             field++)
-        {
-            if (counts[field] == 0) {
-                continue;
+        next = ngx_certauthz_cert_values(pool, &cert->fields[field], count);
+        if (next == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (count <= NGX_CERTAUTHZ_SAN_KEEP) {
+
+            for (i = 0; i < count; i++) {
+                if (ngx_certauthz_cert_san_value(field, found[i].data,
+                                                 found[i].len, pool, &next[i])
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
             }
 
-            next[field] = ngx_certauthz_cert_values(pool,
-                                                      &cert->fields[field],
-                                                      counts[field]);
-            if (next[field] == NULL) {
-                return NGX_ERROR;
-            }
+            break;
         }
     }
 
@@ -1054,6 +1077,57 @@ ngx_certauthz_cert_joined(ngx_connection_t *c, ngx_certauthz_values_t *vals,
 
 
 /*
+ * A certificate's date (0: notBefore, 1: notAfter) as a time_t, the last
+ * one of each kept by its text: a worker mostly sees certificates it has
+ * seen just before (a client reconnecting, resuming its session), and
+ * converting the dates was most of what a new connection cost.  Only the
+ * event loop calls this; the CRL loads in threads convert theirs.
+ */
+
+static ngx_int_t
+ngx_certauthz_cert_time(const ASN1_TIME *t, ngx_uint_t which, time_t *out)
+{
+    int            len, type;
+    const u_char  *data;
+
+    static struct {
+        int        type;
+        int        len;
+        u_char     data[32];
+        time_t     time;
+    }  last[2];
+
+    if (t == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = ASN1_STRING_length(t);
+    type = ASN1_STRING_type(t);
+    data = ASN1_STRING_get0_data(t);
+
+    if (last[which].len == len && last[which].type == type
+        && ngx_memcmp(last[which].data, data, len) == 0)
+    {
+        *out = last[which].time;
+        return NGX_OK;
+    }
+
+    if (ngx_certauthz_asn1_time(t, out) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if ((size_t) len <= sizeof(last[which].data)) {
+        ngx_memcpy(last[which].data, data, len);
+        last[which].len = len;
+        last[which].type = type;
+        last[which].time = *out;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * An ASN1_TIME as a time_t (before 1970 too): the whole seconds from the
  * epoch, as OpenSSL counts them
  */
@@ -1061,17 +1135,21 @@ ngx_certauthz_cert_joined(ngx_connection_t *c, ngx_certauthz_values_t *vals,
 ngx_int_t
 ngx_certauthz_asn1_time(const ASN1_TIME *t, time_t *out)
 {
-    int          day, sec;
-    ASN1_STRING  epoch;
+    int        day, sec;
+    struct tm  tm;
 
     /* 1970-01-01 00:00:00 UTC */
+    static const struct tm  epoch = { .tm_mday = 1, .tm_year = 70 };
 
-    ngx_memzero(&epoch, sizeof(ASN1_STRING));
-    epoch.length = sizeof("700101000000Z") - 1;
-    epoch.type = V_ASN1_UTCTIME;
-    epoch.data = (u_char *) "700101000000Z";
+    /*
+     * One conversion of the string, then arithmetic: ASN1_TIME_diff()
+     * would convert the epoch's string too (half the cost of parsing a
+     * certificate's dates)
+     */
 
-    if (t == NULL || ASN1_TIME_diff(&day, &sec, &epoch, t) != 1) {
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1
+        || OPENSSL_gmtime_diff(&day, &sec, &epoch, &tm) != 1)
+    {
         return NGX_ERROR;
     }
 

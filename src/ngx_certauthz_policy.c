@@ -251,7 +251,7 @@ ngx_certauthz_engine_conf(ngx_conf_t *cf, ngx_uint_t face)
 }
 
 
-static int  ngx_certauthz_conn_index = -1;
+int  ngx_certauthz_conn_index = -1;
 
 
 /*
@@ -329,6 +329,9 @@ ngx_certauthz_conn_get(ngx_connection_t *c)
     }
 
     X509_free(x509);
+
+    /* set by the handshake (SNI), for good once it is done */
+    conn->ssl_ctx = SSL_get_SSL_CTX(ssl);
 
     if (SSL_set_ex_data(ssl, ngx_certauthz_conn_index, conn) == 0) {
         ngx_ssl_error(NGX_LOG_ALERT, c->log, 0,
@@ -875,7 +878,7 @@ ngx_certauthz_decide_state(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
         return NGX_OK;
     }
 
-    if (SSL_get_SSL_CTX(c->ssl->connection) != trusted) {
+    if (conn->ssl_ctx != trusted) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "certauthz: the client certificate was verified with "
                       "the trusted CAs of another server (the client sent "

@@ -154,6 +154,10 @@ typedef struct {
     ngx_msec_t                    cdp_until;  /* waits for a distribution
                                                  point's CRL until then */
     ngx_certauthz_live_conn_t    *live;       /* NULL: not watched */
+    SSL_CTX                      *ssl_ctx;    /* the server's that
+                                                 verified the certificate */
+    void                         *face;       /* the face's, for its
+                                                 requests (http) */
 } ngx_certauthz_conn_t;
 
 
@@ -201,6 +205,31 @@ ngx_int_t ngx_certauthz_decide_live(ngx_certauthz_policy_t *policy,
 void ngx_certauthz_log_denial(ngx_uint_t level, const char *what,
     ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d, ngx_str_t *location);
+
+
+extern int  ngx_certauthz_conn_index;
+
+
+/*
+ * The connection's state on the request path: a lookup in its SSL
+ * object once it has one, ngx_certauthz_conn_get() the first time
+ */
+
+static ngx_inline ngx_certauthz_conn_t *
+ngx_certauthz_conn_find(ngx_connection_t *c)
+{
+    ngx_certauthz_conn_t  *conn;
+
+    if (c->ssl != NULL && c->ssl->connection != NULL) {
+        conn = SSL_get_ex_data(c->ssl->connection, ngx_certauthz_conn_index);
+
+        if (conn != NULL) {
+            return conn;
+        }
+    }
+
+    return ngx_certauthz_conn_get(c);
+}
 
 
 #endif /* _NGX_CERTAUTHZ_POLICY_H_INCLUDED_ */

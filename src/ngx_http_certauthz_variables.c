@@ -112,7 +112,7 @@ ngx_http_certauthz_get_ctx(ngx_http_request_t *r)
 
         for (cln = r->pool->cleanup; cln; cln = cln->next) {
             if (cln->handler == ngx_http_certauthz_cleanup) {
-                ctx = cln->data;
+                ctx = &((ngx_http_certauthz_ctx_cln_t *) cln->data)->ctx;
                 ngx_http_set_ctx(r, ctx, ngx_http_certauthz_module);
                 break;
             }
@@ -123,25 +123,102 @@ ngx_http_certauthz_get_ctx(ngx_http_request_t *r)
 }
 
 
-ngx_http_certauthz_ctx_t *
-ngx_http_certauthz_create_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t        *cln;
-    ngx_http_certauthz_ctx_t  *ctx;
+/*
+ * The ctx and its pool cleanup come in one piece, linked into the list of
+ * the request pool's cleanups as ngx_pool_cleanup_add() links one (which
+ * would take two allocations).  A connection keeps one piece for its
+ * requests, one at a time (HTTP/1.x: each of them; HTTP/2: streams that
+ * do not overlap), so that such a request takes nothing from its pool:
+ * an allocation there shifts nginx's own and made them walk the pool's
+ * blocks further.  A request that finds the piece in use (another stream)
+ * takes one from its pool.  conn: the connection's certauthz state.
+ */
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_certauthz_ctx_t));
-    if (cln == NULL) {
-        return NULL;
+ngx_http_certauthz_ctx_t *
+ngx_http_certauthz_create_ctx(ngx_http_request_t *r,
+    ngx_certauthz_conn_t *conn)
+{
+    ngx_pool_t                    *pool;
+    ngx_http_certauthz_ctx_cln_t  *cc;
+
+    cc = conn->face;
+
+    if (cc == NULL || cc->busy) {
+
+        /* a connection without a certificate has no state of its own */
+
+        pool = (cc == NULL && conn->cert.present)
+               ? ngx_certauthz_cert_pool(r->connection) : r->pool;
+
+        cc = ngx_palloc(pool, sizeof(ngx_http_certauthz_ctx_cln_t));
+        if (cc == NULL) {
+            return NULL;
+        }
+
+        if (pool != r->pool) {
+            conn->face = cc;
+        }
+
+        cc->cln.handler = ngx_http_certauthz_cleanup;
+        cc->cln.data = cc;
+        cc->pool = pool;
+        cc->captures = NULL;
+        cc->ncaptures = 0;
     }
 
-    ctx = cln->data;
-    ngx_memzero(ctx, sizeof(ngx_http_certauthz_ctx_t));
+    /* what ngx_pcalloc() would do, without a call of memset() */
 
-    cln->handler = ngx_http_certauthz_cleanup;
+    cc->ctx.decision.allow = 0;
+    cc->ctx.decision.reason = 0;
+    cc->ctx.decision.rule = NULL;
+    cc->ctx.live.next = NULL;
+    cc->ctx.request = NULL;
+    cc->ctx.evaluated = 0;
+    cc->ctx.logged_notice = 0;
+    cc->ctx.logged_info = 0;
+    cc->ctx.logged_error = 0;
 
-    ngx_http_set_ctx(r, ctx, ngx_http_certauthz_module);
+    cc->busy = 1;
+    cc->cln.next = r->pool->cleanup;
+    r->pool->cleanup = &cc->cln;
 
-    return ctx;
+    ngx_http_set_ctx(r, &cc->ctx, ngx_http_certauthz_module);
+
+    return &cc->ctx;
+}
+
+
+/*
+ * Room for n captures (r->captures) from the request's ctx: the room of
+ * the piece that a connection keeps is made once for all its requests
+ */
+
+int *
+ngx_http_certauthz_captures(ngx_http_request_t *r, ngx_uint_t n)
+{
+    ngx_http_certauthz_ctx_t      *ctx;
+    ngx_http_certauthz_ctx_cln_t  *cc;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certauthz_module);
+
+    if (ctx == NULL) {
+        return ngx_palloc(r->pool, n * sizeof(int));
+    }
+
+    cc = (ngx_http_certauthz_ctx_cln_t *)
+             ((u_char *) ctx - offsetof(ngx_http_certauthz_ctx_cln_t, ctx));
+
+    if (cc->ncaptures < n) {
+        cc->captures = ngx_palloc(cc->pool, n * sizeof(int));
+        if (cc->captures == NULL) {
+            cc->ncaptures = 0;
+            return NULL;
+        }
+
+        cc->ncaptures = n;
+    }
+
+    return cc->captures;
 }
 
 
@@ -154,12 +231,14 @@ ngx_http_certauthz_create_ctx(ngx_http_request_t *r)
 static void
 ngx_http_certauthz_cleanup(void *data)
 {
-    ngx_http_certauthz_ctx_t *ctx = data;
+    ngx_http_certauthz_ctx_cln_t *cc = data;
 
-    if (ctx->live.next != NULL) {
-        ngx_queue_remove(&ctx->live);
-        ctx->live.next = NULL;
+    if (cc->ctx.live.next != NULL) {
+        ngx_queue_remove(&cc->ctx.live);
+        cc->ctx.live.next = NULL;
     }
+
+    cc->busy = 0;
 }
 
 

@@ -16,7 +16,10 @@
 #include "ngx_certauthz_policy.h"
 
 
-/* per request; survives internal redirects (see ..._get_ctx()) */
+/*
+ * per request; survives internal redirects (see ..._get_ctx()); every
+ * field is set by ngx_http_certauthz_create_ctx(), one by one
+ */
 typedef struct {
     ngx_certauthz_decision_t  decision;
     /* in the list of requests of its live connection, which ends them
@@ -33,10 +36,23 @@ typedef struct {
 } ngx_http_certauthz_ctx_t;
 
 
+/* what ngx_http_certauthz_create_ctx() hands out */
+typedef struct {
+    ngx_pool_cleanup_t        cln;
+    ngx_http_certauthz_ctx_t  ctx;
+    ngx_uint_t                busy;   /* a request's until its end */
+    ngx_pool_t               *pool;   /* the one it came from */
+    /* room for r->captures that the rules set again, made once */
+    int                      *captures;
+    ngx_uint_t                ncaptures;
+} ngx_http_certauthz_ctx_cln_t;
+
+
 ngx_int_t ngx_http_certauthz_add_variables(ngx_conf_t *cf);
 ngx_http_certauthz_ctx_t *ngx_http_certauthz_get_ctx(ngx_http_request_t *r);
+int *ngx_http_certauthz_captures(ngx_http_request_t *r, ngx_uint_t n);
 ngx_http_certauthz_ctx_t *ngx_http_certauthz_create_ctx(
-    ngx_http_request_t *r);
+    ngx_http_request_t *r, ngx_certauthz_conn_t *conn);
 SSL_CTX *ngx_http_certauthz_trusted(ngx_http_request_t *r);
 
 
