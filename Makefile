@@ -144,7 +144,8 @@ PACKAGES    := nginx nginx-dev libnginx-mod-stream libpcre2-dev mosquitto \
                python3-grpcio
 
 # and what "make bench" needs besides
-BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua procps util-linux python3
+BENCH_PACKAGES := wrk valgrind libnginx-mod-http-lua nghttp2-client procps \
+                  util-linux python3
 
 # and what "make matrix" needs besides: nginx before 1.21.5 takes only PCRE1
 MATRIX_PACKAGES := libpcre3-dev

@@ -11,9 +11,20 @@
 # handshakes (X509_verify_cert: the client's chain is verified; a resumed
 # session is not).
 
-cg_requests() {   # cg_requests PORT N [wrk options]
-    local p=$1 n=$2 f=$work/logs/cg-wrk.txt
-    shift 2
+cg_requests() {   # cg_requests PORT N h1|h2 [wrk options]
+    local p=$1 n=$2 proto=$3 f=$work/logs/cg-wrk.txt
+    shift 3
+    if [ "$proto" = h2 ]; then
+        # HTTP/2: h2load, one connection, one stream at a time
+        taskset -c 0 env LD_PRELOAD="$shim" \
+            CERTAUTHZ_BENCH_CERT="$pki/alice.pem" \
+            CERTAUTHZ_BENCH_KEY="$pki/alice.key" \
+            timeout 900 h2load -n "$n" -c 1 -m 1 -t 1 \
+            "https://127.0.0.1:$p/ok.txt" > "$f" 2>&1 \
+            && grep -q " $n succeeded" "$f" \
+            || die "h2load under callgrind: $(cat "$f")"
+        return
+    fi
     taskset -c 0 env LD_PRELOAD="$shim" CERTAUTHZ_BENCH_CERT="$pki/alice.pem" \
         CERTAUTHZ_BENCH_KEY="$pki/alice.key" CERTAUTHZ_BENCH_REQUESTS="$n" \
         timeout 900 wrk -t1 -c1 -d900s -s "$here/wrk-stop.lua" "$@" \
@@ -53,7 +64,7 @@ cgres=$cg/instructions.txt   # NAME R1 I1 R2 I2 INSTR/REQ C1 C2 FULL1 FULL2
 
 # cg_arm NAME ARM N1 N2 [wrk options]
 cg_arm() {
-    local name=$1 a=$2 n1=$3 n2=$4 bg vpid i n f r1 r2 ir1 ir2 per
+    local name=$1 a=$2 n1=$3 n2=$4 bg vpid i n f r1 r2 ir1 ir2 per proto
     shift 4
     rm -f "$cg/$name.cg"* "$work/run/cg.pid"
     taskset -c 1 timeout 1200 valgrind --tool=callgrind --instr-atstart=no \
@@ -76,9 +87,10 @@ cg_arm() {
     done
     [ -n "$vpid" ] || die "nginx under callgrind did not start ($name)"
     wait_port "$cg_port" 120 || die "nginx under callgrind does not answer ($name)"
+    case $a in *h2*) proto=h2 ;; *) proto=h1 ;; esac
     for n in "$n1" "$n2"; do
         callgrind_control --zero "$vpid" > /dev/null 2>&1
-        cg_requests "$cg_port" "$n" "$@"
+        cg_requests "$cg_port" "$n" "$proto" "$@"
         sleep 0.5    # let nginx see the client close the connection
         callgrind_control --dump="$name-$n" "$vpid" > /dev/null 2>&1
     done
@@ -117,21 +129,28 @@ cg_arm() {
     say "callgrind $name: $per instructions/request (I($r1) = $ir1, I($r2) = $ir2)"
 }
 
-for a in $ARMS; do
+for a in $ARMS $CG_ONLY; do
     cg_arm "$a" "$a" "$N1" "$N2"
 done
 # a new connection per request, as in the H runs (wrk resumes the session)
 for a in A0 C10 C10ext; do
     cg_arm "H-$a" "$a" "$HN1" "$HN2" -H 'Connection: close'
 done
+# with "pcre_jit off", nginx's default (the runs above: pcre_jit $pcre_jit)
+for a in $CG_NOJIT; do
+    cg_arm "$a-nojit" "$a-nojit" "$N1" "$N2"
+done
+for a in A0 C10; do
+    cg_arm "H-$a-nojit" "$a-nojit" "$HN1" "$HN2" -H 'Connection: close'
+done
 
-# The certificate is parsed once per connection.  ngx_certauthz_cert_parse()
-# is static and gcc -O2 inlines it into ngx_certauthz_conn_get(), so it has
-# no symbol and no call count of its own: count what the parse calls,
-# ngx_certauthz_cert_dn() (twice a parse: subject and issuer) and, from
-# ngx_certauthz_conn_get(), SSL_get1_peer_certificate() and
-# SSL_set_ex_data() (once a parse); ngx_certauthz_conn_get() itself runs on
-# every request, ngx_certauthz_decide() too.
+# The certificate is parsed once per connection: ngx_certauthz_conn_get()
+# runs only for a connection that has no state yet (on every other request
+# ngx_certauthz_conn_find(), inline, finds it), and calls
+# SSL_get1_peer_certificate() and SSL_set_ex_data() once a parse;
+# ngx_certauthz_cert_dn() builds the subject or issuer string (only for a
+# rule, variable or log line that asks); ngx_certauthz_decide() runs on
+# every request.
 {
     echo "callgrind call counts in each dump (one dump = the requests and connections shown)"
     printf '%-7s %5s %5s %5s | %8s %8s %7s %9s %10s\n' arm reqs conns full \
@@ -156,10 +175,10 @@ done
     echo "(reqs: calls of ngx_http_process_request; conns: TLS connections, calls of"
     echo " ngx_ssl_create_connection; full: full handshakes, calls of X509_verify_cert,"
     echo " which verifies the client's chain (a resumed session is not verified again);"
-    echo " decide: ngx_certauthz_decide; conn_get: ngx_certauthz_conn_get, which parses"
-    echo " the certificate (ngx_certauthz_cert_parse, inlined) only when the connection"
-    echo " has no parsed copy yet: the parse calls SSL_get1_peer_certificate and"
-    echo " SSL_set_ex_data once, from conn_get; cert_dn builds the subject or issuer"
+    echo " decide: ngx_certauthz_decide; conn_get: ngx_certauthz_conn_get, called only"
+    echo " when the connection has no state yet, which it makes: it parses the"
+    echo " certificate, calling SSL_get1_peer_certificate and SSL_set_ex_data once;"
+    echo " cert_dn builds the subject or issuer"
     echo " string, only for a rule, variable or log line that asks for it: none here;"
     echo " H-C10ext's X509_verify_cert calls are certauthz building the chain of each"
     echo " resumed session again for ca_fingerprint, not full handshakes)"
@@ -180,6 +199,15 @@ delta() {   # delta ARM BASE N1 N2 self|inclusive
 for a in A1 A2 C10 C10grp C10cap C100k CRL1M C10ext; do
     delta "$a" A0 "$N1" "$N2" self > "$out/delta-$a-minus-A0.txt"
     delta "$a" A0 "$N1" "$N2" inclusive > "$out/delta-$a-minus-A0.inclusive.txt"
+done
+# each arm over the baseline that differs from it only in certauthz
+for pair in C10cap:A0cap CRL1M:A0t C10h2:A0h2 A0t:A0 \
+            C10-nojit:A0-nojit C10grp-nojit:A0-nojit C10cap-nojit:A0cap-nojit
+do
+    a=${pair%%:*} b=${pair#*:}
+    delta "$a" "$b" "$N1" "$N2" self > "$out/delta-$a-minus-$b.txt"
+    delta "$a" "$b" "$N1" "$N2" inclusive \
+        > "$out/delta-$a-minus-$b.inclusive.txt"
 done
 delta H-C10 H-A0 "$HN1" "$HN2" self > "$out/delta-H-C10-minus-H-A0.txt"
 delta H-C10 H-A0 "$HN1" "$HN2" inclusive > "$out/delta-H-C10-minus-H-A0.inclusive.txt"
@@ -228,3 +256,39 @@ per_fn() {   # per_fn NAME N1 N2 FUNCTION
     printf '  %-7s %8s  %s\n' '' "$(per_fn H-C10ext "$HN1" "$HN2" ngx_certauthz_decide)" \
         "  ngx_certauthz_decide (the 10 rules with eku, policy, ca_fingerprint)"
 } > "$out/authz-step.txt"
+
+# Every run over the baseline that differs from it only in certauthz (or,
+# for A0t, only in the thread pool), and the blocks nginx's pools grew per
+# request: calls of ngx_memalign() other than ngx_create_pool()'s (the
+# request pool of stock nginx grows one block a request here; what
+# certauthz allocates per request would show as more)
+grows() {   # grows NAME N: pool blocks grown in that dump
+    awk '$2 == "ngx_memalign" && $1 != "ngx_create_pool" { n += $3 }
+         END { print n + 0 }' "$cg/$1.$2.calls"
+}
+{
+    echo "instructions per request over the baseline (callgrind), and pool blocks grown per request"
+    printf '%-14s %-12s %10s %8s %11s\n' run baseline instr/req over blocks/req
+    for pair in A0:- C10:A0 C10grp:A0 C10cap:A0cap C100k:A0 CRL1M:A0 \
+                CRL1M:A0t A0t:A0 C10ext:A0 A0cap:A0 A0h2:- C10h2:A0h2 \
+                A0-nojit:- C10-nojit:A0-nojit C10grp-nojit:A0-nojit \
+                C10cap-nojit:A0cap-nojit H-A0:- H-C10:H-A0 H-C10ext:H-A0 \
+                H-A0-nojit:- H-C10-nojit:H-A0-nojit
+    do
+        a=${pair%%:*} b=${pair#*:}
+        case $a in H-*) n1=$HN1 n2=$HN2 ;; *) n1=$N1 n2=$N2 ;; esac
+        x=$(awk -v a="$a" '$1 == a { print $6 }' "$cgres")
+        if [ "$b" = - ]; then
+            d=
+        else
+            d=$(awk -v x="$x" -v b="$b" '$1 == b { printf "%+d", x - $6 }' "$cgres")
+        fi
+        g=$(awk -v g1="$(grows "$a" "$n1")" -v g2="$(grows "$a" "$n2")" \
+                -v n1="$n1" -v n2="$n2" \
+                'BEGIN { printf "%.2f", (g2 - g1) / (n2 - n1) }')
+        printf '%-14s %-12s %10s %8s %11s\n' "$a" "$b" "$x" "$d" "$g"
+    done
+    echo "(runs without -nojit: pcre_jit $pcre_jit; -nojit: pcre_jit off, nginx's default;"
+    echo " *h2: HTTP/2 with h2load, one stream at a time; H-*: a new resumed TLS"
+    echo " connection per request, instructions per connection)"
+} > "$out/instr-table.txt"

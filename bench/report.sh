@@ -75,6 +75,8 @@ for a in C10 C10grp C10cap C10ext; do
     head -12 "$out/delta-$a-minus-A0.txt"
 done
 echo
+cat "$out/instr-table.txt"
+echo
 cat "$table"
 echo
 echo "raw results: $out"

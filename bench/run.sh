@@ -3,7 +3,8 @@
 #
 # Debian packages it needs besides the build's (the top Makefile's deps
 # target installs them; run.sh itself installs nothing):
-#     wrk valgrind libnginx-mod-http-lua python3 (bench/hold-conns.py)
+#     wrk valgrind libnginx-mod-http-lua nghttp2-client (h2load)
+#     python3 (bench/hold-conns.py)
 # and, as for the build and the tests: gcc libc6-dev libssl-dev openssl
 # curl procps (pgrep) util-linux (taskset).
 #
@@ -29,6 +30,15 @@
 #             ("Connection: close"; wrk resumes the TLS session, TLS 1.2)
 #     H-C10ext  C10ext so, under callgrind only (instructions per new
 #             connection: the resumed session's chain built again)
+# and, under callgrind only, the baselines that differ from an arm in
+# nothing but certauthz, and HTTP/2:
+#     A0cap   A0 with C10cap's response header (C10cap sends its named
+#             capture as X-Bench-Cap), from a constant
+#     A0t     A0 with a thread pool, as certauthz_crl starts one: CRL1M's
+#             worker is multi-threaded, A0's is not
+#     A0h2, C10h2  A0 and C10 over HTTP/2 (h2load: nghttp2-client)
+#     *-nojit A0, A0cap, C10, C10grp, C10cap, H-A0, H-C10 with
+#             "pcre_jit off" (nginx's default; the others: BENCH_PCRE_JIT)
 #
 # Measures, printed as one table:
 #   req/s      wrk -t1 -c32, median of ROUNDS runs, the arms alternating
@@ -55,7 +65,7 @@
 # Environment: BENCH_QUICK=1 (smoke run, ~2 minutes), BENCH_ROUNDS and
 # BENCH_LAT_ROUNDS (throughput and latency rounds: 7 and 3), BENCH_DIR (work dir,
 # /tmp/certauthz-bench), BENCH_OUT (raw results, /tmp/bench-out),
-# BENCH_PORT (first of 10 loopback ports, 9951: one per arm, the last for callgrind), BENCH_FRESH=1 (new PKI,
+# BENCH_PORT (first of 21 loopback ports, 9951: one per arm, the last for callgrind), BENCH_FRESH=1 (new PKI,
 # list and CRL even if the ones in BENCH_DIR are usable).
 # Only loopback TCP is used; every loop and every run is bounded.
 #
@@ -92,6 +102,10 @@ ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
 LAT_ROUNDS=${BENCH_LAT_ROUNDS:-$LAT_ROUNDS}
 
 ARMS="A0 A1 A2 C10 C10grp C10cap C100k CRL1M C10ext"
+# arms measured only under callgrind (see above), and the arms measured
+# under callgrind again with "pcre_jit off"
+CG_ONLY="A0cap A0t A0h2 C10h2"
+CG_NOJIT="A0 A0cap C10 C10grp C10cap"
 
 # nginx's pcre_jit for every arm (BENCH_PCRE_JIT=off: nginx's default)
 pcre_jit=${BENCH_PCRE_JIT:-on}

@@ -6,7 +6,7 @@
 # --- what must be there ------------------------------------------------------
 
 missing=
-for p in wrk valgrind libnginx-mod-http-lua; do
+for p in wrk valgrind libnginx-mod-http-lua nghttp2-client; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
         | grep -q 'install ok installed' || missing="$missing $p"
 done
@@ -15,8 +15,8 @@ if [ -n "$missing" ]; then
     echo "    apt-get install -y --no-install-recommends$missing" >&2
     exit 1
 fi
-need wrk valgrind callgrind_control callgrind_annotate curl openssl cc \
-     taskset pgrep awk
+need wrk h2load valgrind callgrind_control callgrind_annotate curl openssl \
+     cc taskset pgrep awk
 need_nginx "$nginx" "$module"
 [ -f "$luamods/ngx_http_lua_module.so" ] \
     || die "no $luamods/ngx_http_lua_module.so (libnginx-mod-http-lua)"
@@ -140,7 +140,7 @@ port_of() {
     done
     die "unknown arm $1"
 }
-cg_port=$((port0 + 9))
+cg_port=$((port0 + 20))
 
 render() {   # render TEMPLATE OUTPUT ARM PORT
     sed -e "s|@WORK@|$work|g" -e "s|@GEN@|$gen|g" -e "s|@PKI@|$pki|g" \
@@ -150,18 +150,30 @@ render() {   # render TEMPLATE OUTPUT ARM PORT
 }
 
 render "$here/conf/main.conf" "$gen/main.conf" - -
+pcre_jit=off render "$here/conf/main.conf" "$gen/main-nojit.conf" - -
 for a in $ARMS; do
     render "$here/conf/server.conf" "$gen/server-$a.conf" "$a" "$(port_of "$a")"
     render "$here/conf/$a.conf" "$work/conf/$a.conf" "$a" -
-    # the callgrind instance of the arm: its own port
-    render "$here/conf/server.conf" "$gen/server-cg-$a.conf" "cg-$a" "$cg_port"
+done
+# the callgrind instance of each arm: its own port, and one with
+# "pcre_jit off" (nginx's default) beside it
+for a in $ARMS $CG_ONLY; do
+    case $a in *h2) tpl=server-h2.conf ;; *) tpl=server.conf ;; esac
+    render "$here/conf/$tpl" "$gen/server-cg-$a.conf" "cg-$a" "$cg_port"
     render "$here/conf/$a.conf" "$work/conf/cg-$a.conf" "cg-$a" -
+    sed "s|$gen/main.conf|$gen/main-nojit.conf|" "$work/conf/cg-$a.conf" \
+        > "$work/conf/cg-$a-nojit.conf"
 done
 cp "$gen"/*.conf "$work"/conf/*.conf "$out/conf/"
 
 for a in $ARMS; do
     "$nginx" -t -q -p "$work/" -c "conf/$a.conf" -e "$work/logs/error.log" \
         -g "pid run/t.pid;" || die "nginx -t fails for $a (conf/$a.conf)"
+done
+for a in $CG_ONLY; do
+    "$nginx" -t -q -p "$work/" -c "conf/cg-$a.conf" -e "$work/logs/error.log" \
+        -g "pid run/t.pid;" 2> "$work/logs/t.txt" \
+        || die "nginx -t fails for $a: $(cat "$work/logs/t.txt")"
 done
 
 # --- starting and stopping nginx ---------------------------------------------------
