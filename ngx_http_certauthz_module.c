@@ -301,8 +301,12 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     sscf = ngx_http_get_module_srv_conf(r, ngx_http_ssl_module);
     trusted = sscf->ssl.ctx;
 
-    rc = ngx_certauthz_decide(&lcf->policy, trusted, r->connection, conn,
-                              &ops, d);
+    rc = ngx_certauthz_decide_kept(&lcf->policy, trusted, conn, &ops, d);
+
+    if (rc == NGX_DECLINED) {
+        rc = ngx_certauthz_decide(&lcf->policy, trusted, r->connection, conn,
+                                  &ops, d);
+    }
 
     if (rc == NGX_AGAIN && r == r->main) {
         /* a CRL that the certificate names is being fetched: the request
@@ -552,7 +556,34 @@ ngx_http_certauthz_regex_compile(ngx_conf_t *cf, ngx_regex_compile_t *rc)
 static ngx_int_t
 ngx_http_certauthz_regex_exec(void *data, void *regex, ngx_str_t *s)
 {
-    return ngx_http_regex_exec(data, regex, s);
+    ngx_int_t            rc;
+    ngx_http_regex_t    *re;
+    ngx_http_request_t  *r;
+
+    re = regex;
+
+    if (re->ncaptures || re->nvariables) {
+        return ngx_http_regex_exec(data, regex, s);
+    }
+
+    /* nothing to set: what ngx_http_regex_exec() does then, without the
+     * bookkeeping of captures (most of a rule's regexes have none) */
+
+    rc = ngx_regex_exec(re->regex, s, NULL, 0);
+
+    if (rc == NGX_REGEX_NO_MATCHED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc < 0) {
+        r = data;
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      ngx_regex_exec_n " failed: %i on \"%V\" using \"%V\"",
+                      rc, s, &re->name);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -201,7 +201,7 @@ for a in A1 A2 C10 C10grp C10cap C100k CRL1M C10ext; do
     delta "$a" A0 "$N1" "$N2" inclusive > "$out/delta-$a-minus-A0.inclusive.txt"
 done
 # each arm over the baseline that differs from it only in certauthz
-for pair in C10cap:A0cap CRL1M:A0t C10h2:A0h2 A0t:A0 \
+for pair in C10cap:A0cap C10cap:A0var CRL1M:A0t C10h2:A0h2 A0t:A0 \
             C10-nojit:A0-nojit C10grp-nojit:A0-nojit C10cap-nojit:A0cap-nojit
 do
     a=${pair%%:*} b=${pair#*:}
@@ -269,10 +269,11 @@ grows() {   # grows NAME N: pool blocks grown in that dump
 {
     echo "instructions per request over the baseline (callgrind), and pool blocks grown per request"
     printf '%-14s %-12s %10s %8s %11s\n' run baseline instr/req over blocks/req
-    for pair in A0:- C10:A0 C10grp:A0 C10cap:A0cap C100k:A0 CRL1M:A0 \
-                CRL1M:A0t A0t:A0 C10ext:A0 A0cap:A0 A0h2:- C10h2:A0h2 \
-                A0-nojit:- C10-nojit:A0-nojit C10grp-nojit:A0-nojit \
-                C10cap-nojit:A0cap-nojit H-A0:- H-C10:H-A0 H-C10ext:H-A0 \
+    for pair in A0:- C10:A0 C10grp:A0 C10cap:A0cap C10cap:A0var C100k:A0 \
+                CRL1M:A0 CRL1M:A0t A0t:A0 C10ext:A0 A0cap:A0 A0var:A0 \
+                A0h2:- C10h2:A0h2 A0-nojit:- C10-nojit:A0-nojit \
+                C10grp-nojit:A0-nojit C10cap-nojit:A0cap-nojit \
+                C10cap-nojit:A0var-nojit H-A0:- H-C10:H-A0 H-C10ext:H-A0 \
                 H-A0-nojit:- H-C10-nojit:H-A0-nojit
     do
         a=${pair%%:*} b=${pair#*:}

@@ -34,6 +34,8 @@
 # nothing but certauthz, and HTTP/2:
 #     A0cap   A0 with C10cap's response header (C10cap sends its named
 #             capture as X-Bench-Cap), from a constant
+#     A0var   the same header from $request_method, a variable nginx sets
+#             at no cost: nginx's interpolation of a variable, as C10cap's
 #     A0t     A0 with a thread pool, as certauthz_crl starts one: CRL1M's
 #             worker is multi-threaded, A0's is not
 #     A0h2, C10h2  A0 and C10 over HTTP/2 (h2load: nghttp2-client)
@@ -104,8 +106,8 @@ LAT_ROUNDS=${BENCH_LAT_ROUNDS:-$LAT_ROUNDS}
 ARMS="A0 A1 A2 C10 C10grp C10cap C100k CRL1M C10ext"
 # arms measured only under callgrind (see above), and the arms measured
 # under callgrind again with "pcre_jit off"
-CG_ONLY="A0cap A0t A0h2 C10h2"
-CG_NOJIT="A0 A0cap C10 C10grp C10cap"
+CG_ONLY="A0cap A0var A0t A0h2 C10h2"
+CG_NOJIT="A0 A0cap A0var C10 C10grp C10cap"
 
 # nginx's pcre_jit for every arm (BENCH_PCRE_JIT=off: nginx's default)
 pcre_jit=${BENCH_PCRE_JIT:-on}

@@ -35,8 +35,6 @@ static ngx_int_t ngx_certauthz_rules(ngx_certauthz_policy_t *policy,
 static ngx_certauthz_outcome_t *ngx_certauthz_outcome_find(
     ngx_certauthz_conn_t *conn, ngx_array_t *rules);
 static ngx_int_t ngx_certauthz_record(void *data, void *regex, ngx_str_t *s);
-static ngx_int_t ngx_certauthz_outcome_replay(ngx_certauthz_outcome_t *o,
-    ngx_certauthz_regex_ops_t *ops);
 
 
 static ngx_conf_enum_t  ngx_certauthz_modes[] = {
@@ -295,6 +293,7 @@ ngx_certauthz_conn_get(ngx_connection_t *c)
     SSL                   *ssl;
     X509                  *x509;
     ngx_pool_t            *pool;
+    ngx_pool_cleanup_t    *cln;
     ngx_certauthz_conn_t  *conn;
 
     if (c->ssl == NULL || c->ssl->connection == NULL) {
@@ -315,11 +314,27 @@ ngx_certauthz_conn_get(ngx_connection_t *c)
 
     pool = ngx_certauthz_cert_pool(c);
 
-    conn = ngx_pcalloc(pool, sizeof(ngx_certauthz_conn_t));
+    /*
+     * Larger than a pool keeps in its blocks: from the heap, freed with
+     * the pool, rather than in the pool's list of large allocations,
+     * which nginx walks whenever it frees one (its header buffer, on
+     * every keep-alive request)
+     */
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        X509_free(x509);
+        return NULL;
+    }
+
+    conn = ngx_calloc(sizeof(ngx_certauthz_conn_t), c->log);
     if (conn == NULL) {
         X509_free(x509);
         return NULL;
     }
+
+    cln->handler = ngx_free;
+    cln->data = conn;
 
     if (ngx_certauthz_cert_parse(&conn->cert, ssl, x509, pool) != NGX_OK) {
         X509_free(x509);
@@ -967,6 +982,7 @@ ngx_certauthz_rules(ngx_certauthz_policy_t *policy, ngx_connection_t *c,
         d->rule = o->rule;
         d->reason = o->reason;
         d->allow = (d->reason == NGX_CERTAUTHZ_REASON_ALLOW);
+        conn->last = o;
         return NGX_OK;
     }
 
@@ -1020,6 +1036,7 @@ done:
     o->rules = policy->rules;
     o->rule = d->rule;
     o->reason = d->reason;
+    conn->last = o;
 
     return NGX_OK;
 }
@@ -1128,7 +1145,7 @@ ngx_certauthz_record(void *data, void *regex, ngx_str_t *s)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_certauthz_outcome_replay(ngx_certauthz_outcome_t *o,
     ngx_certauthz_regex_ops_t *ops)
 {

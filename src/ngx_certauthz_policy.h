@@ -158,6 +158,7 @@ typedef struct {
                                                  verified the certificate */
     void                         *face;       /* the face's, for its
                                                  requests (http) */
+    ngx_certauthz_outcome_t      *last;       /* the outcome used last */
 } ngx_certauthz_conn_t;
 
 
@@ -199,6 +200,8 @@ void ngx_certauthz_policy_merge(ngx_certauthz_policy_t *prev,
 ngx_int_t ngx_certauthz_decide(ngx_certauthz_policy_t *policy,
     SSL_CTX *trusted, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_regex_ops_t *ops, ngx_certauthz_decision_t *d);
+ngx_int_t ngx_certauthz_outcome_replay(ngx_certauthz_outcome_t *o,
+    ngx_certauthz_regex_ops_t *ops);
 ngx_int_t ngx_certauthz_decide_live(ngx_certauthz_policy_t *policy,
     SSL_CTX *trusted, ngx_connection_t *c, ngx_certauthz_conn_t *conn,
     ngx_certauthz_decision_t *d);
@@ -229,6 +232,50 @@ ngx_certauthz_conn_find(ngx_connection_t *c)
     }
 
     return ngx_certauthz_conn_get(c);
+}
+
+
+/*
+ * The decision of a request on a connection whose last request was
+ * decided by the same rules, when nothing that can change between two
+ * requests is in play: a verified certificate in its validity, no CRLs.
+ * The captures of the outcome are set again.  NGX_OK with the decision in
+ * d, NGX_ERROR, or NGX_DECLINED: then ngx_certauthz_decide() decides.
+ * trusted and ops: as for ngx_certauthz_decide().
+ */
+
+static ngx_inline ngx_int_t
+ngx_certauthz_decide_kept(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
+    ngx_certauthz_conn_t *conn, ngx_certauthz_regex_ops_t *ops,
+    ngx_certauthz_decision_t *d)
+{
+    time_t                    now;
+    ngx_certauthz_outcome_t  *o;
+
+    o = conn->last;
+
+    if (o == NULL || policy->rules == NULL || o->rules != policy->rules
+        || policy->crl.files != NULL || conn->ssl_ctx != trusted
+        || !conn->cert.verified)
+    {
+        return NGX_DECLINED;
+    }
+
+    now = ngx_time();
+
+    if (now > conn->cert.not_after || now < conn->cert.not_before) {
+        return NGX_DECLINED;
+    }
+
+    if (o->nmatches && ngx_certauthz_outcome_replay(o, ops) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    d->rule = o->rule;
+    d->reason = o->reason;
+    d->allow = (o->reason == NGX_CERTAUTHZ_REASON_ALLOW);
+
+    return NGX_OK;
 }
 
 
