@@ -303,7 +303,11 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 
     rc = ngx_certauthz_decide_kept(&lcf->policy, trusted, conn, &ops, d);
 
-    if (rc == NGX_DECLINED) {
+    if (rc == NGX_OK) {
+        ngx_log_debug0(NGX_LOG_DEBUG_EVENT, r->connection->log, 0,
+                       "certauthz: rule outcome of the connection reused");
+
+    } else if (rc == NGX_DECLINED) {
         rc = ngx_certauthz_decide(&lcf->policy, trusted, r->connection, conn,
                                   &ops, d);
     }

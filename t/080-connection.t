@@ -405,3 +405,49 @@ certauthz: rule outcome of the connection reused
 --- response_headers eval
 ["X-Caps: al-ice\nX-Requests: 1", "X-Caps: al-ice\nX-Requests: 2",
  "X-Caps: al-ice\nX-Requests: 3"]
+
+
+
+=== TEST 9: captures set again after a later regex of the same request overwrote them (a map's, in a response header)
+--- http_config
+    upstream tls_keepalive {
+        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
+        keepalive 2;
+    }
+
+    # a regex with captures that runs after the access phase: it writes
+    # $1... where certauthz set them for this request
+    map $uri $later {
+        ~^/(?<page>[a-z]+)\.txt$ "$page";
+        default                  none;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            certauthz on;
+            certauthz_allow "cn~^(al)(ice)$";
+            add_header X-Caps "$1-$2" always;
+            add_header X-Later "$later $1" always;
+            add_header X-Requests $connection_requests always;
+        }
+    }
+--- config
+    location /ka/ {
+        proxy_pass https://tls_keepalive/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_ssl_certificate $TEST_NGINX_PKI/alice.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/alice.key;
+    }
+--- request eval
+["GET /ka/ok.txt", "GET /ka/ok.txt", "GET /ka/ok.txt"]
+--- error_code eval
+[200, 200, 200]
+--- response_headers eval
+["X-Caps: al-ice\nX-Later: ok ok\nX-Requests: 1",
+ "X-Caps: al-ice\nX-Later: ok ok\nX-Requests: 2",
+ "X-Caps: al-ice\nX-Later: ok ok\nX-Requests: 3"]
