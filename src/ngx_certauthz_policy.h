@@ -238,8 +238,9 @@ ngx_certauthz_conn_find(ngx_connection_t *c)
 /*
  * The decision of a request on a connection whose last request was
  * decided by the same rules, when nothing that can change between two
- * requests is in play: a verified certificate in its validity, no CRLs.
- * The captures of the outcome are set again.  NGX_OK with the decision in
+ * requests is in play: a verified certificate in its validity, and no
+ * CRL change since the connection's verdict cleared it.  The captures of
+ * the outcome are set again.  NGX_OK with the decision in
  * d, NGX_ERROR, or NGX_DECLINED: then ngx_certauthz_decide() decides.
  * trusted and ops: as for ngx_certauthz_decide().
  */
@@ -255,8 +256,7 @@ ngx_certauthz_decide_kept(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
     o = conn->last;
 
     if (o == NULL || policy->rules == NULL || o->rules != policy->rules
-        || policy->crl.files != NULL || conn->ssl_ctx != trusted
-        || !conn->cert.verified)
+        || conn->ssl_ctx != trusted || !conn->cert.verified)
     {
         return NGX_DECLINED;
     }
@@ -264,6 +264,12 @@ ngx_certauthz_decide_kept(ngx_certauthz_policy_t *policy, SSL_CTX *trusted,
     now = ngx_time();
 
     if (now > conn->cert.not_after || now < conn->cert.not_before) {
+        return NGX_DECLINED;
+    }
+
+    if (policy->crl.files != NULL
+        && !ngx_certauthz_crl_kept(&policy->crl, &conn->crl))
+    {
         return NGX_DECLINED;
     }
 

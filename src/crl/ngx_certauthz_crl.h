@@ -588,4 +588,22 @@ ngx_certauthz_crl_generation(ngx_certauthz_crl_conf_t *conf)
 }
 
 
+/*
+ * Whether a connection's verdict on these files still holds and clears
+ * its certificate: found not revoked by the CRLs in force now, which are
+ * fresh (what ngx_certauthz_crl_check() would answer NGX_CERTAUTHZ_CRL_OK
+ * without a look at the CRLs)
+ */
+
+static ngx_inline ngx_uint_t
+ngx_certauthz_crl_kept(ngx_certauthz_crl_conf_t *conf,
+    ngx_certauthz_crl_verdict_t *v)
+{
+    return v->files == conf->files
+           && v->result == NGX_CERTAUTHZ_CRL_OK
+           && (!v->limited || ngx_time() < v->fresh_until)
+           && v->generation == ngx_certauthz_crl_generation(conf);
+}
+
+
 #endif /* _NGX_CERTAUTHZ_CRL_H_INCLUDED_ */
