@@ -220,3 +220,30 @@ GET /alice/conn.html
 ^ok:\d+:\.:allow$
 --- error_log eval
 qr/\[error\] .*certauthz: read\(\) CRL file "\S+current\.crl" failed, the last good CRLs stay in force \(21: Is a directory\)/
+
+
+
+=== TEST 6: with certauthz_live off, the change reaches the next request on the same keep-alive connection (rules whose outcome the connection keeps): allowed on it, then denied on it
+--- user_files eval
+$::Crls . ">>> crl/current.crl\n" . Certauthz::Test::crl('int-empty.crl') . $::Pages . <<'_EOF_'
+>>> page.html
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+<!--# include virtual="/swap/int-alice.crl" wait="yes" -->
+<!--# include virtual="/sleep" wait="yes" --><!--# include virtual="/sleep" wait="yes" -->
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+<!--# include virtual="/ka/conn.html" wait="yes" -->
+_EOF_
+--- http_config eval
+(my $c = $::HttpConfig)
+    =~ s/(certauthz_crl_refresh 1s;)/$1\n            certauthz_live off;\n            certauthz_allow cn=alice;/;
+$c
+--- config eval: $::Config
+--- timeout: 10
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like chomp
+^ok:(\d+):\.:allow\n+ok:\1:\.:allow\n+ok\n+ok\n+denied:\1:\.:revoked\n+denied:\1:\.:revoked\n+$
+--- no_error_log
+connection closed
