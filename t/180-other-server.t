@@ -188,3 +188,88 @@ certauthz: access forbidden, reason: unverified, subject: "CN=eve,O=Other"
 --- response_headers eval
 ["X-Result: deny\nX-Reason: unverified",
  "X-Verify: FAILED:verified with the CAs of another server\nX-SSL-Verify: SUCCESS"]
+
+
+
+=== TEST 4: rules that both servers inherit: allowed on a.test, then the same connection asks for b.test: unverified (the outcome kept for the connection is not reused across servers)
+--- http_config
+    certauthz_allow "cn~^(eve|alice)$";
+    certauthz_deny all;
+
+    upstream tls_keepalive {
+        server unix:$TEST_NGINX_SERVER_ROOT/tls.sock;
+        keepalive 2;
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        server_name a.test;
+        ssl_certificate $TEST_NGINX_PKI/server.crt;
+        ssl_certificate_key $TEST_NGINX_PKI/server.key;
+        ssl_client_certificate $TEST_NGINX_PKI/other-root.crt;
+        ssl_verify_client on;
+
+        location / {
+            root $TEST_NGINX_SERVER_ROOT/html/a;
+            ssi on;
+            certauthz on;
+        }
+    }
+
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        server_name b.test;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        location / {
+            root $TEST_NGINX_SERVER_ROOT/html/b;
+            ssi on;
+            certauthz on;
+            error_page 403 = /denied.html;
+        }
+
+        location = /denied.html {
+            root $TEST_NGINX_SERVER_ROOT/html/b;
+            ssi on;
+        }
+    }
+--- user_files
+>>> page.html
+<!--# include virtual="/eve-to-a/conn.html" wait="yes" -->
+<!--# include virtual="/eve-to-b/conn.html" wait="yes" -->
+<!--# include virtual="/eve-to-a/conn.html" wait="yes" -->
+>>> a/conn.html
+a:<!--# echo var="connection" -->:<!--# echo var="certauthz_reason" -->
+>>> b/conn.html
+b:<!--# echo var="connection" -->:<!--# echo var="certauthz_reason" -->
+>>> b/denied.html
+b-denied:<!--# echo var="connection" -->:<!--# echo var="certauthz_reason" -->
+--- config
+    location = /page.html {
+        root $TEST_NGINX_SERVER_ROOT/html;
+        ssi on;
+    }
+
+    location /eve-to-a/ {
+        proxy_pass https://tls_keepalive/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host a.test;
+        proxy_ssl_certificate $TEST_NGINX_PKI/eve.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/eve.key;
+    }
+
+    location /eve-to-b/ {
+        proxy_pass https://tls_keepalive/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host b.test;
+        proxy_ssl_certificate $TEST_NGINX_PKI/eve.pem;
+        proxy_ssl_certificate_key $TEST_NGINX_PKI/eve.key;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like
+^a:(\d+):allow\n+b-denied:\1:unverified\n+a:\1:allow\n+$
