@@ -685,6 +685,14 @@ ngx_certauthz_cond_values(ngx_certauthz_cond_t *cond, ngx_connection_t *c,
         return ngx_certauthz_cert_ext(c, cert, &cond->oid);
     }
 
+    /* built already, by an earlier condition on the field */
+
+    if (cond->field < NGX_CERTAUTHZ_FIELD_EKU
+        && (cert->ready & (1 << cond->field)))
+    {
+        return &cert->fields[cond->field];
+    }
+
     return ngx_certauthz_cert_field(c, cert, cond->field);
 }
 
