@@ -32,6 +32,7 @@ static ngx_uint_t ngx_http_certauthz_regex_captures(void *data, void *regex,
     int **caps);
 static ngx_int_t ngx_http_certauthz_regex_restore(void *data, void *regex,
     ngx_str_t *s, int *caps, ngx_uint_t n);
+static int *ngx_http_certauthz_captures(ngx_http_request_t *r, ngx_uint_t n);
 
 static char *ngx_http_certauthz_deny_status(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
@@ -605,6 +606,40 @@ ngx_http_certauthz_regex_captures(void *data, void *regex, int **caps)
     *caps = r->captures;
 
     return r->ncaptures;
+}
+
+
+/*
+ * Room for n captures (r->captures) from the request's ctx: the room of
+ * the piece that a connection keeps is made once for all its requests
+ */
+
+static int *
+ngx_http_certauthz_captures(ngx_http_request_t *r, ngx_uint_t n)
+{
+    ngx_http_certauthz_ctx_t      *ctx;
+    ngx_http_certauthz_ctx_cln_t  *cc;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certauthz_module);
+
+    if (ctx == NULL) {
+        return ngx_palloc(r->pool, n * sizeof(int));
+    }
+
+    cc = (ngx_http_certauthz_ctx_cln_t *)
+             ((u_char *) ctx - offsetof(ngx_http_certauthz_ctx_cln_t, ctx));
+
+    if (cc->ncaptures < n) {
+        cc->captures = ngx_palloc(cc->pool, n * sizeof(int));
+        if (cc->captures == NULL) {
+            cc->ncaptures = 0;
+            return NULL;
+        }
+
+        cc->ncaptures = n;
+    }
+
+    return cc->captures;
 }
 
 

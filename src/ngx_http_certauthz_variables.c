@@ -189,40 +189,6 @@ ngx_http_certauthz_create_ctx(ngx_http_request_t *r,
 
 
 /*
- * Room for n captures (r->captures) from the request's ctx: the room of
- * the piece that a connection keeps is made once for all its requests
- */
-
-int *
-ngx_http_certauthz_captures(ngx_http_request_t *r, ngx_uint_t n)
-{
-    ngx_http_certauthz_ctx_t      *ctx;
-    ngx_http_certauthz_ctx_cln_t  *cc;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_certauthz_module);
-
-    if (ctx == NULL) {
-        return ngx_palloc(r->pool, n * sizeof(int));
-    }
-
-    cc = (ngx_http_certauthz_ctx_cln_t *)
-             ((u_char *) ctx - offsetof(ngx_http_certauthz_ctx_cln_t, ctx));
-
-    if (cc->ncaptures < n) {
-        cc->captures = ngx_palloc(cc->pool, n * sizeof(int));
-        if (cc->captures == NULL) {
-            cc->ncaptures = 0;
-            return NULL;
-        }
-
-        cc->ncaptures = n;
-    }
-
-    return cc->captures;
-}
-
-
-/*
  * The handler marks our ctx in the list; a request that its live
  * connection may end (ngx_http_certauthz_live()) leaves that connection's
  * list of requests

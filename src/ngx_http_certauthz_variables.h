@@ -50,7 +50,6 @@ typedef struct {
 
 ngx_int_t ngx_http_certauthz_add_variables(ngx_conf_t *cf);
 ngx_http_certauthz_ctx_t *ngx_http_certauthz_get_ctx(ngx_http_request_t *r);
-int *ngx_http_certauthz_captures(ngx_http_request_t *r, ngx_uint_t n);
 ngx_http_certauthz_ctx_t *ngx_http_certauthz_create_ctx(
     ngx_http_request_t *r, ngx_certauthz_conn_t *conn);
 SSL_CTX *ngx_http_certauthz_trusted(ngx_http_request_t *r);
