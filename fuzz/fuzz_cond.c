@@ -23,6 +23,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 
+static void fuzz_prefix(ngx_certauthz_cond_t *cond, ngx_str_t *token);
+
+
 static SSL_CTX    *fuzz_ssl_ctx;
 static ngx_str_t   fuzz_leaf;
 
@@ -112,6 +115,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     }
 
+    if (cond.match == NGX_CERTAUTHZ_MATCH_REGEX) {
+        fuzz_prefix(&cond, &token);
+    }
+
     if (fuzz_leaf.len == 0) {
         goto done;
     }
@@ -189,4 +196,40 @@ done:
     fuzz_end(&ctx);
 
     return 0;
+}
+
+
+/*
+ * A regex's literal start (ngx_certauthz_prefix()), which values are
+ * checked for before the regex runs: nothing the regex matches may lack
+ * it.  The subjects: every tail of the token itself, so that the fuzzer
+ * chooses them as it chooses the pattern.
+ */
+
+static void
+fuzz_prefix(ngx_certauthz_cond_t *cond, ngx_str_t *token)
+{
+    size_t     i;
+    ngx_str_t  s;
+
+    if (cond->prefix.len == 0) {
+        return;
+    }
+
+    for (i = 0; i <= token->len; i++) {
+        s.data = token->data + i;
+        s.len = token->len - i;
+
+        if (fuzz_regex_ops.exec(NULL, cond->regex, &s) == NGX_OK
+            && (s.len < cond->prefix.len
+                || ngx_memcmp(s.data, cond->prefix.data, cond->prefix.len)
+                   != 0))
+        {
+            fprintf(stderr, "fuzz_cond: \"%s\" matches \"%.*s\", which "
+                    "does not begin with \"%.*s\"\n", token->data,
+                    (int) s.len, s.data, (int) cond->prefix.len,
+                    cond->prefix.data);
+            abort();
+        }
+    }
 }

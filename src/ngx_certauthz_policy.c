@@ -625,6 +625,17 @@ ngx_certauthz_cond_compile(ngx_conf_t *cf, ngx_certauthz_cond_t *cond,
 
     cond->captures = (rc.captures != 0);
 
+    /* PCRE2 matches a caseless regex's letters either way: no prefix */
+
+    if (!cond->caseless) {
+        cond->prefix.data = ngx_pnalloc(cf->pool, cond->value.len);
+        if (cond->prefix.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_certauthz_prefix(&cond->value, &cond->prefix);
+    }
+
     return NGX_OK;
 
 #else

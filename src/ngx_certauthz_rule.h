@@ -57,6 +57,8 @@ typedef struct {
     ngx_str_t                 oid;        /* of "ext:OID", dotted */
     ngx_str_t                 name;       /* the field as written */
     void                     *regex;      /* compiled by the face */
+    ngx_str_t                 prefix;     /* what a value that the regex
+                                             matches begins with */
     unsigned                  captures:1; /* the regex has groups */
     ngx_certauthz_list_t     *list;
     ngx_str_t                 token;      /* as written, for messages */
@@ -98,6 +100,7 @@ ngx_int_t ngx_certauthz_cond_holds(ngx_certauthz_cond_t *cond,
     ngx_uint_t deny, ngx_connection_t *c, ngx_certauthz_cert_t *cert,
     ngx_certauthz_regex_exec_pt exec, void *data);
 ngx_str_t *ngx_certauthz_reason_name(ngx_uint_t reason);
+void ngx_certauthz_prefix(ngx_str_t *pattern, ngx_str_t *prefix);
 ngx_certauthz_values_t *ngx_certauthz_cond_values(
     ngx_certauthz_cond_t *cond, ngx_connection_t *c,
     ngx_certauthz_cert_t *cert);
@@ -135,6 +138,18 @@ ngx_certauthz_value_matches(ngx_certauthz_cond_t *cond,
         return NGX_OK;
 
     default: /* NGX_CERTAUTHZ_MATCH_REGEX */
+
+        /* a value without the regex's literal start cannot match */
+
+        if (cond->prefix.len
+            && (v->str.len < cond->prefix.len
+                || ngx_memcmp(v->str.data, cond->prefix.data,
+                              cond->prefix.len)
+                   != 0))
+        {
+            return NGX_DECLINED;
+        }
+
         return exec(data, cond->regex, &v->str);
     }
 }

@@ -313,3 +313,70 @@ GET /bob/ok.txt
 --- error_code: 403
 --- error_log eval
 "certauthz: access forbidden, reason: deny, rule: $ENV{TEST_NGINX_SERVER_ROOT}/html/rules.conf:2, subject: \"CN=bob,OU=Sales,O=Example Corp\", serial: FF01"
+
+
+
+=== TEST 13: regexes whose start looks literal but is not all required: an optional character, an alternative, a repeat; and ones that cannot match for their start
+--- http_config
+    server {
+        listen unix:$TEST_NGINX_SERVER_ROOT/tls.sock ssl;
+        include $TEST_NGINX_PKI/tls.conf;
+        ssl_verify_client on;
+
+        certauthz on;
+        add_header X-Reason $certauthz_reason always;
+
+        location /optional/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow "cn~^ab?lice$";
+        }
+
+        location /alternative/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow "cn~^bob|^alice$";
+        }
+
+        location /repeat/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow "cn~^a{1}lice$";
+        }
+
+        location /escaped/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow "email~^alice\.smith@example\.org$";
+        }
+
+        location /class/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow "cn~^alic\w$";
+        }
+
+        location /other-start/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow "cn~^alx";
+            certauthz_allow "cn~^alicee";
+        }
+
+        location /not-other-start/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_allow "cn!~^bob";
+        }
+
+        location /deny-start/ {
+            alias $TEST_NGINX_PKI/www/;
+            certauthz_deny "uri~^spiffe://example\.com/ns/prod/";
+            certauthz_allow all;
+        }
+    }
+--- request eval
+["GET /alice/optional/ok.txt", "GET /alice/alternative/ok.txt",
+ "GET /alice/repeat/ok.txt", "GET /alice/escaped/ok.txt",
+ "GET /alice/class/ok.txt", "GET /alice/other-start/ok.txt",
+ "GET /alice/not-other-start/ok.txt", "GET /alice/deny-start/ok.txt",
+ "GET /bob/not-other-start/ok.txt"]
+--- error_code eval
+[200, 200, 200, 200, 200, 403, 200, 403, 403]
+--- response_headers eval
+["X-Reason: allow", "X-Reason: allow", "X-Reason: allow", "X-Reason: allow",
+ "X-Reason: allow", "X-Reason: no-match", "X-Reason: allow",
+ "X-Reason: deny", "X-Reason: no-match"]
