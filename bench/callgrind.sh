@@ -266,9 +266,32 @@ grows() {   # grows NAME N: pool blocks grown in that dump
     awk '$2 == "ngx_memalign" && $1 != "ngx_create_pool" { n += $3 }
          END { print n + 0 }' "$cg/$1.$2.calls"
 }
+# aside NAME N1 N2: instructions per request outside glibc's malloc and
+# free (their own code, in malloc/malloc.c and arena.c): two arms that make
+# the same calls of them can still differ there by 100 or more a request,
+# with where the heap's free chunks happen to lie
+aside() {
+    awk -v n1="$2" -v n2="$3" '
+        FNR == 1 { file++ }
+        { t[file] += $1 }
+        /malloc\/(.*\/)?(malloc|arena)\.c:/ { m[file] += $1 }
+        END { printf "%d", ((t[2] - m[2]) - (t[1] - m[1])) / (n2 - n1) }' \
+        "$cg/$1.$2.self" "$cg/$1.$3.self"
+}
+# allocs NAME N: calls of malloc(), free() and the like (not glibc's own)
+allocs() {
+    awk '$2 ~ /^(malloc|calloc|realloc|posix_memalign|free)$/ && $1 !~ /^_/ {
+             n += $3 }
+         END { print n + 0 }' "$cg/$1.$2.calls"
+}
+per() {   # per NAME N1 N2 FUNCTION-OF-NAME-AND-N: its growth per request
+    awk -v x1="$($4 "$1" "$2")" -v x2="$($4 "$1" "$3")" -v n1="$2" -v n2="$3" \
+        'BEGIN { printf "%.2f", (x2 - x1) / (n2 - n1) }'
+}
 {
     echo "instructions per request over the baseline (callgrind), and pool blocks grown per request"
-    printf '%-14s %-12s %10s %8s %11s\n' run baseline instr/req over blocks/req
+    printf '%-14s %-12s %10s %8s %13s %8s %11s\n' run baseline instr/req over \
+        'over, malloc' allocs blocks/req
     for pair in A0:- C10:A0 C10grp:A0 C10cap:A0cap C10cap:A0var C100k:A0 \
                 CRL1M:A0 CRL1M:A0t A0t:A0 C10ext:A0 A0cap:A0 A0var:A0 \
                 A0h2:- C10h2:A0h2 A0-nojit:- C10-nojit:A0-nojit \
@@ -280,16 +303,24 @@ grows() {   # grows NAME N: pool blocks grown in that dump
         case $a in H-*) n1=$HN1 n2=$HN2 ;; *) n1=$N1 n2=$N2 ;; esac
         x=$(awk -v a="$a" '$1 == a { print $6 }' "$cgres")
         if [ "$b" = - ]; then
-            d=
+            d= e= m=
         else
             d=$(awk -v x="$x" -v b="$b" '$1 == b { printf "%+d", x - $6 }' "$cgres")
+            e=$(( $(aside "$a" "$n1" "$n2") - $(aside "$b" "$n1" "$n2") ))
+            e=$(printf '%+d aside' "$e")
+            m=$(awk -v x="$(per "$a" "$n1" "$n2" allocs)" \
+                    -v y="$(per "$b" "$n1" "$n2" allocs)" \
+                    'BEGIN { printf "%+.2f", x - y }')
         fi
-        g=$(awk -v g1="$(grows "$a" "$n1")" -v g2="$(grows "$a" "$n2")" \
-                -v n1="$n1" -v n2="$n2" \
-                'BEGIN { printf "%.2f", (g2 - g1) / (n2 - n1) }')
-        printf '%-14s %-12s %10s %8s %11s\n' "$a" "$b" "$x" "$d" "$g"
+        g=$(per "$a" "$n1" "$n2" grows)
+        printf '%-14s %-12s %10s %8s %13s %8s %11s\n' "$a" "$b" "$x" "$d" "$e" \
+            "$m" "$g"
     done
     echo "(runs without -nojit: pcre_jit $pcre_jit; -nojit: pcre_jit off, nginx's default;"
     echo " *h2: HTTP/2 with h2load, one stream at a time; H-*: a new resumed TLS"
-    echo " connection per request, instructions per connection)"
+    echo " connection per request, instructions per connection; over, malloc aside:"
+    echo " the same, leaving out what runs inside glibc's malloc() and free();"
+    echo " allocs: calls of malloc(), free() and the like per request, arm minus"
+    echo " baseline: where it is 0, the part left out is the heap's layout, not"
+    echo " certauthz's work)"
 } > "$out/instr-table.txt"

@@ -34,8 +34,9 @@
 # nothing but certauthz, and HTTP/2:
 #     A0cap   A0 with C10cap's response header (C10cap sends its named
 #             capture as X-Bench-Cap), from a constant
-#     A0var   the same header from $request_method, a variable nginx sets
-#             at no cost: nginx's interpolation of a variable, as C10cap's
+#     A0var   the same header from $scheme, a variable nginx sets at no
+#             cost, as long as C10cap's: nginx's interpolation of a
+#             variable, as C10cap's
 #     A0t     A0 with a thread pool, as certauthz_crl starts one: CRL1M's
 #             worker is multi-threaded, A0's is not
 #     A0h2, C10h2  A0 and C10 over HTTP/2 (h2load: nghttp2-client)
