@@ -7,8 +7,10 @@
 # When the connection closes, nginx logs each block of the connection's
 # pool with its unused bytes ("free: ADDR, unused: N") and each allocation
 # too large for a block ("malloc: ADDR:SIZE"); the used bytes of the pool
-# plus those large allocations, minus the same for "off", is what certauthz
-# keeps with the connection.
+# plus those large allocations (and what was allocated with the
+# connection's log and freed without a line, certauthz's record of the
+# connection), minus the same for "off", is what certauthz keeps with the
+# connection.
 #
 #   bash bench/conn-state.sh /usr/sbin/nginx build/ngx_http_certauthz_module.so \
 #       /tmp/certauthz-bench/pki /tmp/certauthz-bench/gen/c10-rules.conf
@@ -57,14 +59,20 @@ for arm in off rules all; do
 
     # the connection's pool, as it is freed after "close http connection":
     # its blocks ("free: ADDR, unused: N") and its large allocations
-    # ("free: ADDR", whose size the "malloc: ADDR:SIZE" line gave)
+    # ("free: ADDR", whose size the "malloc: ADDR:SIZE" line gave); and
+    # what the connection's log says was allocated ("malloc: ADDR:SIZE")
+    # and is freed by its owner without a line of nginx's, as certauthz
+    # frees its record of the connection with the pool
     awk -v arm="$arm" '
-        /\*1 malloc: / { split($NF, a, ":"); large[a[1]] = a[2] }
+        /\*1 malloc: / { split($NF, a, ":"); large[a[1]] = a[2]; n[a[1]]++ }
+        /\*1 free: / { f = $0; sub(/.*free: /, "", f); sub(/,.*/, "", f)
+                       freed[f]++ }
         /\*1 close http connection/ { closing = 1; next }
         closing && /\*1 free: .*unused: / { blocks++; unused += $NF; next }
         closing && /\*1 free: / { sub(",", "", $NF); big += large[$NF]; next }
         closing && !/\*1 / { closing = 0 }
-        END { printf "%s %d %d %d\n", arm, blocks, unused, big }
+        END { for (p in n) if (n[p] > freed[p]) big += large[p]
+              printf "%s %d %d %d\n", arm, blocks, unused, big }
     ' "$work/$arm.log" >> "$work/sizes"
 
     port=$((port + 1))
