@@ -258,7 +258,6 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
     ngx_certauthz_conn_t           *conn;
     ngx_http_certauthz_ctx_t       *ctx;
     ngx_certauthz_decision_t       *d;
-    ngx_http_ssl_srv_conf_t        *sscf;
     ngx_certauthz_regex_ops_t       ops;
     ngx_http_certauthz_loc_conf_t  *lcf;
 
@@ -299,8 +298,7 @@ ngx_http_certauthz_handler(ngx_http_request_t *r)
 
     d = &ctx->decision;
 
-    sscf = ngx_http_get_module_srv_conf(r, ngx_http_ssl_module);
-    trusted = sscf->ssl.ctx;
+    trusted = ngx_http_certauthz_trusted(r);
 
     rc = ngx_certauthz_decide_kept(&lcf->policy, trusted, conn, &ops, d);
 

@@ -206,19 +206,3 @@ ngx_http_certauthz_cleanup(void *data)
 
     cc->busy = 0;
 }
-
-
-/*
- * The SSL_CTX of the request's server: only its trusted CAs count, see
- * ngx_certauthz_decide()
- */
-
-SSL_CTX *
-ngx_http_certauthz_trusted(ngx_http_request_t *r)
-{
-    ngx_http_ssl_srv_conf_t  *sscf;
-
-    sscf = ngx_http_get_module_srv_conf(r, ngx_http_ssl_module);
-
-    return sscf->ssl.ctx;
-}

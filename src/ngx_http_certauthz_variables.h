@@ -52,7 +52,22 @@ ngx_int_t ngx_http_certauthz_add_variables(ngx_conf_t *cf);
 ngx_http_certauthz_ctx_t *ngx_http_certauthz_get_ctx(ngx_http_request_t *r);
 ngx_http_certauthz_ctx_t *ngx_http_certauthz_create_ctx(
     ngx_http_request_t *r, ngx_certauthz_conn_t *conn);
-SSL_CTX *ngx_http_certauthz_trusted(ngx_http_request_t *r);
+
+
+/*
+ * The SSL_CTX of the request's server: only its trusted CAs count, see
+ * ngx_certauthz_decide()
+ */
+
+static ngx_inline SSL_CTX *
+ngx_http_certauthz_trusted(ngx_http_request_t *r)
+{
+    ngx_http_ssl_srv_conf_t  *sscf;
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_ssl_module);
+
+    return sscf->ssl.ctx;
+}
 
 
 #endif /* _NGX_HTTP_CERTAUTHZ_VARIABLES_H_INCLUDED_ */
